@@ -1,0 +1,162 @@
+"""One calling interface over the student conventions: forward(args) -> (out, state) and
+backward(dout, state) -> one gradient per differentiable input.
+
+Each adapter knows only its convention (layer pair, gate class, loss function, model), never a gate.
+Whatever breaks the convention (a forward that does not return (out, cache), a backward with the
+wrong number of gradients) raises `StudentError` with what was expected and what came back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gradgate.gates.spec import Convention, GateSpec
+
+from .guard import Guard, StudentError
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape}"
+    if isinstance(value, tuple):
+        return f"tuple of {len(value)}"
+    return type(value).__name__
+
+
+def as_array(value: Any, what: str) -> np.ndarray:
+    """A numeric result as float64; anything else is a contract violation."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiub":
+        return value.astype(np.float64, copy=True)
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        return np.asarray(value, dtype=np.float64)
+    raise StudentError(f"{what} should be a numpy array or a number, got {_kind(value)}")
+
+
+def grads_tuple(value: Any, count: int, what: str) -> tuple[Any, ...]:
+    """A backward result as a tuple of `count` gradients (a lone array when count is 1)."""
+    if count == 1 and not isinstance(value, (tuple, list)):
+        return (value,)
+    if isinstance(value, (tuple, list)) and len(value) == count:
+        return tuple(value)
+    raise StudentError(f"{what} should return {count} gradient(s), got {_kind(value)}")
+
+
+@dataclass
+class Adapter:
+    """A student implementation bound to a spec and a guard."""
+
+    spec: GateSpec
+    guard: Guard
+
+    def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
+        raise NotImplementedError
+
+    def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+
+@dataclass
+class LayerPair(Adapter):
+    forward_fn: Callable[..., Any] = None  # type: ignore[assignment]
+    backward_fn: Callable[..., Any] = None  # type: ignore[assignment]
+
+    def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
+        name = self.forward_fn.__name__
+        result = self.guard.call(self.forward_fn, *args.values())
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise StudentError(f"{name} should return (out, cache), got {_kind(result)}")
+        return as_array(result[0], f"{name}'s out"), result[1]
+
+    def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
+        name = self.backward_fn.__name__
+        result = self.guard.call(self.backward_fn, dout, state)
+        return grads_tuple(result, len(self.spec.differentiable), name)
+
+
+@dataclass
+class GateClass(Adapter):
+    cls: type = None  # type: ignore[assignment]
+
+    def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
+        gate = self.guard.call(self.cls)
+        out = self.guard.call(gate.forward, *args.values())
+        return as_array(out, f"{self.cls.__name__}.forward"), gate
+
+    def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
+        result = self.guard.call(state.backward, dout)
+        return grads_tuple(result, len(self.spec.differentiable), f"{self.cls.__name__}.backward")
+
+
+@dataclass
+class LossFunction(Adapter):
+    """fn(*inputs) -> (loss, grad(s)); backward scales the returned gradients by dout."""
+
+    fn: Callable[..., Any] = None  # type: ignore[assignment]
+
+    def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
+        name = self.fn.__name__
+        result = self.guard.call(self.fn, *args.values())
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise StudentError(f"{name} should return (loss, gradient), got {_kind(result)}")
+        grads = grads_tuple(result[1], len(self.spec.differentiable), name)
+        return as_array(result[0], f"{name}'s loss"), grads
+
+    def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
+        return tuple(dout * g if isinstance(g, np.ndarray) else g for g in state)
+
+
+@dataclass
+class Model(Adapter):
+    """cls(**construct) with differentiable inputs set as .params; .loss(*rest) -> (loss, grads)."""
+
+    cls: type = None  # type: ignore[assignment]
+
+    def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
+        name = self.cls.__name__
+        kwargs = dict(self.spec.construct(sizes) if self.spec.construct else {})
+        model = self.guard.call(self.cls, **kwargs)
+        params = getattr(model, "params", None)
+        if not isinstance(params, dict):
+            raise StudentError(f"{name}() should set self.params to a dict, got {_kind(params)}")
+        diff = self.spec.differentiable
+        missing = [k for k in diff if k not in params]
+        if missing:
+            raise StudentError(f"{name}().params has no {', '.join(missing)} (it has {', '.join(params)})")
+        for key in diff:
+            params[key] = args[key]
+        data = [v for k, v in args.items() if k not in diff]
+        result = self.guard.call(model.loss, *data)
+        if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict)):
+            raise StudentError(f"{name}.loss should return (loss, grads dict), got {_kind(result)}")
+        grads = result[1]
+        absent = [k for k in diff if k not in grads]
+        if absent:
+            raise StudentError(f"{name}.loss's grads has no {', '.join(absent)}")
+        return as_array(result[0], f"{name}.loss"), tuple(grads[k] for k in diff)
+
+    def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
+        return tuple(dout * g if isinstance(g, np.ndarray) else g for g in state)
+
+
+ADAPTERS: Mapping[Convention, type[Adapter]] = {
+    Convention.LAYER_PAIR: LayerPair,
+    Convention.GATE_CLASS: GateClass,
+    Convention.LOSS_FUNCTION: LossFunction,
+    Convention.MODEL: Model,
+}
+
+
+def bind(spec: GateSpec, guard: Guard, objects: Sequence[Any]) -> Adapter:
+    """Bind the discovered objects (forward and backward functions, a class, a function)."""
+    adapter = ADAPTERS[spec.convention]
+    fields = {
+        LayerPair: ("forward_fn", "backward_fn"),
+        GateClass: ("cls",),
+        LossFunction: ("fn",),
+        Model: ("cls",),
+    }[adapter]
+    return adapter(spec, guard, **dict(zip(fields, objects, strict=True)))

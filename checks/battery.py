@@ -1,0 +1,254 @@
+"""The check battery on one example: contract, forward vs torch, backward vs torch, backward vs
+finite differences, no mutation, determinism. Returns measurements; decides nothing about shrinking.
+
+Cost per example, whatever the input size: 2 student forwards (the checked call and the
+determinism repeat), 4 for the finite difference along one random joint direction, 2 backwards
+(the second one proves the cache was left alone), plus at most KINK_PROBES single-entry differences
+when torch and the student disagree on entries that may sit on a kink.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gradgate.gates.spec import GateSpec
+
+from .adapters import Adapter, as_array
+from .examples import Example
+from .guard import StudentError
+from .numeric import Difference, difference, elementwise_error, rel_error
+from .reference import Reference
+from .results import Check, Status
+from .tolerances import CANCELLATION_ATOL, FAIL_ABOVE, FD_STEP
+
+KINK_PROBES = 16  # entries probed for a kink when torch and the student disagree
+LOCATE_LIMIT = 1024  # entries per input differenced one by one on the minimal example
+WRONG_ENTRIES_SHOWN = 20
+
+
+@dataclass
+class Measurement:
+    check: Check
+    input: str | None
+    error: float | None
+    status: Status = Status.PASS
+    message: str = ""
+
+
+@dataclass
+class Picture:
+    """Per-entry view of one gradient: the student's, the expected one, their relative error."""
+
+    input: str
+    analytic: np.ndarray
+    expected: np.ndarray
+    error: np.ndarray
+
+
+@dataclass
+class Outcome:
+    measurements: list[Measurement] = field(default_factory=list)
+    pictures: dict[str, Picture] = field(default_factory=dict)
+    dout: np.ndarray | None = None
+
+    @property
+    def failure(self) -> Measurement | None:
+        return next((m for m in self.measurements if m.status is not Status.PASS), None)
+
+    def add(self, check: Check, input: str | None, error: float | None, message: str = "") -> Measurement:
+        limit = FAIL_ABOVE.get(check)
+        failed = error is not None and limit is not None and not (error <= limit)
+        m = Measurement(check, input, error, Status.FAIL if failed else Status.PASS, message if failed else "")
+        self.measurements.append(m)
+        return m
+
+    def fail(self, check: Check, input: str | None, message: str, status: Status = Status.FAIL) -> None:
+        self.measurements.append(Measurement(check, input, None, status, message))
+
+
+def _where(mask: np.ndarray) -> str:
+    if mask.ndim == 0:
+        return "the value" if mask else ""
+    idx = np.argwhere(mask)
+    if not len(idx):
+        return ""
+    first = ", ".join(str(int(i)) for i in idx[0])
+    return f"{len(idx)} entr{'y' if len(idx) == 1 else 'ies'}, first at [{first}]"
+
+
+def _same_shape(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    return a == b or (math.prod(a) == 1 and math.prod(b) == 1)
+
+
+class Battery:
+    """Runs the checks of one adapter on examples of its spec."""
+
+    def __init__(self, spec: GateSpec, adapter: Adapter) -> None:
+        self.spec = spec
+        self.adapter = adapter
+        self.diff = spec.differentiable
+
+    def _forward(self, example: Example, shift: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, Any]:
+        args = example.fresh()
+        for k, d in (shift or {}).items():
+            args[k] = args[k] + d
+        return self.adapter.forward(args, example.sizes)
+
+    def _loss(self, example: Example, dout: np.ndarray, directions: dict[str, np.ndarray]) -> Callable[[float], tuple[float, float]]:
+        def F(t: float) -> tuple[float, float]:
+            out, _ = self._forward(example, {k: t * d for k, d in directions.items()})
+            terms = dout * out.reshape(dout.shape) if out.size == dout.size else np.full(dout.shape, np.nan)
+            return float(terms.sum()), float(np.abs(terms).sum())
+
+        return F
+
+    def examine(self, example: Example, *, locate: bool = False) -> Outcome:
+        """All checks on one example. `locate` adds per-entry pictures of every gradient."""
+        result = Outcome()
+        try:
+            self._examine(example, result, locate)
+        except StudentError as exc:
+            result.fail(Check.CONTRACT, None, str(exc), Status.ERROR)
+        return result
+
+    def _examine(self, example: Example, result: Outcome, locate: bool) -> None:
+        spec = self.spec
+        arrays = [k for k, v in example.values.items() if isinstance(v, np.ndarray)]
+
+        # forward, and the arguments it must leave alone
+        args = example.fresh()
+        out, state = self.adapter.forward(args, example.sizes)
+        for k in arrays:
+            changed = ~((args[k] == example.values[k]) | (np.isnan(args[k]) & np.isnan(example.values[k])))
+            if args[k].shape != example.values[k].shape or changed.any():
+                result.fail(Check.MUTATION, k, f"forward changed its argument {k} in place ({_where(changed)})")
+
+        ref = Reference(spec, example.values, example.sizes)
+        if not _same_shape(out.shape, ref.out.shape):
+            result.fail(Check.CONTRACT, "out", f"forward returned shape {out.shape}, expected {ref.out.shape}")
+            return
+        out = out.reshape(ref.out.shape)
+        atol = CANCELLATION_ATOL * float(np.max(np.abs(ref.out), initial=0.0))
+        err = elementwise_error(out, ref.out, atol)
+        m = result.add(Check.FORWARD, "out", float(err.max(initial=0.0)))
+        if m.status is Status.FAIL:
+            bad = err > FAIL_ABOVE[Check.FORWARD]
+            nonfinite = " (NaN or inf where the reference is finite)" if not np.all(np.isfinite(out)) else ""
+            m.message = f"forward differs from the torch reference{nonfinite}: {_where(bad)}"
+            result.pictures["out"] = Picture("out", out, ref.out, err)
+
+        # backward, and the upstream gradient and cache it must leave alone
+        rng = np.random.default_rng([example.dout_seed, len(example.values)])
+        dout = rng.standard_normal(ref.out.shape)
+        result.dout = dout
+        base = _Base(dout, float(np.sum(dout * out)), float(np.sum(np.abs(dout * out))))
+        sent = dout.copy()
+        raw = self.adapter.backward(sent, state)
+        grads: dict[str, np.ndarray] = {}
+        for k, g in zip(self.diff, raw, strict=True):
+            g = as_array(g, f"the gradient d{k}")
+            if not _same_shape(g.shape, example.values[k].shape):
+                result.fail(Check.CONTRACT, f"d{k}", f"d{k} has shape {g.shape}, expected {example.values[k].shape}")
+            elif not np.all(np.isfinite(g)):
+                result.fail(Check.CONTRACT, f"d{k}", f"d{k} is not finite ({_where(~np.isfinite(g))})")
+            else:
+                grads[k] = g.reshape(example.values[k].shape)
+        if not np.array_equal(sent, dout):
+            result.fail(Check.MUTATION, "dout", f"backward changed dout in place ({_where(sent != dout)})")
+        again = self.adapter.backward(dout.copy(), state)
+        for k, g in zip(self.diff, again, strict=True):
+            if k in grads and rel_error(as_array(g, f"d{k}").reshape(grads[k].shape), grads[k]) > 0:
+                result.fail(Check.MUTATION, "cache", f"a second backward on the same cache gave a different d{k}")
+        if len(grads) < len(self.diff):
+            return
+
+        # backward vs torch, entry by entry; disagreements on a kink of the student's forward are excused
+        for k, rg in zip(self.diff, ref.vjp(dout), strict=True):
+            err = elementwise_error(grads[k], rg, CANCELLATION_ATOL * float(np.max(np.abs(rg), initial=0.0)))
+            bad = err > FAIL_ABOVE[Check.BACKWARD_TORCH]
+            if bad.any():
+                err = np.where(self._kinks(example, base, k, bad), 0.0, err)
+            m = result.add(Check.BACKWARD_TORCH, f"d{k}", float(err.max(initial=0.0)))
+            if m.status is Status.FAIL:
+                m.message = f"d{k} differs from torch autograd: {_where(err > FAIL_ABOVE[Check.BACKWARD_TORCH])}"
+                result.pictures[f"d{k}"] = Picture(f"d{k}", grads[k], rg, err)
+
+        # backward vs finite differences of the student's own forward, along one random direction
+        directions = {k: rng.standard_normal(grads[k].shape) * _scale(example.values[k]) for k in self.diff}
+        fd = difference(self._loss(example, dout, directions), base.f0, base.m0, FD_STEP)
+        analytic = sum(float(np.sum(grads[k] * d)) for k, d in directions.items())
+        inputs = ",".join(f"d{k}" for k in self.diff)
+        if fd.kink:
+            result.add(Check.BACKWARD_FD, inputs, None)
+        else:
+            m = result.add(Check.BACKWARD_FD, inputs, fd.error(analytic))
+            if m.status is Status.FAIL:
+                m.message = (
+                    f"the directional derivative of ({inputs}) is {analytic:.6g} by backward but "
+                    f"{fd.numeric:.6g} by finite differences of forward"
+                )
+        if locate:
+            for k in self.diff:
+                numeric = self._per_entry(example, base, k)
+                key = f"d{k}"
+                if key not in result.pictures:
+                    result.pictures[key] = Picture(key, grads[k], numeric, elementwise_error(grads[k], numeric))
+
+        # the same input gives the same output
+        out2, _ = self._forward(example)
+        if not _same_shape(out2.shape, out.shape):
+            result.fail(Check.DETERMINISM, "out", f"a second forward returned shape {out2.shape}, first {out.shape}")
+        else:
+            m = result.add(Check.DETERMINISM, "out", rel_error(out2.reshape(out.shape), out))
+            if m.status is Status.FAIL:
+                m.message = "the same input gave a different output on a second forward (unseeded randomness?)"
+
+    def _entry(self, example: Example, base: _Base, k: str, index: tuple[int, ...]) -> Difference:
+        x = example.values[k]
+        direction = np.zeros_like(x)
+        direction[index] = 1.0
+        h = FD_STEP * max(1.0, abs(float(x[index])))
+        return difference(self._loss(example, base.dout, {k: direction}), base.f0, base.m0, h)
+
+    def _kinks(self, example: Example, base: _Base, k: str, bad: np.ndarray) -> np.ndarray:
+        """Which of the `bad` entries sit on a kink of the student's forward (probing a sample)."""
+        idx = np.argwhere(bad)
+        probe = idx[np.linspace(0, len(idx) - 1, min(len(idx), KINK_PROBES)).astype(int)]
+        kinks = [self._entry(example, base, k, tuple(i)).kink for i in probe]
+        excused = np.zeros_like(bad)
+        if len(idx) <= KINK_PROBES:
+            for i, kink in zip(probe, kinks, strict=True):
+                excused[tuple(i)] = kink
+        elif all(kinks):
+            excused = bad.copy()  # every probed entry is a kink: too many to tell apart, excuse all
+        return excused
+
+    def _per_entry(self, example: Example, base: _Base, k: str) -> np.ndarray:
+        """Finite differences entry by entry (NaN on a kink or past LOCATE_LIMIT)."""
+        x = example.values[k]
+        numeric = np.full(x.shape, np.nan)
+        for n, index in enumerate(np.ndindex(*x.shape)):
+            if n >= LOCATE_LIMIT:
+                break
+            d = self._entry(example, base, k, index)
+            numeric[index] = np.nan if d.kink else d.numeric
+        return numeric
+
+
+@dataclass(frozen=True)
+class _Base:
+    """The upstream gradient and F(0) = sum(dout * out) with its magnitude sum|dout * out|."""
+
+    dout: np.ndarray
+    f0: float
+    m0: float
+
+
+def _scale(x: np.ndarray) -> float:
+    return max(1.0, float(np.sqrt(np.mean(np.square(x))))) if x.size else 1.0
+

@@ -1,0 +1,120 @@
+"""Hypothesis strategies built from a spec: sizes first, then every input from those sizes.
+
+Hypothesis draws only a few numbers per example (sizes, and per input a seed, a magnitude and a
+"grid" flag); the arrays are built from those by numpy. Shrinking then goes to small sizes, seed 0,
+the first magnitude and no grid: the minimal example is small and readable, and drawing stays cheap.
+The grid flag rounds values to multiples of half the magnitude, which gives hypothesis's favourite
+inputs, exact zeros and ties, to every input without a declared kink.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from gradgate.gates.spec import Array, Fixed, GateSpec, Labels
+
+_SEEDS = st.integers(0, 2**32 - 1)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One drawn example: the sizes and every input's value, in the spec's call order."""
+
+    sizes: Mapping[str, Any]
+    values: Mapping[str, Any]
+    dout_seed: int = 0  # seeds the random upstream gradient and the finite-difference direction
+
+    def fresh(self) -> dict[str, Any]:
+        """Deep copies, so a call that writes into its arguments cannot spoil the next call."""
+        return {k: copy.deepcopy(v) for k, v in self.values.items()}
+
+
+def shape_of(shape: tuple[str | int, ...], sizes: Mapping[str, Any]) -> tuple[int, ...]:
+    """Resolve symbolic dims; a name starting with '*' expands a drawn tuple (variable rank)."""
+    out: list[int] = []
+    for dim in shape:
+        if isinstance(dim, int):
+            out.append(dim)
+        elif dim.startswith("*"):
+            out.extend(int(d) for d in sizes[dim[1:]])
+        else:
+            out.append(int(sizes[dim]))
+    return tuple(out)
+
+
+def _spread(values: np.ndarray, gap: float, avoid_zero: bool, distinct: bool) -> np.ndarray:
+    """Move values at least `gap` apart from 0 and from each other, keeping their order."""
+    flat = values.ravel().copy()
+    if avoid_zero:
+        flat = np.where(np.abs(flat) < gap, np.where(flat < 0, -gap, gap), flat)
+    if distinct and flat.size > 1:
+        order = np.argsort(flat, kind="stable")
+        ranked = flat[order]
+        # Each value at least `gap` above its predecessor; zero-avoidance is kept by re-applying it
+        # on the shifted ranks (ties at the origin split to both sides).
+        for i in range(1, ranked.size):
+            if ranked[i] - ranked[i - 1] < gap:
+                ranked[i] = ranked[i - 1] + gap
+        if avoid_zero:
+            near = np.abs(ranked) < gap / 2
+            ranked[near] = np.sign(ranked[near] + 1e-300) * gap
+        flat[order] = ranked
+    return flat.reshape(values.shape)
+
+
+def _rng(seed: int, stream: int) -> np.random.Generator:
+    # One stream per input: shrunk seeds are all 0, and x, w and b must still differ.
+    return np.random.default_rng([seed, stream])
+
+
+def build_array(spec: Array, shape: tuple[int, ...], seed: int, scale: float, grid: bool, stream: int = 0) -> np.ndarray:
+    rng = _rng(seed, stream)
+    values = rng.standard_normal(shape) * scale
+    if grid:
+        step = scale / 2
+        values = np.round(values / step) * step
+    if spec.positive:
+        values = np.abs(values) + spec.floor * scale
+    if spec.avoid_zero or spec.distinct:
+        values = _spread(values, 1e-2 * scale, spec.avoid_zero, spec.distinct)
+    return values.astype(np.float64)
+
+
+def _sizes(spec: GateSpec) -> st.SearchStrategy[dict[str, Any]]:
+    drawn = st.fixed_dictionaries(dict(spec.sizes))
+    if spec.derive is None:
+        return drawn
+    derive = spec.derive
+    return drawn.map(lambda s: {**s, **derive(s)})
+
+
+@st.composite
+def examples(draw: st.DrawFn, spec: GateSpec) -> Example:
+    """Strategy of `Example`s for `spec`: sizes once, then each input built from them."""
+    sizes = draw(_sizes(spec))
+    values: dict[str, Any] = {}
+    for stream, (name, inp) in enumerate(spec.inputs.items()):
+        seed = draw(_SEEDS)
+        if isinstance(inp, Array):
+            scale = draw(st.sampled_from(inp.scales))
+            grid = draw(st.booleans())
+            values[name] = build_array(inp, shape_of(inp.shape, sizes), seed, scale, grid, stream)
+        elif isinstance(inp, Labels):
+            classes = int(sizes[inp.classes])
+            values[name] = _rng(seed, stream).integers(0, classes, shape_of(inp.shape, sizes))
+        elif isinstance(inp, Fixed):
+            values[name] = inp.build(sizes, _rng(seed, stream))
+        else:  # pragma: no cover - the spec types are closed
+            raise TypeError(f"unknown input type {type(inp).__name__}")
+    return Example(sizes=sizes, values=values, dout_seed=draw(_SEEDS))
+
+
+def element_count(example: Example, spec: GateSpec) -> int:
+    return sum(int(math.prod(np.shape(example.values[k]))) for k in spec.differentiable)

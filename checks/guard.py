@@ -1,0 +1,127 @@
+"""Calling student code: its exceptions, hangs, prints and numpy warnings become data, never ours.
+
+Every call into student code goes through `call`. A raised exception (even SystemExit) becomes a
+`StudentError` that names the exception and the student's line; a call that runs past the timeout
+raises `StudentTimeout`, a BaseException so that hypothesis stops at once instead of shrinking an
+input that takes minutes per try.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import signal
+import sys
+import threading
+import traceback
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+OUTPUT_CAP = 4000  # characters of a student's printed output kept for the report
+
+
+class StudentError(Exception):
+    """The student's code raised, or returned something that breaks the calling convention."""
+
+
+class StudentTimeout(BaseException):
+    """A call into student code ran past the timeout (an infinite loop, usually)."""
+
+
+class Output:
+    """What student code printed, truncated to OUTPUT_CAP characters."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def add(self, text: str) -> None:
+        if len(self.text) < OUTPUT_CAP:
+            self.text = (self.text + text)[:OUTPUT_CAP]
+
+
+def where(exc: BaseException, roots: tuple[Path, ...] = ()) -> str:
+    """'file.py:12 in fn' for the deepest frame in the student's files (else the deepest frame)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = Path(__file__).resolve().parent.parent
+    chosen = None
+    for frame in frames:
+        path = Path(frame.filename)
+        if any(root in path.parents or path == root for root in roots):
+            chosen = frame
+        elif chosen is None and ours not in path.parents and "site-packages" not in frame.filename:
+            chosen = frame
+    if chosen is None and frames:
+        chosen = frames[-1]
+    if chosen is None:
+        return ""
+    return f"{Path(chosen.filename).name}:{chosen.lineno} in {chosen.name}"
+
+
+def describe(exc: BaseException, roots: tuple[Path, ...] = ()) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    at = where(exc, roots)
+    return f"{text} (at {at})" if at else text
+
+
+@contextlib.contextmanager
+def _alarm(seconds: float | None) -> Iterator[None]:
+    # SIGALRM interrupts pure-Python loops; it exists only on the main thread of POSIX systems,
+    # elsewhere calls simply run without a limit.
+    usable = seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise StudentTimeout(f"still running after {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds))  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class _Tee(io.TextIOBase):
+    def __init__(self, sink: Output) -> None:
+        self.sink = sink
+
+    def write(self, text: str) -> int:
+        self.sink.add(text)
+        return len(text)
+
+
+class Guard:
+    """Calls into one implementation's code with one timeout, one output sink, one set of roots."""
+
+    def __init__(self, timeout: float | None, roots: tuple[Path, ...] = ()) -> None:
+        self.timeout = timeout
+        self.roots = roots
+        self.output = Output()
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        tee = _Tee(self.output)
+        try:
+            with (
+                _alarm(self.timeout),
+                contextlib.redirect_stdout(tee),
+                contextlib.redirect_stderr(tee),
+                warnings.catch_warnings(),
+                np.errstate(all="ignore"),
+            ):
+                warnings.simplefilter("ignore")
+                return fn(*args, **kwargs)
+        except StudentTimeout:
+            raise
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # SystemExit too: a student's exit() is a verdict, not our exit
+            raise StudentError(describe(exc, self.roots)) from None
+        finally:
+            sys.stdout.flush()

@@ -1,0 +1,48 @@
+"""The PyTorch reference: the spec's forward in float64, autograd for the vector-Jacobian product."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import torch
+
+from gradgate.gates.spec import Array, GateSpec, Labels
+
+
+class Reference:
+    """The reference output for one example, and its VJP for any upstream gradient."""
+
+    def __init__(self, spec: GateSpec, values: Mapping[str, Any], sizes: Mapping[str, Any]) -> None:
+        self.spec = spec
+        self.leaves: list[torch.Tensor] = []
+        args: list[Any] = []
+        for name, inp in spec.inputs.items():
+            value = values[name]
+            if isinstance(inp, Array):
+                tensor = torch.tensor(value, dtype=torch.float64, requires_grad=inp.differentiable)
+                if inp.differentiable:
+                    self.leaves.append(tensor)
+                args.append(tensor)
+            elif isinstance(inp, Labels):
+                args.append(torch.as_tensor(value, dtype=torch.int64))
+            else:
+                args.append(copy.deepcopy(value))
+        kwargs = dict(spec.construct(sizes)) if spec.construct else {}
+        self._out = spec.reference(*args, **kwargs)
+        self.out = self._out.detach().numpy().copy()
+
+    def vjp(self, dout: np.ndarray) -> tuple[np.ndarray, ...]:
+        grads = torch.autograd.grad(
+            self._out,
+            self.leaves,
+            grad_outputs=torch.as_tensor(np.asarray(dout, dtype=np.float64).reshape(self.out.shape)),
+            retain_graph=True,
+            allow_unused=True,
+        )
+        return tuple(
+            np.zeros(leaf.shape) if g is None else g.detach().numpy().copy()
+            for g, leaf in zip(grads, self.leaves, strict=True)
+        )

@@ -1,0 +1,96 @@
+"""Plain result data: what the engine found, before any rendering (terminal, JSON, HTML)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Check(enum.Enum):
+    """The battery, in the order it runs on every example."""
+
+    CONTRACT = "contract"
+    FORWARD = "forward_vs_torch"
+    BACKWARD_TORCH = "backward_vs_torch"
+    BACKWARD_FD = "backward_vs_fd"
+    MUTATION = "no_mutation"
+    DETERMINISM = "determinism"
+
+
+class Status(enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"  # wrong values, shapes, NaN, mutation, nondeterminism
+    ERROR = "error"  # the student's code raised, returned the wrong kind of thing, or hung
+
+
+@dataclass
+class CheckResult:
+    """The worst a check saw for one input (or output) over all examples."""
+
+    check: Check
+    input: str | None
+    max_rel_error: float | None = None
+    status: Status = Status.PASS
+
+
+@dataclass
+class Counterexample:
+    """The minimal failing example (after shrinking) and what went wrong on it."""
+
+    check: Check
+    input: str | None
+    message: str
+    sizes: dict[str, Any]
+    inputs: dict[str, Any]  # name -> {"shape", "values"} for arrays, the object for params
+    dout: Any = None
+    # Per-element picture of the failing gradient: the student's value, the reference (torch or
+    # finite differences) and their relative error, all with the input's shape.
+    analytic: Any = None
+    expected: Any = None
+    element_error: Any = None
+    wrong_entries: list[list[int]] = field(default_factory=list)
+
+
+@dataclass
+class ImplementationResult:
+    gate: str
+    implementation: str
+    status: Status
+    checks: list[CheckResult]
+    counterexample: Counterexample | None = None
+    message: str = ""
+    examples_run: int = 0
+    source: str = ""  # file the implementation came from
+    # log10 of the worst gradient relative error of each generated example (report histogram)
+    example_errors: list[float] = field(default_factory=list)
+    output: str = ""  # what the student's code printed, truncated
+
+
+@dataclass
+class Unchecked:
+    name: str
+    source: str
+    reason: str
+
+
+@dataclass
+class RunReport:
+    target: str
+    seed: int
+    examples: int
+    error: str | None
+    results: list[ImplementationResult] = field(default_factory=list)
+    unchecked: list[Unchecked] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {s.value: 0 for s in Status}
+        for r in self.results:
+            counts[r.status.value] += 1
+        return counts
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and all(r.status is Status.PASS for r in self.results)

@@ -1,0 +1,164 @@
+"""CS231n layer pairs (student code: gates/student/layers.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from hypothesis import strategies as st
+
+from .spec import Array, Convention, Fixed, GateSpec, Sizes
+
+_DIM = st.integers(1, 4)
+
+
+def _affine(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return x.reshape(x.shape[0], -1) @ w + b
+
+
+def _batchnorm(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, bn_param: dict[str, Any]) -> torch.Tensor:
+    eps = bn_param.get("eps", 1e-5)
+    if bn_param["mode"] == "train":
+        mean, var = x.mean(0), x.var(0, unbiased=False)
+    else:
+        mean = torch.as_tensor(bn_param["running_mean"])
+        var = torch.as_tensor(bn_param["running_var"])
+    return (x - mean) / torch.sqrt(var + eps) * gamma + beta
+
+
+def _bn_param(s: Sizes, rng: np.random.Generator) -> dict[str, Any]:
+    param: dict[str, Any] = {"mode": s["mode"], "eps": 1e-5, "momentum": 0.9}
+    if s["mode"] == "test":
+        param["running_mean"] = rng.standard_normal(s["D"])
+        param["running_var"] = rng.uniform(0.5, 2.0, s["D"])
+    return param
+
+
+def _dropout(x: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    # CS231n: p is the keep probability; the mask comes from np.random.seed(seed), np.random.rand.
+    if p["mode"] != "train":
+        return x
+    state = np.random.get_state()
+    np.random.seed(p["seed"])
+    mask = (np.random.rand(*x.shape) < p["p"]) / p["p"]
+    np.random.set_state(state)
+    return x * torch.as_tensor(mask)
+
+
+def _conv_sizes(s: Sizes) -> dict[str, int]:
+    # Draw the output size and derive the input size, so every (stride, pad, filter) draw is legal;
+    # the padding is lowered where it would leave no input at all.
+    span_h = (s["Ho"] - 1) * s["stride"] + s["HH"]
+    span_w = (s["Wo"] - 1) * s["stride"] + s["WW"]
+    pad = min(s["pad"], (span_h - 1) // 2, (span_w - 1) // 2)
+    return {"pad": pad, "H": span_h - 2 * pad, "W": span_w - 2 * pad}
+
+
+def _pool_sizes(s: Sizes) -> dict[str, int]:
+    return {"H": (s["Ho"] - 1) * s["stride"] + s["PH"], "W": (s["Wo"] - 1) * s["stride"] + s["PW"]}
+
+
+LAYERS = (
+    GateSpec(
+        name="affine",
+        convention=Convention.LAYER_PAIR,
+        inputs={"x": Array(("N", "*rest")), "w": Array(("D", "M")), "b": Array(("M",))},
+        sizes={"N": _DIM, "rest": st.lists(st.integers(1, 3), min_size=1, max_size=3), "M": _DIM},
+        derive=lambda s: {"D": int(np.prod(s["rest"]))},
+        reference=_affine,
+        summary="out = x.reshape(N, -1) w + b, x of any rank >= 2",
+    ),
+    GateSpec(
+        name="relu",
+        convention=Convention.LAYER_PAIR,
+        inputs={"x": Array(("N", "D"), avoid_zero=True)},
+        sizes={"N": _DIM, "D": _DIM},
+        reference=torch.relu,
+        summary="out = max(0, x)",
+    ),
+    GateSpec(
+        name="sigmoid",
+        convention=Convention.LAYER_PAIR,
+        inputs={"x": Array(("N", "D"), scales=(1.0, 10.0))},
+        sizes={"N": _DIM, "D": _DIM},
+        reference=torch.sigmoid,
+        summary="out = 1 / (1 + exp(-x))",
+    ),
+    GateSpec(
+        name="batchnorm",
+        convention=Convention.LAYER_PAIR,
+        inputs={
+            "x": Array(("N", "D"), scales=(1.0, 10.0)),
+            "gamma": Array(("D",)),
+            "beta": Array(("D",)),
+            "bn_param": Fixed(_bn_param),
+        },
+        sizes={"N": _DIM, "D": _DIM, "mode": st.sampled_from(["train", "test"])},
+        reference=_batchnorm,
+        summary="batch normalization, train mode (batch statistics) and test mode (running ones)",
+    ),
+    GateSpec(
+        name="dropout",
+        convention=Convention.LAYER_PAIR,
+        inputs={
+            "x": Array(("N", "D")),
+            "dropout_param": Fixed(lambda s, rng: {"p": s["p"], "mode": s["mode"], "seed": s["seed"]}),
+        },
+        sizes={
+            "N": _DIM,
+            "D": _DIM,
+            "p": st.sampled_from([0.5, 0.25, 0.8, 1.0]),
+            "mode": st.sampled_from(["train", "test"]),
+            "seed": st.integers(0, 2**16),
+        },
+        reference=_dropout,
+        summary="inverted dropout, p = keep probability, mask from np.random.seed(seed)",
+    ),
+    GateSpec(
+        name="conv",
+        convention=Convention.LAYER_PAIR,
+        inputs={
+            "x": Array(("N", "C", "H", "W")),
+            "w": Array(("F", "C", "HH", "WW")),
+            "b": Array(("F",)),
+            "conv_param": Fixed(lambda s, rng: {"stride": s["stride"], "pad": s["pad"]}),
+        },
+        sizes={
+            "N": st.integers(1, 2),
+            "C": st.integers(1, 3),
+            "F": st.integers(1, 3),
+            "HH": st.integers(1, 3),
+            "WW": st.integers(1, 3),
+            "Ho": st.integers(1, 3),
+            "Wo": st.integers(1, 3),
+            "stride": st.integers(1, 3),
+            "pad": st.integers(0, 1),
+        },
+        derive=_conv_sizes,
+        reference=lambda x, w, b, p: F.conv2d(x, w, b, stride=p["stride"], padding=p["pad"]),
+        summary="conv_forward_naive: cross-correlation with stride and zero padding",
+    ),
+    GateSpec(
+        name="max_pool",
+        convention=Convention.LAYER_PAIR,
+        # Pooling ties are the kink: the input's values are kept distinct.
+        inputs={
+            "x": Array(("N", "C", "H", "W"), distinct=True),
+            "pool_param": Fixed(lambda s, rng: {"pool_height": s["PH"], "pool_width": s["PW"], "stride": s["stride"]}),
+        },
+        sizes={
+            "N": st.integers(1, 2),
+            "C": st.integers(1, 2),
+            "PH": st.integers(1, 3),
+            "PW": st.integers(1, 3),
+            "Ho": st.integers(1, 3),
+            "Wo": st.integers(1, 3),
+            "stride": st.integers(1, 3),
+        },
+        derive=_pool_sizes,
+        reference=lambda x, p: F.max_pool2d(x, (p["pool_height"], p["pool_width"]), stride=p["stride"]),
+        summary="max_pool_forward_naive: windows of any size and stride, overlapping ones included",
+    ),
+)

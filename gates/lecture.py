@@ -1,0 +1,93 @@
+"""The backprop lecture: gate classes and small circuits (student code: gates/student/lecture.py)."""
+
+from __future__ import annotations
+
+import torch
+from hypothesis import strategies as st
+
+from .spec import Array, Convention, GateSpec
+
+_DIM = st.integers(1, 4)
+_ELEMENTWISE = {"N": _DIM, "D": _DIM}
+
+
+def _pair(*names: str, **extra: Array) -> dict[str, Array]:
+    return {n: extra.get(n, Array(("N", "D"), scales=(1.0, 3.0))) for n in names}
+
+
+LECTURE = (
+    GateSpec(
+        name="AddGate",
+        convention=Convention.GATE_CLASS,
+        inputs=_pair("x", "y"),
+        sizes=_ELEMENTWISE,
+        reference=lambda x, y: x + y,
+        summary="z = x + y, the gradient distributor",
+    ),
+    GateSpec(
+        name="MultiplyGate",
+        convention=Convention.GATE_CLASS,
+        inputs=_pair("x", "y"),
+        sizes=_ELEMENTWISE,
+        reference=lambda x, y: x * y,
+        summary="z = x * y, the gradient switcher",
+    ),
+    GateSpec(
+        name="MaxGate",
+        convention=Convention.GATE_CLASS,
+        # Ties (x == y, from the grid draws) are the kink; torch splits them, students route them.
+        inputs={"x": Array(("N", "D")), "y": Array(("N", "D"))},
+        sizes=_ELEMENTWISE,
+        reference=lambda x, y: torch.maximum(x, y),
+        summary="z = max(x, y), the gradient router",
+    ),
+    GateSpec(
+        name="SigmoidGate",
+        convention=Convention.GATE_CLASS,
+        inputs={"x": Array(("N", "D"), scales=(1.0, 5.0))},
+        sizes=_ELEMENTWISE,
+        reference=torch.sigmoid,
+        summary="z = 1 / (1 + exp(-x))",
+    ),
+    GateSpec(
+        name="circuit",
+        convention=Convention.LAYER_PAIR,
+        inputs=_pair("x", "y", "z"),
+        sizes=_ELEMENTWISE,
+        reference=lambda x, y, z: (x + y) * z,
+        summary="f(x, y, z) = (x + y) z, the lecture's first circuit",
+    ),
+    GateSpec(
+        name="sigmoid_neuron",
+        convention=Convention.LAYER_PAIR,
+        inputs={"w": Array(("D1",)), "x": Array(("D",))},
+        sizes={"D": _DIM},
+        derive=lambda s: {"D1": s["D"] + 1},
+        reference=lambda w, x: torch.sigmoid(w[:-1] @ x + w[-1]),
+        summary="f(w, x) = 1 / (1 + exp(-(w0 x0 + w1 x1 + w2)))",
+    ),
+    GateSpec(
+        name="fanout",
+        convention=Convention.LAYER_PAIR,
+        inputs=_pair("x", "y"),
+        sizes=_ELEMENTWISE,
+        reference=lambda x, y: x * y + x,
+        summary="f(x, y) = x y + x: x is used twice, its gradients add at the branch",
+    ),
+    GateSpec(
+        name="l2_wx",
+        convention=Convention.LAYER_PAIR,
+        inputs={"W": Array(("M", "D")), "x": Array(("D",))},
+        sizes={"M": _DIM, "D": _DIM},
+        reference=lambda W, x: torch.sum((W @ x) ** 2),
+        summary="f(x, W) = ||W x||^2, grad_W = 2 q x^T, grad_x = 2 W^T q",
+    ),
+    GateSpec(
+        name="linear",
+        convention=Convention.LAYER_PAIR,
+        inputs={"W": Array(("M", "D")), "x": Array(("D",))},
+        sizes={"M": _DIM, "D": _DIM},
+        reference=lambda W, x: W @ x,
+        summary="f = W x, the linear score",
+    ),
+)

@@ -1,0 +1,49 @@
+"""Models: a class with .params and .loss(X, y) -> (loss, grads) (student code: gates/student/models.py)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from hypothesis import strategies as st
+
+from .spec import Array, Convention, GateSpec, Labels
+
+
+def _two_layer_net(W1, b1, W2, b2, X, y, *, input_dim, hidden_dim, num_classes, weight_scale, reg):  # type: ignore[no-untyped-def]
+    hidden = torch.relu(X.reshape(X.shape[0], -1) @ W1 + b1)
+    scores = hidden @ W2 + b2
+    return F.cross_entropy(scores, y) + 0.5 * reg * (torch.sum(W1 * W1) + torch.sum(W2 * W2))
+
+
+MODELS = (
+    GateSpec(
+        name="TwoLayerNet",
+        convention=Convention.MODEL,
+        # Parameters are drawn away from the zero initialisation (biases included); hidden units that
+        # still land exactly on 0 are undeclared kinks, found and excused by the engine.
+        inputs={
+            "W1": Array(("D", "H")),
+            "b1": Array(("H",)),
+            "W2": Array(("H", "C")),
+            "b2": Array(("C",)),
+            "X": Array(("N", "D"), differentiable=False),
+            "y": Labels(("N",), classes="C"),
+        },
+        sizes={
+            "N": st.integers(1, 4),
+            "D": st.integers(1, 4),
+            "H": st.integers(1, 4),
+            "C": st.integers(2, 4),
+            "reg": st.sampled_from([0.1, 0.5, 1.3]),
+        },
+        construct=lambda s: {
+            "input_dim": s["D"],
+            "hidden_dim": s["H"],
+            "num_classes": s["C"],
+            "weight_scale": 1e-3,
+            "reg": s["reg"],
+        },
+        reference=_two_layer_net,
+        summary="affine - relu - affine - softmax with 0.5 reg ||W||^2 (CS231n assignment 2 fc_net)",
+    ),
+)

@@ -1,0 +1,101 @@
+"""The declarative types of the registry: one `GateSpec` per gate or layer.
+
+A spec says how a student's implementation is called (its convention), what its inputs are (symbolic
+shapes, value domains, whether they are differentiated), how sizes are drawn, and the PyTorch forward
+that is the reference. The engine in `gradgate.checks` reads specs; it never names a gate.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import numpy as np
+from hypothesis import strategies as st
+
+Sizes = Mapping[str, Any]
+
+
+class Convention(enum.Enum):
+    """How a student writes the gate (see shared GUIDE: student conventions)."""
+
+    LAYER_PAIR = "layer pair"  # NAME_forward(*inputs) -> (out, cache); NAME_backward(dout, cache)
+    GATE_CLASS = "gate class"  # Cls().forward(*inputs) -> out; .backward(dout) -> grads
+    LOSS_FUNCTION = "loss function"  # fn(*inputs) -> (loss, grad or grads)
+    MODEL = "model"  # Cls(**construct).params[...] = ...; .loss(*data) -> (loss, grads)
+
+
+@dataclass(frozen=True)
+class Array:
+    """A float64 array input. `shape` holds size names (drawn) or ints.
+
+    Values are standard normal times a magnitude hypothesis picks from `scales`. `positive` takes the
+    absolute value plus `floor` (variances, scales). `avoid_zero` and `distinct` keep the values of
+    this input at least a small gap away from 0 and from each other: the declared kinks (relu at 0,
+    max and pooling ties), so that a finite difference does not straddle them.
+    """
+
+    shape: tuple[str | int, ...]
+    scales: tuple[float, ...] = (1.0,)
+    differentiable: bool = True
+    positive: bool = False
+    floor: float = 0.1
+    avoid_zero: bool = False
+    distinct: bool = False
+
+
+@dataclass(frozen=True)
+class Labels:
+    """An integer class-label vector of `shape`, values in [0, sizes[classes])."""
+
+    shape: tuple[str | int, ...]
+    classes: str
+    differentiable: bool = field(default=False, init=False)
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A non-array argument built from the drawn sizes: a param dict, a reg strength, a mode.
+
+    `build(sizes, rng)` must return a fresh object each call (students may write into param dicts,
+    as batchnorm does with its running statistics).
+    """
+
+    build: Callable[[Sizes, np.random.Generator], Any]
+    differentiable: bool = field(default=False, init=False)
+
+
+Input = Union[Array, Labels, Fixed]
+
+
+@dataclass(frozen=True)
+class GateSpec:
+    """One gate or layer of the registry.
+
+    name: what the student's code is called (`affine` for affine_forward/affine_backward, the class
+      name for gate classes and models, the function name for losses).
+    inputs: in call order (for a model: differentiable inputs are its `.params` entries, the others
+      are the arguments of `.loss`).
+    sizes: a strategy per size name; `derive` adds sizes computed from drawn ones (conv H from the
+      output size, stride, pad and filter size, so every draw is legal).
+    reference: the PyTorch forward, called like the student's forward with float64 tensors for
+      arrays, int64 tensors for labels and the Fixed objects as they are; autograd gives the
+      reference gradients.
+    construct: for a model, the constructor keyword arguments from the sizes.
+    summary: one line for `gradgate list` and the report.
+    """
+
+    name: str
+    convention: Convention
+    inputs: Mapping[str, Input]
+    sizes: Mapping[str, st.SearchStrategy[Any]]
+    reference: Callable[..., Any]
+    summary: str
+    derive: Callable[[Sizes], Mapping[str, Any]] | None = None
+    construct: Callable[[Sizes], Mapping[str, Any]] | None = None
+
+    @property
+    def differentiable(self) -> tuple[str, ...]:
+        return tuple(k for k, v in self.inputs.items() if v.differentiable)

@@ -1,0 +1,323 @@
+import numpy as np
+
+
+def affine_forward(x, w, b):
+    """
+    Computes the forward pass for an affine (fully-connected) layer.
+
+    x: (N, d_1, ..., d_k), w: (D, M), b: (M,)
+    Returns a tuple of (out, cache).
+    """
+    N = x.shape[0]
+    x_row = x.reshape(N, -1)
+    out = x_row.dot(w) + b
+    cache = (x, w, b)
+    return out, cache
+
+
+def affine_backward(dout, cache):
+    """
+    Computes the backward pass for an affine layer.
+
+    Returns a tuple of (dx, dw, db).
+    """
+    x, w, b = cache
+    N = x.shape[0]
+    x_row = x.reshape(N, -1)
+    dx = dout.dot(w.T).reshape(x.shape)
+    dw = x_row.T.dot(dout)
+    db = np.sum(dout, axis=0)
+    return dx, dw, db
+
+
+def relu_forward(x):
+    """
+    Computes the forward pass for a layer of rectified linear units (ReLUs).
+    """
+    out = np.maximum(0, x)
+    cache = x
+    return out, cache
+
+
+def relu_backward(dout, cache):
+    """
+    Computes the backward pass for a layer of ReLUs.
+    """
+    x = cache
+    dx = dout * (x > 0)
+    return dx
+
+
+def sigmoid_forward(x):
+    """
+    Computes the forward pass for a sigmoid layer.
+    """
+    # numerically stable: only ever exponentiate non-positive numbers
+    z = np.exp(-np.abs(x))
+    out = np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+    cache = out
+    return out, cache
+
+
+def sigmoid_backward(dout, cache):
+    """
+    Computes the backward pass for a sigmoid layer.
+    """
+    out = cache
+    dx = dout * out * (1 - out)
+    return dx
+
+
+def batchnorm_forward(x, gamma, beta, bn_param):
+    """
+    Forward pass for batch normalization.
+
+    x: (N, D), gamma: (D,), beta: (D,)
+    bn_param: mode ('train' or 'test'), eps, momentum, running_mean, running_var
+    Returns a tuple of (out, cache).
+    """
+    mode = bn_param['mode']
+    eps = bn_param.get('eps', 1e-5)
+    momentum = bn_param.get('momentum', 0.9)
+
+    N, D = x.shape
+    running_mean = bn_param.get('running_mean', np.zeros(D, dtype=x.dtype))
+    running_var = bn_param.get('running_var', np.zeros(D, dtype=x.dtype))
+
+    out, cache = None, None
+    if mode == 'train':
+        # step 1: mean
+        mu = 1. / N * np.sum(x, axis=0)
+        # step 2: subtract mean
+        xmu = x - mu
+        # step 3: square
+        sq = xmu ** 2
+        # step 4: variance (biased)
+        var = 1. / N * np.sum(sq, axis=0)
+        # step 5: add eps and take sqrt
+        sqrtvar = np.sqrt(var + eps)
+        # step 6: invert
+        ivar = 1. / sqrtvar
+        # step 7: normalize
+        xhat = xmu * ivar
+        # step 8: scale
+        gammax = gamma * xhat
+        # step 9: shift
+        out = gammax + beta
+
+        running_mean = momentum * running_mean + (1 - momentum) * mu
+        running_var = momentum * running_var + (1 - momentum) * var
+
+        cache = (mode, xhat, gamma, xmu, ivar, sqrtvar, var, eps)
+    elif mode == 'test':
+        std = np.sqrt(running_var + eps)
+        xhat = (x - running_mean) / std
+        out = gamma * xhat + beta
+        cache = (mode, xhat, gamma, std)
+    else:
+        raise ValueError('Invalid forward batchnorm mode "%s"' % mode)
+
+    bn_param['running_mean'] = running_mean
+    bn_param['running_var'] = running_var
+
+    return out, cache
+
+
+def batchnorm_backward(dout, cache):
+    """
+    Backward pass for batch normalization.
+
+    Returns a tuple of (dx, dgamma, dbeta).
+    """
+    mode = cache[0]
+    if mode == 'test':
+        _, xhat, gamma, std = cache
+        dbeta = np.sum(dout, axis=0)
+        dgamma = np.sum(dout * xhat, axis=0)
+        dx = dout * gamma / std
+        return dx, dgamma, dbeta
+
+    _, xhat, gamma, xmu, ivar, sqrtvar, var, eps = cache
+    N, D = dout.shape
+
+    # step 9
+    dbeta = np.sum(dout, axis=0)
+    dgammax = dout
+    # step 8
+    dgamma = np.sum(dgammax * xhat, axis=0)
+    dxhat = dgammax * gamma
+    # step 7
+    divar = np.sum(dxhat * xmu, axis=0)
+    dxmu1 = dxhat * ivar
+    # step 6
+    dsqrtvar = -1. / (sqrtvar ** 2) * divar
+    # step 5
+    dvar = 0.5 * 1. / np.sqrt(var + eps) * dsqrtvar
+    # step 4
+    dsq = 1. / N * np.ones((N, D)) * dvar
+    # step 3
+    dxmu2 = 2 * xmu * dsq
+    # step 2
+    dx1 = dxmu1 + dxmu2
+    dmu = -1 * np.sum(dxmu1 + dxmu2, axis=0)
+    # step 1
+    dx2 = 1. / N * np.ones((N, D)) * dmu
+    # step 0
+    dx = dx1 + dx2
+
+    return dx, dgamma, dbeta
+
+
+def dropout_forward(x, dropout_param):
+    """
+    Forward pass for (inverted) dropout.
+
+    dropout_param: p (probability of keeping each neuron), mode, seed (optional)
+    """
+    p, mode = dropout_param['p'], dropout_param['mode']
+    if 'seed' in dropout_param:
+        np.random.seed(dropout_param['seed'])
+
+    mask = None
+    out = None
+
+    if mode == 'train':
+        mask = (np.random.rand(*x.shape) < p) / p
+        out = x * mask
+    elif mode == 'test':
+        out = x
+
+    cache = (dropout_param, mask)
+    out = out.astype(x.dtype, copy=False)
+
+    return out, cache
+
+
+def dropout_backward(dout, cache):
+    """
+    Backward pass for (inverted) dropout.
+    """
+    dropout_param, mask = cache
+    mode = dropout_param['mode']
+
+    dx = None
+    if mode == 'train':
+        dx = dout * mask
+    elif mode == 'test':
+        dx = dout
+    return dx
+
+
+def conv_forward_naive(x, w, b, conv_param):
+    """
+    A naive implementation of the forward pass for a convolutional layer.
+
+    x: (N, C, H, W), w: (F, C, HH, WW), b: (F,)
+    conv_param: stride, pad
+    Returns a tuple of (out, cache).
+    """
+    stride, pad = conv_param['stride'], conv_param['pad']
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    H_out = 1 + (H + 2 * pad - HH) // stride
+    W_out = 1 + (W + 2 * pad - WW) // stride
+
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode='constant')
+    out = np.zeros((N, F, H_out, W_out), dtype=x.dtype)
+
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    hs = i * stride
+                    ws = j * stride
+                    window = x_pad[n, :, hs:hs + HH, ws:ws + WW]
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+
+    cache = (x, w, b, conv_param)
+    return out, cache
+
+
+def conv_backward_naive(dout, cache):
+    """
+    A naive implementation of the backward pass for a convolutional layer.
+
+    Returns a tuple of (dx, dw, db).
+    """
+    x, w, b, conv_param = cache
+    stride, pad = conv_param['stride'], conv_param['pad']
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    _, _, H_out, W_out = dout.shape
+
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode='constant')
+    dx_pad = np.zeros_like(x_pad)
+    dw = np.zeros_like(w)
+    db = np.zeros_like(b)
+
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    hs = i * stride
+                    ws = j * stride
+                    window = x_pad[n, :, hs:hs + HH, ws:ws + WW]
+                    db[f] += dout[n, f, i, j]
+                    dw[f] += window * dout[n, f, i, j]
+                    dx_pad[n, :, hs:hs + HH, ws:ws + WW] += w[f] * dout[n, f, i, j]
+
+    dx = dx_pad[:, :, pad:pad + H, pad:pad + W]
+    return dx, dw, db
+
+
+def max_pool_forward_naive(x, pool_param):
+    """
+    A naive implementation of the forward pass for a max-pooling layer.
+
+    x: (N, C, H, W)
+    pool_param: pool_height, pool_width, stride
+    Returns a tuple of (out, cache).
+    """
+    N, C, H, W = x.shape
+    ph, pw = pool_param['pool_height'], pool_param['pool_width']
+    stride = pool_param['stride']
+    H_out = 1 + (H - ph) // stride
+    W_out = 1 + (W - pw) // stride
+
+    out = np.zeros((N, C, H_out, W_out), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_out):
+                for j in range(W_out):
+                    hs = i * stride
+                    ws = j * stride
+                    window = x[n, c, hs:hs + ph, ws:ws + pw]
+                    out[n, c, i, j] = np.max(window)
+
+    cache = (x, pool_param)
+    return out, cache
+
+
+def max_pool_backward_naive(dout, cache):
+    """
+    A naive implementation of the backward pass for a max-pooling layer.
+
+    Returns dx.
+    """
+    x, pool_param = cache
+    N, C, H, W = x.shape
+    ph, pw = pool_param['pool_height'], pool_param['pool_width']
+    stride = pool_param['stride']
+    _, _, H_out, W_out = dout.shape
+
+    dx = np.zeros_like(x)
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_out):
+                for j in range(W_out):
+                    hs = i * stride
+                    ws = j * stride
+                    window = x[n, c, hs:hs + ph, ws:ws + pw]
+                    di, dj = np.unravel_index(np.argmax(window), window.shape)
+                    dx[n, c, hs + di, ws + dj] += dout[n, c, i, j]
+    return dx

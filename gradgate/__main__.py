@@ -1,0 +1,5 @@
+import sys
+
+from gradgate.cli import main
+
+sys.exit(main())

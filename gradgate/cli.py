@@ -1,0 +1,106 @@
+"""`gradgate check PATH` and `gradgate list`: a thin front end over `gradgate.checks.engine.run`.
+
+Exit codes: 0 every implementation passed, 1 any failed or errored, 2 the target could not be loaded
+or the arguments are wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gradgate.checks.engine import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, run
+from gradgate.gates import REGISTRY
+
+from . import jsonreport, terminal
+
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"expected 0 <= seed < 2**32, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected more than 0 seconds, got {text}")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gradgate", description="Check hand-written backpropagation.")
+    sub = p.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="check a student's .py file or folder against the registry")
+    check.add_argument("path", type=Path, help="a .py file or a folder")
+    check.add_argument("--json", type=Path, metavar="FILE", help="write the gradgate.report/1 JSON here")
+    check.add_argument("--examples", type=_positive_int, default=DEFAULT_EXAMPLES, metavar="N",
+                       help=f"examples per implementation (default {DEFAULT_EXAMPLES})")
+    check.add_argument("--seed", type=_seed, default=None, metavar="N", help="make the run repeat exactly")
+    check.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S",
+                       help=f"seconds a single call may take (default {DEFAULT_TIMEOUT:g})")
+    sub.add_parser("list", help="list the gates and layers the registry knows")
+    return p
+
+
+def _list() -> int:
+    for spec in REGISTRY:
+        inputs = ", ".join(spec.inputs)
+        print(f"{spec.name:16} {spec.convention.value:13} ({inputs})  {spec.summary}")
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    seed = args.seed if args.seed is not None else random.randrange(2**32)
+    print(f"gradgate: checking {args.path} · seed {seed} · {args.examples} examples per implementation", flush=True)
+
+    def show(result):  # type: ignore[no-untyped-def]
+        print("\n".join(terminal.implementation_lines(result)), flush=True)
+
+    report = run(args.path, examples=args.examples, seed=seed, timeout=args.timeout, on_result=show)
+    rerun = "gradgate " + " ".join(shlex.quote(a) for a in argv if a != "--seed")
+    if args.seed is None:
+        rerun += f" --seed {seed}"
+    if args.json:
+        jsonreport.write(report, args.json, rerun)
+        print(f"gradgate: JSON report written to {args.json}")
+    if report.error is not None:
+        print(f"gradgate: cannot check {args.path}: {report.error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    print("\n".join(terminal.footer(report)))
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser().parse_args(argv)
+    if args.command == "list":
+        return _list()
+    return _check(args, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

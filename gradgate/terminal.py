@@ -1,0 +1,99 @@
+"""Terminal rendering: a line per implementation, and for a failure the check, the worst relative
+error per input, and the minimal example."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from gradgate.checks.results import Check, CheckResult, ImplementationResult, RunReport, Status
+
+SHORT = {
+    Check.CONTRACT: "contract",
+    Check.FORWARD: "fwd",
+    Check.BACKWARD_TORCH: "bwd/torch",
+    Check.BACKWARD_FD: "bwd/fd",
+    Check.MUTATION: "mutation",
+    Check.DETERMINISM: "determinism",
+}
+
+
+def _sci(x: float | None) -> str:
+    return "   n/a " if x is None else f"{x:.1e}"
+
+
+def _worst(checks: Iterable[CheckResult]) -> dict[Check, CheckResult]:
+    out: dict[Check, CheckResult] = {}
+    for c in checks:
+        have = out.get(c.check)
+        if have is None or (c.status is not Status.PASS and have.status is Status.PASS) or (
+            (c.max_rel_error or 0) > (have.max_rel_error or 0) and (c.status is Status.PASS) == (have.status is Status.PASS)
+        ):
+            out[c.check] = c
+    return out
+
+
+def _array(value: Any) -> str:
+    if isinstance(value, dict) and "values" in value:
+        arr = np.array(value["values"], dtype=float) if value["values"] is not None else np.array(np.nan)
+        text = np.array2string(arr, precision=6, separator=", ", threshold=60, max_line_width=100)
+        return text.replace("\n", "\n" + " " * 10)
+    return repr(value)
+
+
+def implementation_lines(r: ImplementationResult) -> list[str]:
+    worst = _worst(r.checks)
+    cells = []
+    for check in Check:
+        c = worst.get(check)
+        if check in (Check.CONTRACT, Check.MUTATION):
+            state = "ok" if c is None or c.status is Status.PASS else c.status.value.upper()
+            cells.append(f"{SHORT[check]} {state}")
+        elif c is not None:
+            flag = "" if c.status is Status.PASS else "!"
+            cells.append(f"{SHORT[check]} {_sci(c.max_rel_error)}{flag}")
+    lines = [f"{r.status.value.upper():5} {r.gate:14} {r.implementation:26} " + "  ".join(cells) + f"  ({r.examples_run} examples)"]
+    if r.status is Status.PASS:
+        return lines
+    lines.append(f"      {r.message}")
+    per_input = [c for c in r.checks if c.max_rel_error is not None and c.check in (Check.BACKWARD_TORCH, Check.FORWARD)]
+    if per_input:
+        lines.append("      worst relative error: " + ", ".join(f"{c.input} {_sci(c.max_rel_error)}" for c in per_input))
+    cex = r.counterexample
+    if cex is not None:
+        sizes = ", ".join(f"{k}={v}" for k, v in cex.sizes.items())
+        lines.append(f"      minimal example ({sizes}):")
+        for name, value in cex.inputs.items():
+            lines.append(f"        {name} = {_array(value)}")
+        if cex.dout is not None and cex.check is not Check.FORWARD:
+            lines.append(f"        dout = {_array(cex.dout)}")
+        if cex.analytic is not None:
+            ref = "torch" if cex.check in (Check.BACKWARD_TORCH, Check.FORWARD) else "finite differences"
+            lines.append(f"        {cex.input} yours    = {_array(cex.analytic)}")
+            lines.append(f"        {cex.input} expected = {_array(cex.expected)}  ({ref})")
+        if cex.wrong_entries:
+            shown = ", ".join(str(tuple(e)) for e in cex.wrong_entries[:8])
+            lines.append(f"        wrong entries of {cex.input}: {shown}")
+    if r.output.strip():
+        lines.append("      printed: " + r.output.strip().splitlines()[0][:100])
+    return lines
+
+
+def header(report: RunReport) -> str:
+    return f"gradgate: {report.target} · seed {report.seed} · {report.examples} examples per implementation"
+
+
+def footer(report: RunReport) -> list[str]:
+    lines = []
+    for u in report.unchecked:
+        lines.append(f"unchecked {u.name} ({u.source}): {u.reason}")
+    s = report.summary
+    lines.append(
+        f"{s['pass']} passed, {s['fail']} failed, {s['error']} errors in {report.seconds:.1f} s "
+        f"(rerun with --seed {report.seed})"
+    )
+    if not report.results and report.error is None:
+        lines.append("nothing to check: no implementation found follows the course's naming conventions")
+    return lines

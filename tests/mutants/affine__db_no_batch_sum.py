@@ -1,0 +1,20 @@
+# BUG: db = dout, no sum over the batch: shape (N, M) instead of (M,); the values only differ when N > 1.
+import numpy as np
+
+
+def affine_forward(x, w, b):
+    N = x.shape[0]
+    x_flat = x.reshape(N, -1)
+    out = x_flat.dot(w) + b
+    cache = (x, w, b)
+    return out, cache
+
+
+def affine_backward(dout, cache):
+    x, w, b = cache
+    N = x.shape[0]
+    x_rows = x.reshape(N, -1)
+    dx = dout.dot(w.T).reshape(x.shape)
+    dw = x_rows.T.dot(dout)
+    db = dout
+    return dx, dw, db

@@ -1,0 +1,19 @@
+# BUG: dx only keeps the add branch (dout); the multiply-branch contribution is lost.
+import numpy as np
+
+
+def fanout_forward(x, y):
+    xy = x * y
+    f = xy + x
+    cache = (x, y)
+    return f, cache
+
+
+def fanout_backward(dout, cache):
+    x, y = cache
+    dxy = dout
+    dx_from_mul = y * dxy
+    dy = x * dxy
+    dx_from_add = 1.0 * dout
+    dx = dx_from_add
+    return dx, dy

