@@ -82,7 +82,7 @@ class GateSpec:
       output size, stride, pad and filter size, so every draw is legal).
     reference: the PyTorch forward, called like the student's forward with float64 tensors for
       arrays, int64 tensors for labels and the Fixed objects as they are; autograd gives the
-      reference gradients.
+      reference gradients. None: checked against finite differences alone (a user's own function).
     construct: for a model, the constructor keyword arguments from the sizes.
     summary: one line for `gradgate list` and the report.
     """
@@ -91,7 +91,7 @@ class GateSpec:
     convention: Convention
     inputs: Mapping[str, Input]
     sizes: Mapping[str, st.SearchStrategy[Any]]
-    reference: Callable[..., Any]
+    reference: Callable[..., Any] | None
     summary: str
     derive: Callable[[Sizes], Mapping[str, Any]] | None = None
     construct: Callable[[Sizes], Mapping[str, Any]] | None = None
