@@ -81,6 +81,31 @@ def _where(mask: np.ndarray) -> str:
     return f"{len(idx)} entr{'y' if len(idx) == 1 else 'ies'}, first at [{first}]"
 
 
+def _differences(got: Any, expected: Any, path: str) -> list[str]:
+    """Where a (nested) param object differs from the reference's; extra keys are the student's own."""
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            return [f"{path} is {type(got).__name__}, expected a dict"]
+        out: list[str] = []
+        for key, value in expected.items():
+            if key not in got:
+                out.append(f"{path}[{key!r}] is missing")
+            else:
+                out.extend(_differences(got[key], value, f"{path}[{key!r}]"))
+        return out
+    if isinstance(expected, (np.ndarray, float, np.floating)) and not isinstance(expected, bool):
+        try:
+            g = np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            return [f"{path} is {type(got).__name__}, expected numbers"]
+        e = np.asarray(expected, dtype=np.float64)
+        if g.shape != e.shape:
+            return [f"{path} has shape {g.shape}, expected {e.shape}"]
+        err = rel_error(g, e)
+        return [f"{path} has relative error {err:.1e}"] if err > FAIL_ABOVE[Check.FORWARD] else []
+    return [] if got == expected else [f"{path} is {got!r}, expected {expected!r}"]
+
+
 def _same_shape(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
     return a == b or (math.prod(a) == 1 and math.prod(b) == 1)
 
@@ -142,6 +167,12 @@ class Battery:
                 nonfinite = " (NaN or inf where the reference is finite)" if not np.all(np.isfinite(out)) else ""
                 m.message = f"forward differs from the torch reference{nonfinite}: {_where(bad)}"
                 result.pictures["out"] = Picture("out", out, ref.out, err)
+            for k, expected in ref.fixed.items():
+                # Param dicts are the course's channel for state (batchnorm's running statistics):
+                # the student's must end as the reference's does.
+                wrong = _differences(args[k], expected, k)
+                if wrong:
+                    result.fail(Check.FORWARD, k, f"after forward, {k} differs from the reference: {'; '.join(wrong[:3])}")
         elif not np.all(np.isfinite(out)):
             result.fail(Check.CONTRACT, "out", f"forward returned NaN or inf ({_where(~np.isfinite(out))})")
             return

@@ -18,6 +18,7 @@ class Reference:
     def __init__(self, spec: GateSpec, values: Mapping[str, Any], sizes: Mapping[str, Any]) -> None:
         self.spec = spec
         self.leaves: list[torch.Tensor] = []
+        self.fixed: dict[str, Any] = {}  # the non-array arguments as the reference left them
         args: list[Any] = []
         for name, inp in spec.inputs.items():
             value = values[name]
@@ -29,7 +30,8 @@ class Reference:
             elif isinstance(inp, Labels):
                 args.append(torch.as_tensor(value, dtype=torch.int64))
             else:
-                args.append(copy.deepcopy(value))
+                self.fixed[name] = copy.deepcopy(value)
+                args.append(self.fixed[name])
         kwargs = dict(spec.construct(sizes)) if spec.construct else {}
         self._out = spec.reference(*args, **kwargs)
         self.out = self._out.detach().numpy().copy()

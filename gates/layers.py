@@ -22,6 +22,12 @@ def _batchnorm(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, bn_para
     eps = bn_param.get("eps", 1e-5)
     if bn_param["mode"] == "train":
         mean, var = x.mean(0), x.var(0, unbiased=False)
+        # The running statistics the course keeps in bn_param (zeros when absent).
+        momentum = bn_param.get("momentum", 0.9)
+        zeros = np.zeros(x.shape[1])
+        for key, batch in (("running_mean", mean), ("running_var", var)):
+            old = np.asarray(bn_param.get(key, zeros), dtype=np.float64)
+            bn_param[key] = momentum * old + (1 - momentum) * batch.detach().numpy()
     else:
         mean = torch.as_tensor(bn_param["running_mean"])
         var = torch.as_tensor(bn_param["running_var"])
@@ -97,7 +103,7 @@ LAYERS = (
         },
         sizes={"N": _DIM, "D": _DIM, "mode": st.sampled_from(["train", "test"])},
         reference=_batchnorm,
-        summary="batch normalization, train mode (batch statistics) and test mode (running ones)",
+        summary="batch normalization: train mode (batch statistics, running ones updated in bn_param), test mode",
     ),
     GateSpec(
         name="dropout",

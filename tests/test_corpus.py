@@ -1,0 +1,65 @@
+"""The engine is proven by its corpora: every mutant must fail, every correct implementation must
+pass on every seed. One generic test per corpus; the files carry the cases.
+
+- tests/mutants/<gate>__<bug>.py: one known-wrong implementation of <gate> (first line: # BUG: ...).
+- tests/correct/<gate>__<variant>.py and gates/student/: correct ones, kink-heavy variants included.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gradgate.checks.engine import run
+from gradgate.checks.results import Status
+from gradgate.gates import REGISTRY
+
+from .conftest import CORRECT, MUTANTS, SEEDS, STUDENT
+
+GATES = {s.name for s in REGISTRY}
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*__*.py"))
+
+
+def _gate(path: Path) -> str:
+    return path.name.split("__")[0]
+
+
+def test_corpus_file_names_name_registered_gates() -> None:
+    for path in _files(MUTANTS) + _files(CORRECT):
+        assert _gate(path) in GATES, f"{path.name}: no registry entry named {_gate(path)!r}"
+
+
+def test_every_registered_gate_has_mutants() -> None:
+    mutated = {_gate(p) for p in _files(MUTANTS)}
+    assert GATES <= mutated, f"gates without a mutant: {sorted(GATES - mutated)}"
+
+
+@pytest.mark.parametrize("path", _files(MUTANTS), ids=lambda p: p.stem)
+def test_mutant_fails(path: Path) -> None:
+    report = run(path, examples=100, seed=0, timeout=20)
+    assert report.error is None, report.error
+    verdicts = {r.gate: r for r in report.results}
+    assert _gate(path) in verdicts, f"{_gate(path)} not found in {path.name}"
+    result = verdicts[_gate(path)]
+    assert result.status in (Status.FAIL, Status.ERROR), f"mutant passed: {path.read_text().splitlines()[0]}"
+    assert result.counterexample is not None or result.status is Status.ERROR
+
+
+@pytest.mark.parametrize("seed", range(SEEDS))
+@pytest.mark.parametrize("path", [STUDENT, *_files(CORRECT)], ids=lambda p: p.stem)
+def test_correct_implementation_passes(path: Path, seed: int) -> None:
+    report = run(path, examples=100, seed=1000 + seed, timeout=20)
+    assert report.error is None, report.error
+    assert report.results, f"nothing found in {path}"
+    failures = [f"{r.gate}: {r.message}" for r in report.results if r.status is not Status.PASS]
+    assert not failures, failures
+
+
+def test_builtin_student_code_covers_the_registry() -> None:
+    report = run(STUDENT, examples=5, seed=0)
+    assert {r.gate for r in report.results} == GATES
+    assert not report.unchecked, report.unchecked
