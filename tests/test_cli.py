@@ -1,0 +1,186 @@
+"""`gradgate check` and `gradgate list` end to end: exit codes, JSON, messages, bad student code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gradgate.cli import main
+from gradgate.gates import REGISTRY
+
+RELU = '''
+import numpy as np
+def relu_forward(x):
+    return np.maximum(0, x), x
+def relu_backward(dout, cache):
+    return dout * (cache > 0)
+'''
+
+AFFINE_NO_BATCH_SUM = '''
+import numpy as np
+def affine_forward(x, w, b):
+    return x.reshape(x.shape[0], -1) @ w + b, (x, w, b)
+def affine_backward(dout, cache):
+    x, w, b = cache
+    return (dout @ w.T).reshape(x.shape), x.reshape(x.shape[0], -1).T @ dout, dout[0]
+'''
+
+
+def _write(folder: Path, name: str, code: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(code))
+    return path
+
+
+def _check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["check", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_correct_file_exits_0_and_writes_the_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    student = _write(tmp_path, "relu.py", RELU)
+    code, out, _ = _check(capsys, str(student), "--seed", "3", "--json", str(tmp_path / "r.json"))
+    assert code == 0
+    assert "PASS  relu" in out
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["schema"] == "gradgate.report/1"
+    assert (data["target"], data["seed"], data["examples"], data["error"]) == (str(student), 3, 100, None)
+    assert data["summary"] == {"pass": 1, "fail": 0, "error": 0}
+    (result,) = data["results"]
+    assert (result["gate"], result["implementation"], result["status"]) == ("relu", "relu_forward", "pass")
+    assert {c["check"] for c in result["checks"]} >= {"forward_vs_torch", "backward_vs_torch", "backward_vs_fd"}
+    assert result["counterexample"] is None
+
+
+def test_buggy_file_exits_1_with_the_minimal_example(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    student = _write(tmp_path, "affine.py", AFFINE_NO_BATCH_SUM)
+    code, out, _ = _check(capsys, str(student), "--seed", "1", "--json", str(tmp_path / "r.json"))
+    assert code == 1
+    assert "FAIL  affine" in out and "minimal example" in out and "db" in out
+    result = json.loads((tmp_path / "r.json").read_text())["results"][0]
+    assert result["status"] == "fail"
+    cex = result["counterexample"]
+    assert cex["check"] == "backward_vs_torch" and cex["input"] == "db"
+    # Shrunk: the bug needs two samples to show, and needs nothing bigger.
+    assert cex["inputs"]["x"]["shape"][0] == 2
+    assert cex["wrong_entries"]
+
+
+def test_same_seed_repeats_exactly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    student = _write(tmp_path, "affine.py", AFFINE_NO_BATCH_SUM)
+    runs = []
+    for n in range(2):
+        _check(capsys, str(student), "--seed", "42", "--json", str(tmp_path / f"{n}.json"))
+        runs.append(json.loads((tmp_path / f"{n}.json").read_text())["results"])
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize(
+    "args", [["--examples", "0", "."], ["--seed", "-1", "."], ["--timeout", "0", "."], ["--bogus", "."]]
+)
+def test_bad_arguments_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["check", *args])
+    assert caught.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_missing_path_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _check(capsys, "/no/such/file.py")
+    assert code == 2
+    assert "does not exist" in err and "Traceback" not in err
+
+
+def test_syntax_error_is_exit_2_naming_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    student = _write(tmp_path, "broken.py", "def relu_forward(x):\n    return x +\n")
+    code, _, err = _check(capsys, str(student), "--json", str(tmp_path / "r.json"))
+    assert code == 2
+    assert "SyntaxError" in err and "broken.py" in err and "line 2" in err
+    assert json.loads((tmp_path / "r.json").read_text())["error"]
+
+
+def test_folder_with_a_broken_file_checks_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write(tmp_path, "good.py", RELU)
+    _write(tmp_path, "bad.py", "import numpy as np\nraise RuntimeError('half done')\n")
+    code, out, _ = _check(capsys, str(tmp_path), "--seed", "0", "--examples", "20")
+    assert code == 1
+    assert "PASS  relu" in out
+    assert "ERROR" in out and "half done" in out
+
+
+def test_student_exceptions_hangs_exits_and_nans_are_verdicts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write(
+        tmp_path,
+        "hostile.py",
+        '''
+        import sys
+        import numpy as np
+        def relu_forward(x):
+            return np.maximum(0, x), x
+        def relu_backward(dout, cache):
+            while True:
+                pass
+        def sigmoid_forward(x):
+            raise ValueError("not yet")
+        def sigmoid_backward(dout, cache):
+            return dout
+        def affine_forward(x, w, b):
+            sys.exit(3)
+        def affine_backward(dout, cache):
+            return dout
+        class MultiplyGate:
+            def forward(self, x, y):
+                self.x, self.y = x, y
+                return x * y
+            def backward(self, dz):
+                return dz * self.y, dz * np.nan
+        class AddGate:
+            def forward(self, x, y):
+                print("debugging " * 10000)
+                return x + y
+            def backward(self, dz):
+                return dz, dz
+        ''',
+    )
+    code, out, _ = _check(capsys, str(tmp_path / "hostile.py"), "--seed", "0", "--timeout", "0.5", "--json", str(tmp_path / "r.json"))
+    assert code == 1
+    verdicts = {r["gate"]: r for r in json.loads((tmp_path / "r.json").read_text())["results"]}
+    assert verdicts["relu"]["status"] == "error" and "timed out" in verdicts["relu"]["message"]
+    assert verdicts["sigmoid"]["status"] == "error" and "ValueError: not yet" in verdicts["sigmoid"]["message"]
+    assert "hostile.py:10" in verdicts["sigmoid"]["message"]
+    assert verdicts["affine"]["status"] == "error" and "SystemExit" in verdicts["affine"]["message"]
+    assert verdicts["MultiplyGate"]["status"] == "fail" and "not finite" in verdicts["MultiplyGate"]["message"]
+    assert verdicts["AddGate"]["status"] == "pass" and len(verdicts["AddGate"]["output"]) <= 4000
+
+
+def test_unknown_implementations_are_listed_unchecked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write(tmp_path, "extra.py", RELU + "\ndef swish_forward(x):\n    return x, x\ndef swish_backward(d, c):\n    return d\n")
+    code, out, _ = _check(capsys, str(tmp_path / "extra.py"), "--examples", "10", "--seed", "0")
+    assert code == 0
+    assert "unchecked swish_forward" in out
+
+
+def test_list_names_every_registry_entry(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for spec in REGISTRY:
+        assert spec.name in out
+
+
+def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
+    student = _write(tmp_path, "affine.py", AFFINE_NO_BATCH_SUM)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gradgate", "check", str(student), "--examples", "30", "--seed", "5"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "rerun with --seed 5" in proc.stdout
