@@ -1,0 +1,46 @@
+"""The strategies reach what breaks student code, generically for every registry entry: each size
+takes its smallest value and several others, and every drawn example is legal for the reference."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gradgate.checks.examples import examples
+from gradgate.checks.reference import Reference
+from gradgate.gates import REGISTRY
+from gradgate.gates.spec import Array, GateSpec
+
+
+def _smallest(strategy: st.SearchStrategy[object]) -> object:
+    from hypothesis import find
+
+    return find(strategy, lambda _: True)
+
+
+@pytest.mark.parametrize("spec", REGISTRY, ids=lambda s: s.name)
+def test_sizes_reach_their_extremes_and_examples_are_legal(spec: GateSpec) -> None:
+    seen: dict[str, set[object]] = defaultdict(set)
+
+    @settings(max_examples=150, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(examples(spec))
+    def draw(example) -> None:  # type: ignore[no-untyped-def]
+        for name in spec.sizes:
+            value = example.sizes[name]
+            seen[name].add(tuple(value) if isinstance(value, list) else value)
+        ref = Reference(spec, example.values, example.sizes)
+        assert np.all(np.isfinite(ref.out)), "the reference must be finite on every drawn example"
+        for name, inp in spec.inputs.items():
+            if isinstance(inp, Array):
+                assert example.values[name].dtype == np.float64
+
+    draw()
+    for name, strategy in spec.sizes.items():
+        smallest = _smallest(strategy)
+        smallest = tuple(smallest) if isinstance(smallest, list) else smallest
+        assert smallest in seen[name], f"{spec.name}: size {name} never took its smallest value {smallest}"
+        assert len(seen[name]) > 1, f"{spec.name}: size {name} never varied"
