@@ -127,8 +127,8 @@ class Battery:
     def _loss(self, example: Example, dout: np.ndarray, directions: dict[str, np.ndarray]) -> Callable[[float], tuple[float, float]]:
         def F(t: float) -> tuple[float, float]:
             out, _ = self._forward(example, {k: t * d for k, d in directions.items()})
-            terms = dout * out.reshape(dout.shape) if out.size == dout.size else np.full(dout.shape, np.nan)
-            return float(terms.sum()), float(np.abs(terms).sum())
+            out = out.reshape(dout.shape) if out.size == dout.size else np.full(dout.shape, np.nan)
+            return float(np.sum(dout * out)), _magnitude(dout, out)
 
         return F
 
@@ -181,7 +181,7 @@ class Battery:
         rng = np.random.default_rng([example.dout_seed, len(example.values)])
         dout = rng.standard_normal(out.shape)
         result.dout = dout
-        base = _Base(dout, float(np.sum(dout * out)), float(np.sum(np.abs(dout * out))))
+        base = _Base(dout, float(np.sum(dout * out)), _magnitude(dout, out))
         sent = dout.copy()
         raw = self.adapter.backward(sent, state)
         grads: dict[str, np.ndarray] = {}
@@ -282,6 +282,13 @@ class _Base:
     dout: np.ndarray
     f0: float
     m0: float
+
+
+def _magnitude(dout: np.ndarray, out: np.ndarray) -> float:
+    """The scale of rounding in sum(dout * out). Each output counts as at least 1 in size: a small
+    output (a softmax loss near 0) is usually a difference of order-1 intermediates, rounded at
+    their scale, not its own."""
+    return float(np.sum(np.abs(dout) * np.maximum(1.0, np.abs(out))))
 
 
 def _scale(x: np.ndarray) -> float:
