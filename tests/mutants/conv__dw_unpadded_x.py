@@ -1,4 +1,4 @@
-# BUG: dw is computed from windows of the unpadded x instead of x_pad (only shows with pad > 0: windows are shifted and clipped at the border).
+# BUG: dw is computed from windows of the unpadded x instead of x_pad (only shows with pad > 0: windows are shifted by pad, and the clipped border windows usually raise a broadcast error).
 import numpy as np
 
 

@@ -1,4 +1,4 @@
-# BUG: the flat window argmax is unravelled with divmod by the INPUT width W instead of the pool width (shows when a window max is not in the window's first row).
+# BUG: the window's flat argmax k = r*pool_width + q is added straight to the flat image index of the window start (h0*W + w0 + k), i.e. unflattened with row width W instead of pool_width; wrong whenever a window max is not in its window's first row.
 import numpy as np
 
 
@@ -37,6 +37,6 @@ def max_pool_backward_naive(dout, cache):
                     h0, w0 = i * stride, j * stride
                     window = x[n, c, h0:h0 + ph, w0:w0 + pw]
                     k = np.argmax(window)
-                    a, bb = divmod(k, W)
-                    dx[n, c, h0 + a, w0 + bb] += dout[n, c, i, j]
+                    dx_flat = dx[n, c].reshape(-1)
+                    dx_flat[h0 * W + w0 + k] += dout[n, c, i, j]
     return dx
