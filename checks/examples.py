@@ -83,7 +83,8 @@ def build_array(spec: Array, shape: tuple[int, ...], seed: int, scale: float, gr
     if spec.positive:
         values = np.abs(values) + spec.floor * scale
     if spec.avoid_zero or spec.distinct:
-        values = _spread(values, 1e-2 * scale, spec.avoid_zero, spec.distinct)
+        # sqrt(2) keeps sums of gaps off round numbers (an svm margin of exactly 0, say)
+        values = _spread(values, 1e-2 * np.sqrt(2) * scale, spec.avoid_zero, spec.distinct)
     return values.astype(np.float64)
 
 
