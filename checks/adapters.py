@@ -58,6 +58,10 @@ class Adapter:
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
         raise NotImplementedError
 
+    def printed(self) -> str:
+        """What the student's code printed while being checked (truncated)."""
+        return self.guard.output.text
+
 
 @dataclass
 class LayerPair(Adapter):

@@ -22,7 +22,7 @@ from typing import Any
 
 from gradgate.gates.spec import Convention
 
-from .guard import Guard, StudentError, StudentTimeout
+from .guard import Guard, StudentAbort, StudentError
 
 SKIP_DIRS = {"__pycache__", "tests", "test", ".git", ".venv", "venv", "build", "dist", "node_modules"}
 
@@ -120,7 +120,7 @@ def discover(target: Path, timeout: float | None = None) -> Found:
         for name, path in files:
             try:
                 module = guard.call(importlib.import_module, name)
-            except (StudentError, StudentTimeout) as exc:
+            except (StudentError, StudentAbort) as exc:
                 found.broken.append((str(path), str(exc)))
                 continue
             _candidates(module, str(path), found)

@@ -24,11 +24,12 @@ from hypothesis.errors import Flaky, HypothesisException
 from gradgate.gates import REGISTRY
 from gradgate.gates.spec import Array, GateSpec
 
-from .adapters import bind
+from .adapters import Adapter
 from .battery import Battery, Outcome
-from .discover import Candidate, LoadError, discover
+from .discover import Candidate, LoadError
 from .examples import Example, examples
-from .guard import Guard, StudentTimeout
+from .executor import IN_PROCESS, Executor
+from .guard import StudentAbort
 from .tolerances import FAIL_ABOVE
 from .results import (
     Check,
@@ -140,10 +141,20 @@ def _counterexample(example: Example, outcome: Outcome, located: Outcome) -> Cou
     return cex
 
 
-def check_implementation(spec: GateSpec, candidate: Candidate, options: Options, roots: Sequence[Path] = ()) -> ImplementationResult:
+def check_implementation(
+    spec: GateSpec,
+    candidate: Candidate,
+    options: Options,
+    roots: Sequence[Path] = (),
+    executor: Executor = IN_PROCESS,
+) -> ImplementationResult:
     """Fuzz one implementation against its spec."""
-    guard = Guard(options.timeout, tuple(roots))
-    battery = Battery(spec, bind(spec, guard, candidate.objects))
+    with executor.session(spec, candidate, options.timeout, roots) as adapter:
+        return _fuzz(spec, candidate, options, adapter)
+
+
+def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapter) -> ImplementationResult:
+    battery = Battery(spec, adapter)
     tally = _Tally()
     last: list[_Failed] = []
 
@@ -179,9 +190,9 @@ def check_implementation(spec: GateSpec, candidate: Candidate, options: Options,
         test()
     except _Failed as failed:
         minimal = failed
-    except StudentTimeout as exc:
+    except StudentAbort as exc:
         result.status = Status.ERROR
-        result.message = f"timed out: {exc} (an infinite loop?)"
+        result.message = str(exc)
     except (Flaky, HypothesisException, ExceptionGroup) as exc:  # noqa: F821 - builtin in 3.11
         # The student's code gave different verdicts on the same input; report the last failure seen.
         minimal = last[-1] if last else None
@@ -197,13 +208,13 @@ def check_implementation(spec: GateSpec, candidate: Candidate, options: Options,
         result.message = f"{failure.check.value}: {failure.message}"
         try:
             located = battery.examine(minimal.example, locate=True)
-        except StudentTimeout:
+        except StudentAbort:
             located = minimal.outcome
         result.counterexample = _counterexample(minimal.example, minimal.outcome, located)
     result.checks = tally.checks(minimal.outcome if minimal else None)
     result.examples_run = tally.count
     result.example_errors = tally.per_example
-    result.output = guard.output.text
+    result.output = adapter.printed()
     return result
 
 
@@ -215,13 +226,14 @@ def run(
     timeout: float | None = DEFAULT_TIMEOUT,
     registry: Iterable[GateSpec] = REGISTRY,
     on_result: Callable[[ImplementationResult], None] | None = None,
+    executor: Executor = IN_PROCESS,
 ) -> RunReport:
     """Check every implementation found at `target` against the registry."""
     started = time.perf_counter()
     target = Path(target)
     report = RunReport(target=str(target), seed=seed, examples=examples, error=None)
     try:
-        found = discover(target, timeout)
+        found = executor.discover(target, timeout)
     except LoadError as exc:
         report.error = str(exc)
         return report
@@ -239,7 +251,7 @@ def run(
         if spec is None:
             report.unchecked.append(Unchecked(cand.label, cand.source, f"no registry entry for {cand.convention.value} {cand.name!r}"))
             continue
-        result = check_implementation(spec, cand, options, found.roots)
+        result = check_implementation(spec, cand, options, found.roots, executor)
         report.results.append(result)
         if on_result:
             on_result(result)

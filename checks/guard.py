@@ -28,7 +28,12 @@ class StudentError(Exception):
     """The student's code raised, or returned something that breaks the calling convention."""
 
 
-class StudentTimeout(BaseException):
+class StudentAbort(BaseException):
+    """Checking this implementation cannot go on (a hang, a crashed process). A BaseException, so
+    that hypothesis stops at once instead of shrinking an input that costs minutes per try."""
+
+
+class StudentTimeout(StudentAbort):
     """A call into student code ran past the timeout (an infinite loop, usually)."""
 
 
@@ -77,7 +82,7 @@ def _alarm(seconds: float | None) -> Iterator[None]:
         return
 
     def on_alarm(signum: int, frame: Any) -> None:
-        raise StudentTimeout(f"still running after {seconds:g} s")
+        raise StudentTimeout(f"timed out: still running after {seconds:g} s (an infinite loop?)")
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, float(seconds))  # type: ignore[arg-type]
@@ -117,7 +122,7 @@ class Guard:
             ):
                 warnings.simplefilter("ignore")
                 return fn(*args, **kwargs)
-        except StudentTimeout:
+        except StudentAbort:
             raise
         except KeyboardInterrupt:
             raise
