@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from gradgate.gates.spec import Convention, GateSpec
+from .conventions import Convention
 
 from .guard import Guard, StudentError
 
@@ -45,11 +45,21 @@ def grads_tuple(value: Any, count: int, what: str) -> tuple[Any, ...]:
     raise StudentError(f"{what} should return {count} gradient(s), got {_kind(value)}")
 
 
+class Binding(Protocol):
+    """What an adapter needs of a spec (a GateSpec, or its stand-in in the sandbox's child)."""
+
+    @property
+    def differentiable(self) -> tuple[str, ...]: ...
+
+    @property
+    def construct(self) -> Callable[[Mapping[str, Any]], Mapping[str, Any]] | None: ...
+
+
 @dataclass
 class Adapter:
     """A student implementation bound to a spec and a guard."""
 
-    spec: GateSpec
+    spec: Binding
     guard: Guard
 
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
@@ -154,9 +164,9 @@ ADAPTERS: Mapping[Convention, type[Adapter]] = {
 }
 
 
-def bind(spec: GateSpec, guard: Guard, objects: Sequence[Any]) -> Adapter:
+def bind(spec: Binding, convention: Convention, guard: Guard, objects: Sequence[Any]) -> Adapter:
     """Bind the discovered objects (forward and backward functions, a class, a function)."""
-    adapter = ADAPTERS[spec.convention]
+    adapter = ADAPTERS[convention]
     fields = {
         LayerPair: ("forward_fn", "backward_fn"),
         GateClass: ("cls",),

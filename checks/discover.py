@@ -20,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from gradgate.gates.spec import Convention
+from .conventions import Convention
 
 from .guard import Guard, StudentAbort, StudentError
 

@@ -33,7 +33,7 @@ class InProcess:
 
     @contextlib.contextmanager
     def session(self, spec: GateSpec, candidate: Candidate, timeout: float | None, roots: Sequence[Path]) -> Iterator[Adapter]:
-        yield bind(spec, Guard(timeout, tuple(roots)), candidate.objects)
+        yield bind(spec, spec.convention, Guard(timeout, tuple(roots)), candidate.objects)
 
 
 IN_PROCESS = InProcess()

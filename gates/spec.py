@@ -7,7 +7,6 @@ that is the reference. The engine in `gradgate.checks` reads specs; it never nam
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -15,16 +14,9 @@ from typing import Any, Union
 import numpy as np
 from hypothesis import strategies as st
 
+from gradgate.checks.conventions import Convention
+
 Sizes = Mapping[str, Any]
-
-
-class Convention(enum.Enum):
-    """How a student writes the gate (see shared GUIDE: student conventions)."""
-
-    LAYER_PAIR = "layer pair"  # NAME_forward(*inputs) -> (out, cache); NAME_backward(dout, cache)
-    GATE_CLASS = "gate class"  # Cls().forward(*inputs) -> out; .backward(dout) -> grads
-    LOSS_FUNCTION = "loss function"  # fn(*inputs) -> (loss, grad or grads)
-    MODEL = "model"  # Cls(**construct).params[...] = ...; .loss(*data) -> (loss, grads)
 
 
 @dataclass(frozen=True)
@@ -68,6 +60,8 @@ class Fixed:
 
 
 Input = Union[Array, Labels, Fixed]
+
+__all__ = ["Array", "Convention", "Fixed", "GateSpec", "Input", "Labels", "Sizes"]
 
 
 @dataclass(frozen=True)

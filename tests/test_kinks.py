@@ -44,7 +44,7 @@ class MaxGate:
 
 def _examine(name: str, objects: tuple, values: dict) -> Status:  # type: ignore[type-arg]
     spec = _spec(name)
-    battery = Battery(spec, bind(spec, Guard(10.0), objects))
+    battery = Battery(spec, bind(spec, spec.convention, Guard(10.0), objects))
     outcome = battery.examine(Example(sizes={}, values=values, dout_seed=7))
     return Status.PASS if outcome.failure is None else outcome.failure.status
 
