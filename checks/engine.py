@@ -29,7 +29,7 @@ from .battery import Battery, Outcome
 from .discover import Candidate, LoadError
 from .examples import Example, examples
 from .executor import IN_PROCESS, Executor
-from .guard import StudentAbort
+from .guard import StudentAbort, StudentError
 from .tolerances import FAIL_ABOVE
 from .results import (
     Check,
@@ -149,8 +149,13 @@ def check_implementation(
     executor: Executor = IN_PROCESS,
 ) -> ImplementationResult:
     """Fuzz one implementation against its spec."""
-    with executor.session(spec, candidate, options.timeout, roots) as adapter:
-        return _fuzz(spec, candidate, options, adapter)
+    try:
+        with executor.session(spec, candidate, options.timeout, roots) as adapter:
+            return _fuzz(spec, candidate, options, adapter)
+    except (StudentError, StudentAbort) as exc:  # the executor could not even load it
+        return ImplementationResult(
+            spec.name, candidate.label, Status.ERROR, [], message=f"cannot be loaded: {exc}", source=candidate.source
+        )
 
 
 def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapter) -> ImplementationResult:

@@ -1,0 +1,249 @@
+"""Grading sandbox: student code runs in isolated child processes, never in the grader.
+
+Each discovery and each implementation's checking gets a fresh child (`python -I`, a scratch working
+directory, a stripped environment, limits on address space, CPU time, file size and core dumps, its
+own process group, and no network where bubblewrap can take it away). The parent sends inputs and
+receives arrays in the `checks.wire` format (JSON and npz, never pickle), runs the torch reference
+and the finite differences on what comes back, and decides every verdict. A child that hangs,
+crashes, exits or exhausts memory costs only the implementation it was running; its whole process
+group is killed when that implementation is done, so nothing it started outlives it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import gradgate
+from gradgate.gates.spec import GateSpec
+
+from . import wire
+from .adapters import Adapter
+from .conventions import Convention
+from .discover import Candidate, Found, LoadError
+from .guard import Guard, StudentAbort, StudentError, StudentTimeout
+
+GRACE = 5.0  # seconds past the call timeout before the parent kills a child that did not answer
+_HARNESS = tuple(
+    str(Path(p).resolve())
+    for p in {Path(gradgate.__file__).parent, Path(__file__).parent, Path(__file__).parent.parent / "gates"}
+    | {Path(sys.modules["gradgate.gates"].__file__).parent}
+)
+_PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
+
+
+def _bwrap() -> list[str]:
+    """bubblewrap's prefix that takes the network away, where it is installed and works here."""
+    bwrap = shutil.which("bwrap")
+    if not bwrap:
+        return []
+    prefix = [bwrap, "--dev-bind", "/", "/", "--unshare-net", "--die-with-parent", "--"]
+    try:
+        ok = subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    return prefix if ok else []
+
+
+_BWRAP: list[str] | None = None
+
+
+def _death(code: int | None) -> str:
+    if code is None:
+        return "stopped answering"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        why = {"SIGSEGV": " (a segmentation fault)", "SIGKILL": " (out of memory, or killed)", "SIGXCPU": " (CPU time limit)",
+               "SIGXFSZ": " (file size limit)", "SIGABRT": " (aborted)"}.get(name, "")
+        return f"the process was killed by {name}{why}"
+    return f"the process exited with code {code} (sys.exit or os._exit in student code?)"
+
+
+class _Child:
+    """One child process and its two pipes."""
+
+    def __init__(self, root: Path, timeout: float | None, memory_mb: int | None, forbidden: Sequence[str]) -> None:
+        global _BWRAP
+        if _BWRAP is None:
+            _BWRAP = _bwrap()
+        self.timeout = timeout
+        self.scratch = Path(tempfile.mkdtemp(prefix="gradgate-sandbox-"))
+        req_r, self.req_w = os.pipe()
+        self.resp_r, resp_w = os.pipe()
+        config = {
+            "fds": [req_r, resp_w],
+            "scratch": str(self.scratch),
+            "root": str(root),
+            "timeout": timeout,
+            "forbidden": sorted({"gradgate", *forbidden}),
+            "harness": list(_HARNESS),
+        }
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.scratch), "OMP_NUM_THREADS": "1",
+               "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}  # fmt: skip
+        env.update({k: os.environ[k] for k in _PASSED_ENV if k in os.environ})
+
+        def limits() -> None:
+            if memory_mb:
+                resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 2**20, 64 * 2**20))
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            cpu = int(max(600, 20 * (timeout or 60)))
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+
+        self.proc = subprocess.Popen(
+            [*_BWRAP, sys.executable, "-I", "-m", "gradgate.checks.sandbox_child", json.dumps(config)],
+            pass_fds=(req_r, resp_w),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=self.scratch,
+            env=env,
+            start_new_session=True,
+            preexec_fn=limits,
+        )
+        os.close(req_r)
+        os.close(resp_w)
+        self.printed = ""
+
+    def request(self, message: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
+        """Send one request and wait for its answer; a dead or silent child raises StudentAbort."""
+        limit = timeout if timeout is not None else self.timeout
+        try:
+            wire.write_frame(self.req_w, message)
+            ready, _, _ = select.select([self.resp_r], [], [], None if limit is None else limit + GRACE)
+            if not ready:
+                self.kill()
+                raise StudentTimeout(f"timed out: no answer after {limit:g} s (an infinite loop?)")
+            response = wire.read_frame(self.resp_r)
+        except (wire.WireError, BrokenPipeError) as exc:
+            self.kill()
+            if isinstance(exc, wire.WireError) and "closed" not in str(exc):
+                raise StudentAbort(f"the process sent a malformed answer: {exc}") from None
+            raise StudentAbort(_death(self.proc.returncode)) from None
+        self.printed = str(response.pop("printed", self.printed))
+        if "abort" in response:
+            self.kill()
+            raise (StudentTimeout if "timed out" in str(response["abort"]) else StudentAbort)(str(response["abort"]))
+        if "error" in response:
+            raise StudentError(str(response["error"]))
+        return response
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def close(self) -> None:
+        self.kill()
+        for fd in (self.req_w, self.resp_r):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _write_back(target: Any, value: Any) -> None:
+    """Make the parent's argument look as the child left it, so mutation checks see the change."""
+    if isinstance(target, np.ndarray) and isinstance(value, np.ndarray):
+        if target.shape == value.shape:
+            np.copyto(target, value, casting="unsafe")
+        else:
+            target.resize(value.shape, refcheck=False)
+            np.copyto(target, value, casting="unsafe")
+    elif isinstance(target, dict) and isinstance(value, dict):
+        target.clear()
+        target.update(value)
+
+
+@dataclass
+class RemoteAdapter(Adapter):
+    """The adapter interface, answered by a child process that holds the student's objects."""
+
+    child: _Child = field(default=None)  # type: ignore[assignment]
+
+    def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
+        construct = dict(self.spec.construct(sizes)) if self.spec.construct else None
+        response = self.child.request({"op": "forward", "args": dict(args), "sizes": dict(sizes), "construct": construct})
+        for k, v in response["args"].items():
+            _write_back(args[k], v)
+        out = response["out"]
+        if not isinstance(out, np.ndarray):
+            raise StudentError(f"forward's output did not come back as an array ({type(out).__name__})")
+        return out, response["state"]
+
+    def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
+        response = self.child.request({"op": "backward", "dout": dout, "state": state})
+        _write_back(dout, response["dout"])
+        return tuple(response["grads"])
+
+    def printed(self) -> str:
+        return self.child.printed
+
+
+class Sandbox:
+    """An Executor that never imports student code into this process."""
+
+    def __init__(self, timeout: float | None = 60.0, memory_mb: int | None = None, forbid_imports: Sequence[str] = ()) -> None:
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self.forbid_imports = tuple(forbid_imports)
+
+    def _child(self, root: Path, timeout: float | None) -> _Child:
+        return _Child(root, timeout, self.memory_mb, self.forbid_imports)
+
+    def discover(self, target: Path, timeout: float | None) -> Found:
+        target = Path(target).resolve()
+        if not target.exists():
+            raise LoadError(f"{target} does not exist")
+        root = target if target.is_dir() else target.parent
+        child = self._child(root, timeout)
+        try:
+            # Importing every module can take a while: the whole discovery gets a few call timeouts.
+            response = child.request({"op": "discover", "target": str(target)}, None if timeout is None else 4 * timeout)
+        except (StudentError, StudentAbort) as exc:
+            raise LoadError(f"{target} could not be loaded: {exc}") from None
+        finally:
+            child.close()
+        if "load_error" in response:
+            raise LoadError(str(response["load_error"]))
+        return Found(
+            candidates=[
+                Candidate(c["name"], Convention(c["convention"]), tuple(tuple(o) for o in c["objects"]), c["label"], c["source"])
+                for c in response["candidates"]
+            ],
+            broken=[tuple(b) for b in response["broken"]],  # type: ignore[misc]
+            incomplete=[tuple(i) for i in response["incomplete"]],  # type: ignore[misc]
+            roots=tuple(Path(r) for r in response["roots"]),
+        )
+
+    @contextlib.contextmanager
+    def session(self, spec: GateSpec, candidate: Candidate, timeout: float | None, roots: Sequence[Path]) -> Iterator[Adapter]:
+        root = roots[0] if roots else Path(candidate.source).parent
+        child = self._child(root, timeout)
+        try:
+            child.request({
+                "op": "bind",
+                "root": str(root),
+                "objects": [list(o) for o in candidate.objects],
+                "convention": spec.convention.value,
+                "differentiable": list(spec.differentiable),
+            })
+            yield RemoteAdapter(spec, Guard(timeout), child=child)
+        finally:
+            child.close()

@@ -1,0 +1,176 @@
+"""The sandbox's child: imports and calls student code, answers the parent over a pipe.
+
+Started by `checks.sandbox` as `python -I -m gradgate.checks.sandbox_child CONFIG`. Before any
+student code runs it closes its standard streams, moves into a scratch folder and installs an audit
+hook (which Python code cannot remove) that refuses: importing the harness or the banned modules,
+reading the harness's files, writing outside the scratch folder, starting processes, signals,
+sockets and ctypes. It sends back raw results only; every verdict is the parent's.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from gradgate.checks import adapters, discover, guard, wire
+from gradgate.checks.conventions import Convention
+
+_DENIED_EVENTS = (
+    "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
+    "os.kill", "os.killpg", "pty.spawn", "socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg",
+    "ctypes.dlopen", "ctypes.dlsym", "ctypes.addressof", "ctypes.call_function", "ctypes.cdata",
+    "os.chmod", "os.chown", "os.setuid", "os.setgid", "resource.setrlimit", "os.putenv",
+    "sys._current_frames",
+)  # fmt: skip
+_PATH_EVENTS = {"os.remove": 0, "os.rename": 0, "os.rmdir": 0, "os.mkdir": 0, "os.truncate": 0,
+                "os.link": 1, "os.symlink": 1, "os.utime": 0, "shutil.rmtree": 0, "shutil.move": 1,
+                "shutil.copyfile": 1}  # fmt: skip
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+
+
+def _inside(path: Any, roots: tuple[Path, ...]) -> bool:
+    if isinstance(path, int):
+        return False
+    try:
+        real = Path(os.fsdecode(path)).resolve()
+    except (OSError, ValueError, TypeError):
+        return False
+    return any(real == r or r in real.parents for r in roots)
+
+
+def lock_down(forbidden: set[str], harness: tuple[Path, ...], scratch: Path, student: Path) -> None:
+    """Install the audit hook. From here on the rules hold for this process's whole life."""
+    scratch_roots = (scratch.resolve(),)
+    own = (student.resolve(),)  # a submission kept inside the grader's tree still reads its own files
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event == "import":
+            top = str(args[0]).split(".")[0]
+            if top in forbidden:
+                raise ImportError(f"importing {args[0]} is not allowed while grading")
+        elif event == "open":
+            path, mode, flags = args
+            writing = any(c in str(mode or "") for c in "wax+") or bool((flags or 0) & _WRITE_FLAGS)
+            if _inside(path, harness) and not _inside(path, own):
+                raise PermissionError(f"reading the grader's files is not allowed: {path}")
+            if writing and not isinstance(path, int) and not _inside(path, scratch_roots):
+                raise PermissionError(f"writing outside the scratch folder is not allowed: {path}")
+        elif event in _PATH_EVENTS:
+            path = args[_PATH_EVENTS[event]] if len(args) > _PATH_EVENTS[event] else None
+            if path is not None and not _inside(path, scratch_roots):
+                raise PermissionError(f"{event} outside the scratch folder is not allowed")
+        elif event.startswith(_DENIED_EVENTS):
+            raise PermissionError(f"{event} is not allowed while grading")
+
+    sys.addaudithook(hook)
+
+
+class _Shim:
+    """The two things an adapter needs of a spec; the parent sends them."""
+
+    def __init__(self, differentiable: list[str]) -> None:
+        self.differentiable = tuple(differentiable)
+        self.kwargs: Mapping[str, Any] = {}
+        self.construct = lambda sizes: self.kwargs
+
+
+class Child:
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.timeout = config["timeout"]
+        self.guard = guard.Guard(self.timeout, (Path(config["root"]).resolve(),))
+        self.adapter: adapters.Adapter | None = None
+        self.shim: _Shim | None = None
+        self.states: dict[int, Any] = {}
+
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        op = request["op"]
+        if op == "discover":
+            return self._discover(Path(request["target"]))
+        if op == "bind":
+            return self._bind(request)
+        assert self.adapter is not None and self.shim is not None, "bind first"
+        if op == "forward":
+            args = request["args"]
+            self.shim.kwargs = request.get("construct") or {}
+            out, state = self.adapter.forward(args, request["sizes"])
+            self.states[len(self.states)] = state
+            return {"out": out, "state": len(self.states) - 1, "args": args}
+        if op == "backward":
+            dout = request["dout"]
+            grads = self.adapter.backward(dout, self.states[request["state"]])
+            return {"grads": tuple(grads), "dout": dout}
+        raise ValueError(f"unknown op {op!r}")
+
+    def _discover(self, target: Path) -> dict[str, Any]:
+        try:
+            found = discover.discover(target, self.timeout)
+        except discover.LoadError as exc:
+            return {"load_error": str(exc)}
+        return {
+            "candidates": [
+                {
+                    "name": c.name,
+                    "convention": c.convention.value,
+                    "label": c.label,
+                    "source": c.source,
+                    "objects": [[o.__module__, o.__qualname__] for o in c.objects],
+                }
+                for c in found.candidates
+            ],
+            "broken": [list(b) for b in found.broken],
+            "incomplete": [list(i) for i in found.incomplete],
+            "roots": [str(r) for r in found.roots],
+        }
+
+    def _bind(self, request: dict[str, Any]) -> dict[str, Any]:
+        root = request["root"]
+        sys.path.insert(0, root)
+        objects = []
+        for module_name, qualname in request["objects"]:
+            obj: Any = self.guard.call(importlib.import_module, module_name)
+            for part in qualname.split("."):
+                obj = getattr(obj, part)
+            objects.append(obj)
+        self.shim = _Shim(request["differentiable"])
+        self.adapter = adapters.bind(self.shim, Convention(request["convention"]), self.guard, objects)
+        return {}
+
+
+def main() -> None:
+    config = json.loads(sys.argv[1])
+    requests, responses = config["fds"]
+    scratch = Path(config["scratch"])
+    # Student output must never reach the protocol or the grader's terminal.
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.chdir(scratch)
+    import numpy  # noqa: F401 - loaded before the lock, as the student's code expects it
+
+    harness = tuple(Path(p).resolve() for p in config["harness"])
+    lock_down(set(config["forbidden"]), harness, scratch, Path(config["root"]))
+    child = Child(config)
+    while True:
+        try:
+            request = wire.read_frame(requests)
+        except wire.WireError:
+            return  # the parent is gone
+        try:
+            response = child.handle(request)
+        except guard.StudentError as exc:
+            response = {"error": str(exc)}
+        except guard.StudentAbort as exc:
+            response = {"abort": str(exc)}
+        except Exception as exc:  # a bug of ours: say so, never blame the student silently
+            response = {"abort": f"internal error in the sandbox: {type(exc).__name__}: {exc}"}
+        response["printed"] = child.guard.output.text
+        wire.write_frame(responses, response)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Hostile submissions against the grading sandbox. Each submission holds a correct relu (which must
+still pass) and one hostile affine (which must fail or error); grading must finish, forge nothing,
+and leave no process running."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gradgate.checks.engine import run
+from gradgate.checks.results import Status
+from gradgate.checks.sandbox import Sandbox
+
+GOOD = '''
+import numpy as np
+def relu_forward(x):
+    return np.maximum(0, x), x
+def relu_backward(dout, cache):
+    return dout * (cache > 0)
+'''
+
+AFFINE = '''
+import numpy as np
+def affine_forward(x, w, b):
+    {forward}
+    return x.reshape(x.shape[0], -1) @ w + b, (x, w, b)
+def affine_backward(dout, cache):
+    {backward}
+    x, w, b = cache
+    return (dout @ w.T).reshape(x.shape), x.reshape(x.shape[0], -1).T @ dout, dout.sum(0)
+'''
+
+FORGED = "/tmp/gradgate-forged-verdict.json"
+
+# name -> (forward line, backward line, extra module-level code)
+HOSTILE = {
+    "infinite_loop": ("pass", "while True: pass", ""),
+    "os_exit": ("import os; os._exit(0)", "pass", ""),
+    "memory_hoarding": ("_hoard.append(np.ones(50_000_000))", "pass", "_hoard = []"),
+    "monkeypatched_numpy": ("pass", "dout = dout * 2", "import numpy as np\nnp.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None"),
+    "forged_results": (f"open({FORGED!r}, 'w').write('{{\"status\": \"pass\"}}')", "pass", "print('PASS: all 100 tests passed, score 100/100')"),
+    "imports_the_harness": ("from gradgate.gates import REGISTRY", "pass", ""),
+    "imports_reference_files": (
+        "import sys; sys.path.insert(0, " + repr(str(Path(__file__).resolve().parent.parent / "gates" / "student")) + "); from layers import affine_forward as f; return f(x, w, b)",
+        "pass",
+        "",
+    ),
+    "uses_torch": ("import torch", "pass", ""),
+    "segfault": ("import faulthandler; faulthandler._sigsegv()", "pass", ""),
+    "stray_processes": ("import subprocess; subprocess.Popen(['sleep', '1000'])", "pass", ""),
+    "forks": ("import os; os.fork()", "pass", ""),
+    "megabytes_of_output": ("print('x' * 5_000_000)", "dout = -dout", ""),
+    "non_array_return": ("return 'out', None", "pass", ""),
+    "sleeps_at_import": ("pass", "pass", "import time; time.sleep(1000)"),
+}
+
+
+def _submission(folder: Path, name: str) -> Path:
+    forward, backward, extra = HOSTILE[name]
+    sub = folder / name
+    sub.mkdir()
+    (sub / "good.py").write_text(textwrap.dedent(GOOD))
+    code = textwrap.dedent(AFFINE).format(forward=forward, backward=backward)
+    (sub / "hostile.py").write_text(extra + "\n" + code)
+    return sub
+
+
+def _running(marker: str) -> list[str]:
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if marker in cmd:
+                found.append(cmd)
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_submission(name: str, tmp_path: Path) -> None:
+    if os.path.exists(FORGED):
+        os.remove(FORGED)
+    sub = _submission(tmp_path, name)
+    report = run(sub, examples=20, seed=0, timeout=3, executor=Sandbox(timeout=3, memory_mb=1024, forbid_imports=["torch"]))
+    assert report.error is None
+    verdicts = {r.gate: r for r in report.results}
+    assert verdicts["relu"].status is Status.PASS, verdicts["relu"].message
+    hostile = [r for r in report.results if r.gate != "relu"]
+    assert hostile, "the hostile file left no verdict"
+    assert all(r.status in (Status.FAIL, Status.ERROR) for r in hostile), [(r.gate, r.message) for r in hostile]
+    assert not os.path.exists(FORGED)
+    assert all(len(r.output) <= 4000 for r in report.results)
+    assert not _running("gradgate.checks.sandbox_child") and not _running("sleep 1000")
+
+
+def test_messages_say_what_happened(tmp_path: Path) -> None:
+    sandbox = Sandbox(timeout=3, memory_mb=1024, forbid_imports=["torch"])
+    messages = {}
+    for name in ("infinite_loop", "os_exit", "segfault", "imports_the_harness", "uses_torch", "stray_processes"):
+        report = run(_submission(tmp_path, name), examples=10, seed=0, timeout=3, executor=sandbox)
+        messages[name] = next(r.message for r in report.results if r.gate != "relu")
+    assert "timed out" in messages["infinite_loop"]
+    assert "exited with code 0" in messages["os_exit"]
+    assert "SIGSEGV" in messages["segfault"]
+    assert "gradgate" in messages["imports_the_harness"] and "not allowed" in messages["imports_the_harness"]
+    assert "torch" in messages["uses_torch"]
+    assert "not allowed" in messages["stray_processes"]
+
+
+def test_monkeypatching_numpy_cannot_change_the_verdict(tmp_path: Path) -> None:
+    report = run(_submission(tmp_path, "monkeypatched_numpy"), examples=20, seed=0, executor=Sandbox(timeout=5))
+    affine = next(r for r in report.results if r.gate == "affine")
+    assert affine.status is Status.FAIL and "differs from torch" in affine.message
+
+
+def test_sandbox_verdicts_match_in_process(tmp_path: Path) -> None:
+    """The same engine decides: same seed, same verdicts and minimal examples, whichever executor."""
+    student = Path(__file__).resolve().parent / "mutants" / "affine__db_mean.py"
+    inproc = run(student, examples=30, seed=5)
+    boxed = run(student, examples=30, seed=5, executor=Sandbox(timeout=10))
+    assert [(r.gate, r.status, r.message) for r in inproc.results] == [(r.gate, r.status, r.message) for r in boxed.results]
+    assert inproc.results[0].counterexample == boxed.results[0].counterexample
