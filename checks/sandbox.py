@@ -65,6 +65,8 @@ _BWRAP: list[str] | None = None
 def _death(code: int | None) -> str:
     if code is None:
         return "stopped answering"
+    if _BWRAP and code > 128:
+        code = 128 - code  # bubblewrap reports its child's death by signal N as exit code 128 + N
     if code < 0:
         try:
             name = signal.Signals(-code).name
@@ -133,6 +135,9 @@ class _Child:
                 raise StudentTimeout(f"timed out: no answer after {limit:g} s (an infinite loop?)")
             response = wire.read_frame(self.resp_r)
         except (wire.WireError, BrokenPipeError) as exc:
+            # The channel closed: let the process finish dying so its exit status says how.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=2)
             self.kill()
             if isinstance(exc, wire.WireError) and "closed" not in str(exc):
                 raise StudentAbort(f"the process sent a malformed answer: {exc}") from None
@@ -146,6 +151,7 @@ class _Child:
         return response
 
     def kill(self) -> None:
+        # The whole group: whatever the child started goes with it (bubblewrap's child included).
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()

@@ -95,7 +95,8 @@ def test_hostile_submission(name: str, tmp_path: Path) -> None:
     assert all(r.status in (Status.FAIL, Status.ERROR) for r in hostile), [(r.gate, r.message) for r in hostile]
     assert not os.path.exists(FORGED)
     assert all(len(r.output) <= 4000 for r in report.results)
-    assert not _running("gradgate.checks.sandbox_child") and not _running("sleep 1000")
+    assert not _running(str(sub)), "a sandbox child outlived its check"
+    assert not _running("sleep 1000")
 
 
 def test_messages_say_what_happened(tmp_path: Path) -> None:
