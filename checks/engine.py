@@ -245,7 +245,7 @@ def run(
     specs = {(s.name, s.convention): s for s in registry}
     options = Options(examples=examples, seed=seed, timeout=timeout)
     for path, why in found.broken:
-        broken = ImplementationResult(Path(path).stem, Path(path).name, Status.ERROR, [], message=f"cannot import: {why}", source=path)
+        broken = ImplementationResult(Path(path).stem, Path(path).name, Status.ERROR, [], message=f"{Path(path).name} cannot be imported: {why}", source=path)
         report.results.append(broken)
         if on_result:
             on_result(broken)

@@ -68,6 +68,8 @@ def where(exc: BaseException, roots: tuple[Path, ...] = ()) -> str:
 
 def describe(exc: BaseException, roots: tuple[Path, ...] = ()) -> str:
     text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    if isinstance(exc, SyntaxError):
+        return text  # its own text names the file and line; the frames are the import machinery's
     at = where(exc, roots)
     return f"{text} (at {at})" if at else text
 

@@ -64,7 +64,7 @@ def implementation_lines(r: ImplementationResult) -> list[str]:
     cex = r.counterexample
     if cex is not None:
         sizes = ", ".join(f"{k}={v}" for k, v in cex.sizes.items())
-        lines.append(f"      minimal example ({sizes}):")
+        lines.append(f"      minimal example ({sizes}):" if sizes else "      minimal example:")
         for name, value in cex.inputs.items():
             lines.append(f"        {name} = {_array(value)}")
         if cex.dout is not None and cex.check is not Check.FORWARD:
