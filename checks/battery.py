@@ -55,6 +55,7 @@ class Outcome:
     measurements: list[Measurement] = field(default_factory=list)
     pictures: dict[str, Picture] = field(default_factory=dict)
     dout: np.ndarray | None = None
+    grads: dict[str, np.ndarray] = field(default_factory=dict)  # the student's, where well formed
 
     @property
     def failure(self) -> Measurement | None:
@@ -199,6 +200,7 @@ class Battery:
         for k, g in zip(self.diff, again, strict=True):
             if k in grads and rel_error(as_array(g, f"d{k}").reshape(grads[k].shape), grads[k]) > 0:
                 result.fail(Check.MUTATION, "cache", f"a second backward on the same cache gave a different d{k}")
+        result.grads = grads
         if len(grads) < len(self.diff):
             return
 

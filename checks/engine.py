@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, find, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Flaky, HypothesisException
 
@@ -28,6 +28,8 @@ from .adapters import Adapter
 from .battery import Battery, Outcome
 from .discover import Candidate, LoadError
 from .examples import Example, examples
+from .graph import trace
+from .reference import Reference
 from .executor import IN_PROCESS, Executor
 from .guard import StudentAbort, StudentError
 from .tolerances import FAIL_ABOVE
@@ -35,6 +37,7 @@ from .results import (
     Check,
     CheckResult,
     Counterexample,
+    GraphNode,
     ImplementationResult,
     RunReport,
     Status,
@@ -141,6 +144,18 @@ def _counterexample(example: Example, outcome: Outcome, located: Outcome) -> Cou
     return cex
 
 
+def _graph(spec: GateSpec, battery: Battery, example: Example | None, outcome: Outcome | None) -> list[GraphNode]:
+    """The graph on the counterexample, or on the simplest example hypothesis can draw."""
+    if example is None or outcome is None:
+        example = find(examples(spec), lambda _: True, settings=settings(database=None, max_examples=10))
+        try:
+            outcome = battery.examine(example)
+        except StudentAbort:
+            outcome = Outcome()
+    dout = outcome.dout if outcome.dout is not None else np.ones(Reference(spec, example.values, example.sizes).out.shape)
+    return trace(spec, example, dout, outcome.grads, _jsonable)
+
+
 def check_implementation(
     spec: GateSpec,
     candidate: Candidate,
@@ -206,6 +221,7 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
             result.message = f"could not be checked: {type(exc).__name__}: {exc}"
     finally:
         torch.set_num_threads(threads)
+    located: Outcome | None = None
     if minimal is not None:
         failure = minimal.outcome.failure
         assert failure is not None
@@ -216,6 +232,8 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
         except StudentAbort:
             located = minimal.outcome
         result.counterexample = _counterexample(minimal.example, minimal.outcome, located)
+    if spec.graph:
+        result.graph = _graph(spec, battery, minimal.example if minimal else None, located)
     result.checks = tally.checks(minimal.outcome if minimal else None)
     result.examples_run = tally.count
     result.example_errors = tally.per_example

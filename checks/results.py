@@ -53,6 +53,21 @@ class Counterexample:
 
 
 @dataclass
+class GraphNode:
+    """A node of the computational graph on one example: reference value and gradient (torch), and
+    the student's gradient where the student's code exposes it (the inputs)."""
+
+    name: str
+    op: str | None  # None for an input
+    inputs: list[str]
+    value: Any
+    grad: Any
+    student_grad: Any = None
+    rel_error: float | None = None
+    disagrees: bool = False
+
+
+@dataclass
 class ImplementationResult:
     gate: str
     implementation: str
@@ -65,6 +80,7 @@ class ImplementationResult:
     # log10 of the worst gradient relative error of each generated example (report histogram)
     example_errors: list[float] = field(default_factory=list)
     output: str = ""  # what the student's code printed, truncated
+    graph: list[GraphNode] = field(default_factory=list)  # on the counterexample, else the simplest example
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from hypothesis import strategies as st
 
-from .spec import Array, Convention, GateSpec
+from .spec import Array, Convention, GateSpec, Node, graph_reference
 
 _DIM = st.integers(1, 4)
 _ELEMENTWISE = {"N": _DIM, "D": _DIM}
@@ -14,6 +14,17 @@ _ELEMENTWISE = {"N": _DIM, "D": _DIM}
 def _pair(*names: str, **extra: Array) -> dict[str, Array]:
     return {n: extra.get(n, Array(("N", "D"), scales=(1.0, 3.0))) for n in names}
 
+
+# The circuits as the lecture draws them; their references are the graphs' outputs.
+CIRCUIT = (Node("q", "+", ("x", "y"), torch.add), Node("f", "*", ("q", "z"), torch.mul))
+NEURON = (
+    Node("dot", "w0 x0 + w1 x1", ("w", "x"), lambda w, x: w[:-1] @ x),
+    Node("s", "+ w2", ("dot", "w"), lambda dot, w: dot + w[-1]),
+    Node("f", "1/(1+exp(-s))", ("s",), torch.sigmoid),
+)
+FANOUT = (Node("q", "*", ("x", "y"), torch.mul), Node("f", "+", ("q", "x"), torch.add))
+L2_WX = (Node("q", "W x", ("W", "x"), torch.matmul), Node("f", "||q||²", ("q",), lambda q: torch.sum(q**2)))
+LINEAR = (Node("f", "W x", ("W", "x"), torch.matmul),)
 
 LECTURE = (
     GateSpec(
@@ -54,8 +65,9 @@ LECTURE = (
         convention=Convention.LAYER_PAIR,
         inputs=_pair("x", "y", "z"),
         sizes=_ELEMENTWISE,
-        reference=lambda x, y, z: (x + y) * z,
+        reference=graph_reference(CIRCUIT, ("x", "y", "z")),
         summary="f(x, y, z) = (x + y) z, the lecture's first circuit",
+        graph=CIRCUIT,
     ),
     GateSpec(
         name="sigmoid_neuron",
@@ -63,31 +75,35 @@ LECTURE = (
         inputs={"w": Array(("D1",)), "x": Array(("D",))},
         sizes={"D": _DIM},
         derive=lambda s: {"D1": s["D"] + 1},
-        reference=lambda w, x: torch.sigmoid(w[:-1] @ x + w[-1]),
+        reference=graph_reference(NEURON, ("w", "x")),
         summary="f(w, x) = 1 / (1 + exp(-(w0 x0 + w1 x1 + w2)))",
+        graph=NEURON,
     ),
     GateSpec(
         name="fanout",
         convention=Convention.LAYER_PAIR,
         inputs=_pair("x", "y"),
         sizes=_ELEMENTWISE,
-        reference=lambda x, y: x * y + x,
+        reference=graph_reference(FANOUT, ("x", "y")),
         summary="f(x, y) = x y + x: x is used twice, its gradients add at the branch",
+        graph=FANOUT,
     ),
     GateSpec(
         name="l2_wx",
         convention=Convention.LAYER_PAIR,
         inputs={"W": Array(("M", "D")), "x": Array(("D",))},
         sizes={"M": _DIM, "D": _DIM},
-        reference=lambda W, x: torch.sum((W @ x) ** 2),
+        reference=graph_reference(L2_WX, ("W", "x")),
         summary="f(x, W) = ||W x||^2, grad_W = 2 q x^T, grad_x = 2 W^T q",
+        graph=L2_WX,
     ),
     GateSpec(
         name="linear",
         convention=Convention.LAYER_PAIR,
         inputs={"W": Array(("M", "D")), "x": Array(("D",))},
         sizes={"M": _DIM, "D": _DIM},
-        reference=lambda W, x: W @ x,
+        reference=graph_reference(LINEAR, ("W", "x")),
         summary="f = W x, the linear score",
+        graph=LINEAR,
     ),
 )

@@ -6,13 +6,17 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .spec import Array, Convention, GateSpec, Labels
+from .spec import Array, Convention, GateSpec, Labels, Node, graph_reference
 
-
-def _two_layer_net(W1, b1, W2, b2, X, y, *, input_dim, hidden_dim, num_classes, weight_scale, reg):  # type: ignore[no-untyped-def]
-    hidden = torch.relu(X.reshape(X.shape[0], -1) @ W1 + b1)
-    scores = hidden @ W2 + b2
-    return F.cross_entropy(scores, y) + 0.5 * reg * (torch.sum(W1 * W1) + torch.sum(W2 * W2))
+# affine - relu - affine - softmax, plus 0.5 reg ||W||^2: the lecture's W2 max(0, W1 x) with its loss.
+TWO_LAYER_NET = (
+    Node("h", "X W1 + b1", ("X", "W1", "b1"), lambda X, W1, b1: X.reshape(X.shape[0], -1) @ W1 + b1),
+    Node("a", "max(0, h)", ("h",), torch.relu),
+    Node("scores", "a W2 + b2", ("a", "W2", "b2"), lambda a, W2, b2: a @ W2 + b2),
+    Node("data_loss", "softmax loss", ("scores", "y"), F.cross_entropy),
+    Node("reg_loss", "0.5 reg ||W||²", ("W1", "W2", "reg"), lambda W1, W2, reg: 0.5 * reg * (torch.sum(W1 * W1) + torch.sum(W2 * W2))),
+    Node("loss", "+", ("data_loss", "reg_loss"), torch.add),
+)
 
 
 MODELS = (
@@ -43,7 +47,8 @@ MODELS = (
             "weight_scale": 1e-3,
             "reg": s["reg"],
         },
-        reference=_two_layer_net,
+        reference=graph_reference(TWO_LAYER_NET, ("W1", "b1", "W2", "b2", "X", "y")),
+        graph=TWO_LAYER_NET,
         summary="affine - relu - affine - softmax with 0.5 reg ||W||^2 (CS231n assignment 2 fc_net)",
     ),
 )

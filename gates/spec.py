@@ -61,7 +61,39 @@ class Fixed:
 
 Input = Union[Array, Labels, Fixed]
 
-__all__ = ["Array", "Convention", "Fixed", "GateSpec", "Input", "Labels", "Sizes"]
+
+@dataclass(frozen=True)
+class Node:
+    """One node of a computational graph as the lecture draws it: `name = op(*inputs)`.
+
+    inputs name the spec's inputs, earlier nodes, or constructor arguments (a model's reg); `fn`
+    computes the node from their tensors. The graph's last node is the output.
+    """
+
+    name: str
+    op: str
+    inputs: tuple[str, ...]
+    fn: Callable[..., Any]
+
+
+def evaluate(graph: tuple[Node, ...], env: dict[str, Any]) -> dict[str, Any]:
+    """Every node's tensor, in order, from the inputs' tensors in `env`."""
+    values = dict(env)
+    for node in graph:
+        values[node.name] = node.fn(*(values[i] for i in node.inputs))
+    return {node.name: values[node.name] for node in graph}
+
+
+def graph_reference(graph: tuple[Node, ...], inputs: tuple[str, ...]) -> Callable[..., Any]:
+    """The reference forward of a spec drawn as a graph: the graph's output node."""
+
+    def reference(*args: Any, **constants: Any) -> Any:
+        return evaluate(graph, {**dict(zip(inputs, args, strict=True)), **constants})[graph[-1].name]
+
+    return reference
+
+
+__all__ = ["Array", "Convention", "Fixed", "GateSpec", "Input", "Labels", "Node", "Sizes", "evaluate", "graph_reference"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +111,7 @@ class GateSpec:
       reference gradients. None: checked against finite differences alone (a user's own function).
     construct: for a model, the constructor keyword arguments from the sizes.
     summary: one line for `gradgate list` and the report.
+    graph: the computational graph the report draws (lecture circuits, the 2-layer net).
     """
 
     name: str
@@ -89,6 +122,7 @@ class GateSpec:
     summary: str
     derive: Callable[[Sizes], Mapping[str, Any]] | None = None
     construct: Callable[[Sizes], Mapping[str, Any]] | None = None
+    graph: tuple[Node, ...] = ()
 
     @property
     def differentiable(self) -> tuple[str, ...]:
