@@ -1,0 +1,1 @@
+raise RuntimeError('<img src=x onerror=alert(2)> half done')
