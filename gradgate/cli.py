@@ -1,4 +1,8 @@
-"""`gradgate check PATH` and `gradgate list`: a thin front end over `gradgate.checks.engine.run`.
+"""`gradgate check PATH`, `gradgate report RESULTS.json` and `gradgate list`: a thin front end over
+`gradgate.checks.engine.run`.
+
+`check` writes reports/<target name>.json and .html under the current directory unless told otherwise
+(--json FILE, --html FILE, --no-report); `report` renders the HTML again from a saved JSON.
 
 Exit codes: 0 every implementation passed, 1 any failed or errored, 2 the target could not be loaded
 or the arguments are wrong.
@@ -16,7 +20,7 @@ from pathlib import Path
 from gradgate.checks.engine import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, run
 from gradgate.gates import REGISTRY
 
-from . import jsonreport, terminal
+from . import html, jsonreport, terminal
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -56,13 +60,23 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="check a student's .py file or folder against the registry")
     check.add_argument("path", type=Path, help="a .py file or a folder")
-    check.add_argument("--json", type=Path, metavar="FILE", help="write the gradgate.report/1 JSON here")
+    check.add_argument("--json", type=Path, metavar="FILE",
+                       help="write the gradgate.report/1 JSON here (default reports/<target name>.json)")
+    check.add_argument("--html", type=Path, metavar="FILE",
+                       help="write the HTML report here (default reports/<target name>.html)")
+    check.add_argument("--no-report", action="store_true", help="write neither the JSON nor the HTML report")
     check.add_argument("--examples", type=_positive_int, default=DEFAULT_EXAMPLES, metavar="N",
                        help=f"examples per implementation (default {DEFAULT_EXAMPLES})")
     check.add_argument("--seed", type=_seed, default=None, metavar="N", help="make the run repeat exactly")
     check.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S",
                        help=f"seconds a single call may take (default {DEFAULT_TIMEOUT:g})")
     sub.add_parser("list", help="list the gates and layers the registry knows")
+    report = sub.add_parser("report", help="render the HTML report from a saved gradgate.report/1 JSON")
+    report.add_argument("results", type=Path, metavar="RESULTS.json", help="a JSON written by gradgate check")
+    report.add_argument("--html", type=Path, metavar="OUT", help="where to write the HTML (default RESULTS.html)")
+    from . import gradecli  # grade, gradescope, merge
+
+    gradecli.add_commands(sub, _positive_int, _seed, _seconds)
     return p
 
 
@@ -73,7 +87,40 @@ def _list() -> int:
     return EXIT_OK
 
 
+def _report_paths(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
+    """(json, html) paths to write: the ones given, else reports/<stem or folder name>.json/.html."""
+    if args.no_report:
+        return None, None
+    resolved = args.path.resolve()
+    name = (resolved.stem if resolved.suffix == ".py" else resolved.name) or "report"
+    default = Path("reports") / name
+    return args.json or default.with_suffix(".json"), args.html or default.with_suffix(".html")
+
+
+def _write_html(data_path: Path, html_path: Path) -> None:
+    """The HTML from the JSON as written: the page is a function of the saved data alone."""
+    html.write(html.load(data_path), html_path, json_name=str(data_path))
+
+
+def _report(args: argparse.Namespace) -> int:
+    out = args.html or args.results.with_suffix(".html")
+    try:
+        _write_html(args.results, out)
+    except html.ReportError as exc:
+        print(f"gradgate: cannot render {args.results}: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except OSError as exc:
+        print(f"gradgate: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    print(f"gradgate: HTML report written to {out}")
+    return EXIT_OK
+
+
 def _check(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    if args.no_report and (args.json or args.html):
+        print("gradgate: --no-report writes nothing; leave out --json/--html, or --no-report", file=sys.stderr)
+        return EXIT_UNUSABLE
+    json_path, html_path = _report_paths(args)
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     print(f"gradgate: checking {args.path} · seed {seed} · {args.examples} examples per implementation", flush=True)
 
@@ -81,12 +128,18 @@ def _check(args: argparse.Namespace, argv: Sequence[str]) -> int:
         print("\n".join(terminal.implementation_lines(result)), flush=True)
 
     report = run(args.path, examples=args.examples, seed=seed, timeout=args.timeout, on_result=show)
-    rerun = "gradgate " + " ".join(shlex.quote(a) for a in argv if a != "--seed")
+    rerun = "gradgate " + shlex.join(argv)
     if args.seed is None:
         rerun += f" --seed {seed}"
-    if args.json:
-        jsonreport.write(report, args.json, rerun)
-        print(f"gradgate: JSON report written to {args.json}")
+    if json_path is not None and html_path is not None:
+        try:
+            jsonreport.write(report, json_path, rerun)
+            print(f"gradgate: JSON report written to {json_path}")
+            _write_html(json_path, html_path)
+            print(f"gradgate: HTML report written to {html_path}")
+        except (OSError, html.ReportError) as exc:
+            print(f"gradgate: cannot write the report: {exc}", file=sys.stderr)
+            return EXIT_UNUSABLE
     if report.error is not None:
         print(f"gradgate: cannot check {args.path}: {report.error}", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -99,6 +152,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "list":
         return _list()
+    if args.command == "report":
+        return _report(args)
+    if args.command in ("grade", "gradescope", "merge"):
+        from . import gradecli
+
+        return gradecli.main(args)
     return _check(args, argv)
 
 

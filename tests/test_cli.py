@@ -37,6 +37,11 @@ def _write(folder: Path, name: str, code: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # default reports go to ./reports: keep them out of the repo
+
+
 def _check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(["check", *args])
     out, err = capsys.readouterr()
@@ -184,3 +189,14 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr
     assert "rerun with --seed 5" in proc.stdout
+
+
+def test_recorded_rerun_command_repeats_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    student = _write(tmp_path, "relu.py", RELU)
+    _check(capsys, str(student), "--seed", "9", "--examples", "7", "--json", str(tmp_path / "a.json"))
+    assert json.loads((tmp_path / "a.json").read_text())["command"] == (
+        f"gradgate check {student} --seed 9 --examples 7 --json {tmp_path / 'a.json'}"
+    )
+    _check(capsys, str(student), "--examples", "7", "--json", str(tmp_path / "b.json"))
+    data = json.loads((tmp_path / "b.json").read_text())
+    assert data["command"].endswith(f"--seed {data['seed']}")

@@ -1,0 +1,309 @@
+"""`gradgate grade`, `gradgate gradescope` and `gradgate merge`: the grading commands.
+
+    gradgate grade SUBMISSIONS --out DIR [--jobs N] [--timeout S] [--memory-mb M]
+                   [--forbid-import MOD ...] [--assignment FILE.toml] [--seed N] [--examples N]
+    gradgate gradescope [--submission DIR] [--results FILE] [same options as grade]
+    gradgate merge DIR... --out DIR
+
+Exit codes: 0 grading completed (whatever the students scored), 1 the grader itself failed on some
+submission (its report says why), 2 unusable arguments, assignment file or folders (a message, no
+traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from gradgate.checks.engine import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT
+
+from . import classsummary, grade
+from .assignment import DEFAULT, Assignment, AssignmentError, load, valid_module_name
+
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+GRADESCOPE_SUBMISSION = Path("/autograder/submission")
+GRADESCOPE_RESULTS = Path("/autograder/results/results.json")
+
+
+class _Unusable(Exception):
+    """An argument, file or folder that cannot be used: printed, exit 2."""
+
+
+def _megabytes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of megabytes, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 (no limit) or more megabytes, got {value}")
+    return value
+
+
+def _module(text: str) -> str:
+    if not valid_module_name(text):
+        raise argparse.ArgumentTypeError(f"expected a top-level module name like torch, got {text!r}")
+    return text
+
+
+def add_commands(sub: Any, positive_int: Any, seed: Any, seconds: Any) -> None:
+    """Add the three subcommands to gradgate's parser (`sub` is its subparsers action)."""
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--assignment", type=Path, metavar="FILE.toml",
+                       help="gates, points, visibility, forbidden imports, examples and seed (see docs/grading.md)")
+        p.add_argument("--examples", type=positive_int, default=None, metavar="N",
+                       help=f"examples per implementation (default: the assignment's, else {DEFAULT_EXAMPLES})")
+        p.add_argument("--seed", type=seed, default=None, metavar="N",
+                       help=f"the same for every submission (default: the assignment's, else {grade.DEFAULT_SEED})")
+        p.add_argument("--timeout", type=seconds, default=DEFAULT_TIMEOUT, metavar="S",
+                       help=f"seconds a single call into student code may take (default {DEFAULT_TIMEOUT:g})")
+        p.add_argument("--memory-mb", type=_megabytes, default=grade.DEFAULT_MEMORY_MB, metavar="M",
+                       help=f"address space of the process running student code, 0 for no limit (default {grade.DEFAULT_MEMORY_MB})")
+        p.add_argument("--forbid-import", type=_module, action="extend", nargs="+", default=[], metavar="MOD",
+                       help="modules student code may not import (added to the assignment's)")
+
+    g = sub.add_parser("grade", help="grade a class: one .py file or folder per student")
+    g.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="a folder with one .py file or folder per student")
+    g.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the reports and the class summary go")
+    g.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="submissions graded in parallel (default 1)")
+    common(g)
+
+    s = sub.add_parser("gradescope", help="grade one submission inside a Gradescope autograder")
+    s.add_argument("--submission", type=Path, default=GRADESCOPE_SUBMISSION, metavar="DIR",
+                   help=f"the student's files (default {GRADESCOPE_SUBMISSION})")
+    s.add_argument("--results", type=Path, default=GRADESCOPE_RESULTS, metavar="FILE",
+                   help=f"where results.json goes (default {GRADESCOPE_RESULTS})")
+    common(s)
+
+    m = sub.add_parser("merge", help="one class summary from folders graded separately")
+    m.add_argument("dirs", type=Path, nargs="+", metavar="DIR", help="--out folders of `gradgate grade` runs")
+    m.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the merged class goes")
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        if args.command == "grade":
+            return _grade(args)
+        if args.command == "gradescope":
+            return _gradescope(args)
+        return _merge(args)
+    except _Unusable as exc:
+        print(f"gradgate {args.command}: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        print(f"\ngradgate {args.command}: interrupted; the class summary was not written", file=sys.stderr)
+        return 130
+
+
+# ---------------------------------------------------------------------------------------------
+# settings
+
+
+def settings(args: argparse.Namespace) -> grade.Settings:
+    """The grading settings: the command line first, then the assignment file, then the defaults."""
+    assignment: Assignment = DEFAULT
+    if args.assignment is not None:
+        try:
+            assignment = load(args.assignment)
+        except AssignmentError as exc:
+            raise _Unusable(str(exc)) from None
+    return grade.Settings(
+        examples=args.examples or assignment.examples or DEFAULT_EXAMPLES,
+        seed=next(s for s in (args.seed, assignment.seed, grade.DEFAULT_SEED) if s is not None),
+        timeout=args.timeout,
+        memory_mb=args.memory_mb or None,
+        forbid_imports=tuple(dict.fromkeys([*assignment.forbid_imports, *args.forbid_import])),
+        assignment=assignment,
+    )
+
+
+def _describe(s: grade.Settings) -> str:
+    memory = f"{s.memory_mb} MB" if s.memory_mb else "no memory limit"
+    forbidden = f", no {', '.join(s.forbid_imports)}" if s.forbid_imports else ""
+    where = f"sandboxed ({memory}{forbidden})" if s.sandbox else "in-process"
+    return f"seed {s.seed} · {s.examples} examples per implementation · timeout {s.timeout:g} s · {where}"
+
+
+def _warn_tolerances(s: grade.Settings) -> None:
+    if s.assignment.has_tolerances:
+        gates = ", ".join(r.gate for r in s.assignment.gates if r.tolerances)
+        print(f"gradgate: warning: the tolerances given for {gates} are checked but not applied: the engine has no "
+              "per-gate thresholds yet, so every gate is judged by checks/tolerances.py", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------------------------
+# grade
+
+
+class Progress:
+    """A bar on an interactive stderr; elsewhere (logs, CI) a line per graded submission."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total = total
+        self.done = 0
+        self.stream = stream
+        self.started = time.perf_counter()
+        self.bar = stream.isatty()
+        if self.bar:
+            self._draw("")
+
+    def _draw(self, last: str) -> None:
+        filled = self.WIDTH * self.done // max(self.total, 1)
+        elapsed = time.perf_counter() - self.started
+        line = f"grading [{'#' * filled}{'.' * (self.WIDTH - filled)}] {self.done}/{self.total} · {elapsed:.0f} s{last}"
+        self.stream.write("\r" + line + "\x1b[K")
+        self.stream.flush()
+
+    def __call__(self, outcome: grade.Outcome) -> None:
+        self.done += 1
+        note = _outcome_text(outcome)
+        if self.bar:
+            self._draw(f" · {outcome.name}: {note}")
+        else:
+            print(f"gradgate: [{self.done}/{self.total}] {outcome.name}: {note} ({outcome.seconds:.1f} s)", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _outcome_text(o: grade.Outcome) -> str:
+    text = f"{o.score:g}/{o.max_score:g}"
+    if o.grader_error:
+        return text + " (the grader failed)"
+    if o.error:
+        return text + " (could not be loaded)"
+    return text
+
+
+def screen(summary: Mapping[str, Any], seconds: float, out: Path) -> list[str]:
+    """The one-screen summary: per gate how the class did, the score spread, who could not be loaded."""
+    n = len(summary["submissions"])
+    head = (f"gradgate: graded {n} submission{'s' * (n != 1)} in {seconds:.1f} s · seed {summary['seed']} · "
+            f"{summary['examples']} examples per implementation")
+    lines = [head]
+    points = {r["gate"]: r["points"] for r in summary["assignment"]["gates"]}
+    if summary["gates"]:
+        width = max(8, *(len(g) for g in summary["gates"]))
+        lines.append(f"  {'gate':{width}}  points  passed  failed  errors  missing")
+        for gate in summary["gates"]:
+            c = summary["gate_counts"][gate]
+            pts = f"{points[gate]:g}" if gate in points else "1"
+            lines.append(f"  {gate:{width}}  {pts:>6}  {c['pass']:>6}  {c['fail']:>6}  {c['error']:>6}  {c['missing']:>7}")
+    sc = summary["scores"]
+    if sc["mean"] is not None:
+        maxima = {r["max_score"] for r in summary["submissions"]}
+        of = f" of {next(iter(maxima)):g}" if len(maxima) == 1 else ""
+        lines.append(f"  scores{of}: mean {sc['mean']:g}, median {sc['median']:g}, min {sc['min']:g}, max {sc['max']:g}")
+    bad = summary["unloadable"]
+    if bad:
+        shown = ", ".join(bad[:8]) + (f" and {len(bad) - 8} more" if len(bad) > 8 else "")
+        lines.append(f"  could not be loaded ({len(bad)}): {shown}")
+    lines.append(f"  written: {out / 'summary.html'}, summary.json, grades.csv, and <name>/report.json, index.html, results.json")
+    return lines
+
+
+def _grade(args: argparse.Namespace) -> int:
+    s = settings(args)
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise _Unusable(f"--out {out} is a file, not a folder")
+    if out.resolve() == args.submissions.resolve():
+        raise _Unusable("--out must not be the submissions folder itself")
+    try:
+        subs, skipped = grade.find_submissions(args.submissions, skip=[out])
+        out.mkdir(parents=True, exist_ok=True)
+    except grade.GradeError as exc:
+        raise _Unusable(str(exc)) from None
+    except OSError as exc:
+        raise _Unusable(f"cannot create {out}: {exc.strerror or exc}") from None
+    _warn_tolerances(s)
+    jobs = min(args.jobs, len(subs))
+    print(f"gradgate: grading {len(subs)} submissions from {args.submissions} · {_describe(s)}"
+          f"{f' · {jobs} jobs' if jobs > 1 else ''}", flush=True)
+    if skipped:
+        print(f"gradgate: skipped (not a .py file or a folder): {', '.join(skipped)}", flush=True)
+    started = time.perf_counter()
+    progress = Progress(len(subs), sys.stderr)
+    try:
+        outcomes = grade.grade_all(subs, s, out, jobs=jobs, on_done=progress)
+    finally:
+        progress.close()
+    try:
+        graded = [classsummary.read(out / sub.name) for sub in subs]
+        summary = classsummary.summarize(graded)
+        classsummary.write(out, summary)
+    except classsummary.SummaryError as exc:
+        print(f"gradgate grade: cannot write the class summary: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print("\n".join(screen(summary, time.perf_counter() - started, out)))
+    failed = [o for o in outcomes if o.grader_error]
+    if failed:
+        for o in failed:
+            print(f"gradgate grade: {o.name}: {o.grader_error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# gradescope
+
+
+def _gradescope(args: argparse.Namespace) -> int:
+    s = settings(args)
+    folder: Path = args.submission
+    if not folder.is_dir():
+        raise _Unusable(f"the submission folder {folder} does not exist (inside Gradescope it is "
+                        f"{GRADESCOPE_SUBMISSION}; elsewhere pass --submission DIR)")
+    _warn_tolerances(s)
+    print(f"gradgate: grading {folder} · {_describe(s)}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="gradgate-gradescope-") as scratch:
+        out = Path(scratch)
+        outcome = grade.grade_one(grade.Submission("submission", folder), s, out)
+        results = json.loads((out / "submission" / grade.RESULTS).read_text(encoding="utf-8"))
+    try:
+        args.results.parent.mkdir(parents=True, exist_ok=True)
+        args.results.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise _Unusable(f"cannot write {args.results}: {exc.strerror or exc}") from None
+    for t in results["tests"]:
+        print(t["output"])
+    print(f"gradgate: {outcome.score:g}/{outcome.max_score:g} points; results written to {args.results}")
+    if outcome.grader_error:
+        print(f"gradgate gradescope: {outcome.grader_error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# merge
+
+
+def _merge(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise _Unusable(f"--out {out} is a file, not a folder")
+    started = time.perf_counter()
+    try:
+        graded = classsummary.scan(args.dirs)
+        summary = classsummary.summarize(graded)  # refuse before copying anything
+        graded = classsummary.gather(graded, out)
+        summary = classsummary.summarize(graded)
+        classsummary.write(out, summary)
+    except classsummary.SummaryError as exc:
+        raise _Unusable(str(exc)) from None
+    except OSError as exc:
+        raise _Unusable(f"cannot write to {out}: {exc.strerror or exc}") from None
+    print(f"gradgate: merged {len(graded)} submissions from {len(args.dirs)} folders into {out}")
+    print("\n".join(screen(summary, time.perf_counter() - started, out)[1:]))
+    return EXIT_OK
+
