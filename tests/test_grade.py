@@ -160,6 +160,13 @@ def test_every_submission_gets_a_report_a_page_and_gradescope_results(graded: tu
     assert "carol.py cannot be imported" in _json(out / "carol" / "report.json")["error"]
 
 
+def test_graded_reports_follow_the_report_schema(graded: tuple[Path, Path, str, str]) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = _json(Path(__file__).resolve().parent.parent / "schemas" / "gradgate.report-1.schema.json")
+    for name in NAMES:
+        jsonschema.validate(_json(graded[1] / name / "report.json"), schema)
+
+
 def test_report_scores_each_gate_with_its_verdict_and_reason(graded: tuple[Path, Path, str, str]) -> None:
     _, out, _, _ = graded
     for name in NAMES:
