@@ -27,14 +27,13 @@ from typing import Any
 
 import numpy as np
 import torch
-from hypothesis import strategies as st
-
 from gradgate.checks.adapters import grads_tuple
 from gradgate.checks.discover import Candidate, discover
 from gradgate.checks.engine import DEFAULT_EXAMPLES, Options, check_implementation
 from gradgate.checks.examples import build_array, shape_of
 from gradgate.gates import REGISTRY
 from gradgate.gates.spec import Array, Convention, GateSpec, Labels
+from hypothesis import strategies as st
 
 STUDENT = Path(__file__).resolve().parent.parent / "gates" / "student"
 

@@ -15,8 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .conventions import Convention
-
-from .guard import Guard, StudentError
+from .guard import Guard, NotImplementedYet, StudentError
 
 
 def _kind(value: Any) -> str:
@@ -36,13 +35,34 @@ def as_array(value: Any, what: str) -> np.ndarray:
     raise StudentError(f"{what} should be a numpy array or a number, got {_kind(value)}")
 
 
-def grads_tuple(value: Any, count: int, what: str) -> tuple[Any, ...]:
-    """A backward result as a tuple of `count` gradients (a lone array when count is 1)."""
+def grads_tuple(value: Any, count: int, what: str, names: Sequence[str] = ()) -> tuple[Any, ...]:
+    """A backward result as a tuple of `count` gradients (a lone array when count is 1). None where
+    a gradient belongs is the course's template (`dx, dw, db = None, None, None`): not implemented."""
+    if value is None:
+        alone = f" for d{names[0]}" if count == 1 and names else ""
+        raise NotImplementedYet(f"not implemented: {what} returns None{alone}")
     if count == 1 and not isinstance(value, (tuple, list)):
-        return (value,)
-    if isinstance(value, (tuple, list)) and len(value) == count:
-        return tuple(value)
-    raise StudentError(f"{what} should return {count} gradient(s), got {_kind(value)}")
+        value = (value,)
+    if not (isinstance(value, (tuple, list)) and len(value) == count):
+        raise StudentError(f"{what} should return {count} gradient(s), got {_kind(value)}")
+    missing = [f"d{n}" if n else f"gradient {i + 1}" for i, (g, n) in enumerate(zip(value, [*names, *[""] * count])) if g is None]
+    if missing:
+        raise NotImplementedYet(f"not implemented: {what} returns None for {', '.join(missing)}")
+    return tuple(value)
+
+
+def _present(spec: Binding, args: Mapping[str, Any]) -> tuple[str, ...]:
+    """The differentiable inputs of this call (a spec's optional inputs may be absent)."""
+    return tuple(k for k in spec.differentiable if k in args)
+
+
+@dataclass
+class _PairState:
+    """A layer pair's cache, with what its backward needs to take the upstream gradient apart."""
+
+    cache: Any
+    shapes: tuple[tuple[int, ...], ...]
+    names: tuple[str, ...]
 
 
 class Binding(Protocol):
@@ -53,6 +73,9 @@ class Binding(Protocol):
 
     @property
     def construct(self) -> Callable[[Mapping[str, Any]], Mapping[str, Any]] | None: ...
+
+    @property
+    def outputs(self) -> int: ...
 
 
 @dataclass
@@ -75,20 +98,40 @@ class Adapter:
 
 @dataclass
 class LayerPair(Adapter):
+    """NAME_forward(*inputs) -> (out, cache), NAME_backward(dout, cache). With k > 1 outputs
+    (lstm_step: next_h, next_c) the forward returns (out1, ..., outk, cache) and the backward takes
+    (dout1, ..., doutk, cache): the battery sees one output, the outputs flattened and concatenated."""
+
     forward_fn: Callable[..., Any] = None  # type: ignore[assignment]
     backward_fn: Callable[..., Any] = None  # type: ignore[assignment]
 
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
         name = self.forward_fn.__name__
+        count = self.spec.outputs
+        outs = "out" if count == 1 else ", ".join(f"out{i + 1}" for i in range(count))
         result = self.guard.call(self.forward_fn, *args.values())
-        if not (isinstance(result, tuple) and len(result) == 2):
-            raise StudentError(f"{name} should return (out, cache), got {_kind(result)}")
-        return as_array(result[0], f"{name}'s out"), result[1]
+        if result is None:
+            raise NotImplementedYet(f"not implemented: {name} returns None")
+        if not (isinstance(result, tuple) and len(result) == count + 1):
+            raise StudentError(f"{name} should return ({outs}, cache), got {_kind(result)}")
+        labels = outs.split(", ")
+        if any(o is None for o in result[:-1]):
+            none = ", ".join(lb for lb, o in zip(labels, result[:-1], strict=True) if o is None)
+            raise NotImplementedYet(f"not implemented: {name} returns None for {none}")
+        arrays = [as_array(o, f"{name}'s {lb}") for lb, o in zip(labels, result[:-1], strict=True)]
+        state = _PairState(result[-1], tuple(a.shape for a in arrays), _present(self.spec, args))
+        out = arrays[0] if count == 1 else np.concatenate([a.ravel() for a in arrays])
+        return out, state
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
         name = self.backward_fn.__name__
-        result = self.guard.call(self.backward_fn, dout, state)
-        return grads_tuple(result, len(self.spec.differentiable), name)
+        if len(state.shapes) == 1:
+            douts = [dout]
+        else:  # views into dout, so that an in-place change still shows as one
+            ends = np.cumsum([int(np.prod(s)) for s in state.shapes])
+            douts = [p.reshape(s) for p, s in zip(np.split(dout.reshape(-1), ends[:-1]), state.shapes, strict=True)]
+        result = self.guard.call(self.backward_fn, *douts, state.cache)
+        return grads_tuple(result, len(state.names), name, state.names)
 
 
 @dataclass
@@ -98,11 +141,14 @@ class GateClass(Adapter):
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
         gate = self.guard.call(self.cls)
         out = self.guard.call(gate.forward, *args.values())
+        if out is None:
+            raise NotImplementedYet(f"not implemented: {self.cls.__name__}.forward returns None")
         return as_array(out, f"{self.cls.__name__}.forward"), gate
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
         result = self.guard.call(state.backward, dout)
-        return grads_tuple(result, len(self.spec.differentiable), f"{self.cls.__name__}.backward")
+        names = self.spec.differentiable
+        return grads_tuple(result, len(names), f"{self.cls.__name__}.backward", names)
 
 
 @dataclass
@@ -114,9 +160,14 @@ class LossFunction(Adapter):
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
         name = self.fn.__name__
         result = self.guard.call(self.fn, *args.values())
+        if result is None:
+            raise NotImplementedYet(f"not implemented: {name} returns None")
         if not (isinstance(result, tuple) and len(result) == 2):
             raise StudentError(f"{name} should return (loss, gradient), got {_kind(result)}")
-        grads = grads_tuple(result[1], len(self.spec.differentiable), name)
+        if result[0] is None:
+            raise NotImplementedYet(f"not implemented: {name} returns None for the loss")
+        names = _present(self.spec, args)
+        grads = grads_tuple(result[1], len(names), name, names)
         return as_array(result[0], f"{name}'s loss"), grads
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
@@ -136,21 +187,29 @@ class Model(Adapter):
         params = getattr(model, "params", None)
         if not isinstance(params, dict):
             raise StudentError(f"{name}() should set self.params to a dict, got {_kind(params)}")
-        diff = self.spec.differentiable
+        diff = _present(self.spec, args)
+        if not params and diff:
+            raise NotImplementedYet(f"not implemented: {name}() leaves self.params empty")
         missing = [k for k in diff if k not in params]
         if missing:
             raise StudentError(f"{name}().params has no {', '.join(missing)} (it has {', '.join(params)})")
         for key in diff:
             params[key] = args[key]
-        data = [v for k, v in args.items() if k not in diff]
+        data = [v for k, v in args.items() if k not in self.spec.differentiable]
         result = self.guard.call(model.loss, *data)
+        if result is None:
+            raise NotImplementedYet(f"not implemented: {name}.loss returns None")
         if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict)):
             raise StudentError(f"{name}.loss should return (loss, grads dict), got {_kind(result)}")
+        if result[0] is None:
+            raise NotImplementedYet(f"not implemented: {name}.loss returns None for the loss")
         grads = result[1]
+        if not grads and diff:
+            raise NotImplementedYet(f"not implemented: {name}.loss returns no gradients (grads is empty)")
         absent = [k for k in diff if k not in grads]
         if absent:
             raise StudentError(f"{name}.loss's grads has no {', '.join(absent)}")
-        return as_array(result[0], f"{name}.loss"), tuple(grads[k] for k in diff)
+        return as_array(result[0], f"{name}.loss"), grads_tuple(tuple(grads[k] for k in diff), len(diff), f"{name}.loss", diff)
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
         return tuple(dout * g if isinstance(g, np.ndarray) else g for g in state)

@@ -14,3 +14,30 @@ class Convention(enum.Enum):
     GATE_CLASS = "gate class"  # Cls().forward(*inputs) -> out; .backward(dout) -> grads
     LOSS_FUNCTION = "loss function"  # fn(*inputs) -> (loss, grad or grads)
     MODEL = "model"  # Cls(**construct).params[...] = ...; .loss(*data) -> (loss, grads)
+
+
+# Course-provided (staff) modules of a CS231n assignment folder, by module name: not the student's
+# work, so never checked, and a missing one (or one that cannot import: an uncompiled im2col_cython,
+# Python 2 staff code) must not make the student's own modules fail.
+STAFF_MODULES = frozenset({
+    "fast_layers", "im2col", "im2col_cython", "data_utils", "gradient_check", "solver",
+    "captioning_solver", "optim", "vis_utils", "coco_utils", "image_utils", "setup",
+    "collectSubmission", "collect_submission", "makepdf",
+})
+
+# The names students import from staff modules with `from .fast_layers import *`, for a stand-in when
+# the file itself is missing (otherwise its own top-level names are read from it).
+STAFF_API = {
+    "fast_layers": (
+        "conv_forward_fast", "conv_backward_fast", "max_pool_forward_fast", "max_pool_backward_fast",
+        "conv_forward_im2col", "conv_backward_im2col", "conv_forward_strides", "conv_backward_strides",
+        "max_pool_forward_reshape", "max_pool_backward_reshape", "max_pool_forward_im2col",
+        "max_pool_backward_im2col",
+    ),
+    "im2col_cython": ("im2col_cython", "col2im_cython", "col2im_6d_cython"),
+    "im2col": ("get_im2col_indices", "im2col_indices", "col2im_indices"),
+    "gradient_check": (
+        "eval_numerical_gradient", "eval_numerical_gradient_array", "eval_numerical_gradient_blobs",
+        "eval_numerical_gradient_net", "grad_check_sparse",
+    ),
+}

@@ -1,6 +1,8 @@
 """Load a student's file or folder and find implementations by the course's naming conventions.
 
-- `NAME_forward` with `NAME_backward` (also `NAME_forward_naive` / `NAME_backward_naive`): a layer pair
+- `NAME_forward` with `NAME_backward` (also `NAME_forward_naive` / `NAME_backward_naive`): a layer pair;
+  an alternative backward beside it (`batchnorm_backward_alt`) is a layer pair of its own with the
+  same forward
 - a class with `forward` and `backward` methods: a gate class
 - a class with a `loss` method: a model
 - a function whose name contains `loss`: a loss function
@@ -8,6 +10,13 @@
 Only objects defined in the student's own modules count (not names they imported). Modules are
 imported under their own names with the folder first on sys.path, so sibling imports work, and are
 removed from sys.modules afterwards, so the next target's `layers.py` is not mistaken for this one's.
+A folder inside a package (a CS231n `cs231n/`, with `from .layers import *` and
+`from ..layer_utils import *`) is imported as that package, from the folder above it.
+
+Course-provided (staff) modules are not the student's work: they are not scanned, and only imported
+when the student's code imports them; a missing or failing one gets a stand-in (`checks.staff`) and is
+listed as not checked. A module that needs a package not installed here is listed as not checked,
+not as the student's failure.
 """
 
 from __future__ import annotations
@@ -20,9 +29,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .conventions import Convention
-
-from .guard import Guard, StudentAbort, StudentError
+from .conventions import STAFF_MODULES, Convention
+from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
+from .hints import fix
+from .staff import staff_fallback
 
 SKIP_DIRS = {"__pycache__", "tests", "test", ".git", ".venv", "venv", "build", "dist", "node_modules"}
 
@@ -38,6 +48,9 @@ class Candidate:
     objects: tuple[Any, ...]
     label: str  # as the student wrote it: affine_forward, MultiplyGate
     source: str
+    # The parameter names of the forward function or class constructor ("**" for **kwargs), read at
+    # discovery: they pick between registry entries of one name (assignment 1 and 2's TwoLayerNet).
+    parameters: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -48,10 +61,24 @@ class Found:
     roots: tuple[Path, ...] = ()
 
 
+def _package_root(folder: Path) -> tuple[Path, list[str]]:
+    """The folder to put on sys.path, and the package names from it down to `folder` (none unless
+    `folder` holds an __init__.py): relative imports work only inside the package."""
+    folder = folder.resolve()
+    prefix: list[str] = []
+    while (folder / "__init__.py").is_file() and folder.name.isidentifier() and folder.parent != folder:
+        prefix.insert(0, folder.name)
+        folder = folder.parent
+    return folder, prefix
+
+
 def _module_files(target: Path) -> tuple[Path, list[tuple[str, Path]]]:
     """The folder to put on sys.path and (module name, file) for every module to load."""
     if target.is_file():
-        return target.parent, [(target.stem, target)]
+        root, prefix = _package_root(target.parent)
+        parts = prefix if target.stem == "__init__" and prefix else [*prefix, target.stem]
+        return root, [(".".join(parts), target)]
+    root, prefix = _package_root(target)
     files = []
     for path in sorted(target.rglob("*.py")):
         rel = path.relative_to(target)
@@ -59,14 +86,35 @@ def _module_files(target: Path) -> tuple[Path, list[tuple[str, Path]]]:
             continue
         if path.name in {"setup.py", "conftest.py"} or path.name.startswith("test_"):
             continue
-        parts = list(rel.with_suffix("").parts)
+        parts = [*prefix, *rel.with_suffix("").parts]
         if parts[-1] == "__init__":
             parts = parts[:-1]
             if not parts:
                 continue
         if all(p.isidentifier() for p in parts):
             files.append((".".join(parts), path))
-    return target, files
+    return root, files
+
+
+def _broken(exc: BaseException, name: str, path: Path, files: list[tuple[str, Path]], found: Found) -> None:
+    """Sort a module that did not import: the student's failure (broken), or not theirs (not checked)."""
+    if isinstance(exc, StaffUnavailable):
+        found.incomplete.append((name, str(path), f"not checked: importing it {exc}"))
+        return
+    cause = exc.__context__
+    if isinstance(cause, ModuleNotFoundError) and cause.name and not fix(cause):
+        top = cause.name.split(".")[0]
+        ours = {p.stem for _, p in files} | {n.split(".")[0] for n, _ in files}
+        if top not in ours:
+            why = f"not checked: it needs the module {cause.name!r}, which is not installed here"
+            found.incomplete.append((name, str(path), why))
+            return
+        if "." in name and (path.parent / f"{top}.py").exists():
+            package = name.rsplit(".", 1)[0]
+            fixed = f"`from .{top} import ...` (or `from {package}.{top} import ...`)"
+            found.broken.append((str(path), f"{exc} — Python 3 has no implicit relative imports: write {fixed}"))
+            return
+    found.broken.append((str(path), str(exc)))
 
 
 def _defined_in(module: ModuleType) -> dict[str, Any]:
@@ -79,8 +127,18 @@ def _defined_in(module: ModuleType) -> dict[str, Any]:
     }
 
 
+def parameters(obj: Any) -> tuple[str, ...] | None:
+    """The parameter names of a function or class constructor, "**" for a **kwargs."""
+    try:
+        params = inspect.signature(obj).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    return tuple("**" if p.kind is p.VAR_KEYWORD else p.name for p in params)
+
+
 def _candidates(module: ModuleType, source: str, found: Found) -> None:
     objs = _defined_in(module)
+    start = len(found.candidates)
     for name, obj in objs.items():
         if inspect.isclass(obj):
             if callable(getattr(obj, "forward", None)) and callable(getattr(obj, "backward", None)):
@@ -92,16 +150,25 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
             if name.endswith(suffix):
                 gate = name[: -len(suffix)]
                 partner = gate + suffix.replace("forward", "backward")
-                if partner in objs:
+                # Alternative backwards of the same forward (batchnorm_backward_alt) are checked too.
+                alternatives = sorted(
+                    n for n in objs
+                    if suffix == "_forward" and n.startswith(partner + "_") and not n.endswith("_naive")
+                    and inspect.isfunction(objs[n])
+                )
+                for backward in ([partner] if partner in objs else []) + alternatives:
+                    label = name if backward == partner else backward
                     found.candidates.append(
-                        Candidate(gate, Convention.LAYER_PAIR, (obj, objs[partner]), name, source)
+                        Candidate(gate, Convention.LAYER_PAIR, (obj, objs[backward]), label, source)
                     )
-                else:
+                if partner not in objs and not alternatives:
                     found.incomplete.append((name, source, f"no {partner} next to it"))
                 break
         else:
             if "loss" in name:
                 found.candidates.append(Candidate(name, Convention.LOSS_FUNCTION, (obj,), name, source))
+    for cand in found.candidates[start:]:
+        cand.parameters = parameters(cand.objects[0])
 
 
 def discover(target: Path, timeout: float | None = None) -> Found:
@@ -117,13 +184,18 @@ def discover(target: Path, timeout: float | None = None) -> Found:
     sys.path.insert(0, str(root))
     importlib.invalidate_caches()
     try:
-        for name, path in files:
-            try:
-                module = guard.call(importlib.import_module, name)
-            except (StudentError, StudentAbort) as exc:
-                found.broken.append((str(path), str(exc)))
-                continue
-            _candidates(module, str(path), found)
+        with staff_fallback(root) as fallback:
+            for name, path in files:
+                if name.rpartition(".")[2] in STAFF_MODULES:
+                    continue  # course-provided: imported only if the student's code imports it
+                try:
+                    module = guard.call(importlib.import_module, name)
+                except (StudentError, StudentAbort) as exc:
+                    _broken(exc, name, path, files, found)
+                    continue
+                _candidates(module, str(path), found)
+            for name, (where, reason) in fallback.stand_ins.items():
+                found.incomplete.append((name, where, f"course-provided module, not checked: it {reason}"))
     finally:
         sys.path.remove(str(root))
         for name in set(sys.modules) - before:

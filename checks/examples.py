@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from hypothesis import strategies as st
-
 from gradgate.gates.spec import Array, Fixed, GateSpec, Labels
+from hypothesis import strategies as st
 
 _SEEDS = st.integers(0, 2**32 - 1)
 
@@ -103,9 +102,11 @@ def examples(draw: st.DrawFn, spec: GateSpec) -> Example:
     values: dict[str, Any] = {}
     for stream, (name, inp) in enumerate(spec.inputs.items()):
         seed = draw(_SEEDS)
+        if isinstance(inp, Array) and inp.when is not None and not sizes[inp.when]:
+            continue  # an optional input (a model's gamma1 without normalization) this example lacks
         if isinstance(inp, Array):
             scale = draw(st.sampled_from(inp.scales))
-            grid = draw(st.booleans())
+            grid = draw(st.booleans()) and inp.grid
             values[name] = build_array(inp, shape_of(inp.shape, sizes), seed, scale, grid, stream)
         elif isinstance(inp, Labels):
             classes = int(sizes[inp.classes])
@@ -118,4 +119,4 @@ def examples(draw: st.DrawFn, spec: GateSpec) -> Example:
 
 
 def element_count(example: Example, spec: GateSpec) -> int:
-    return sum(int(math.prod(np.shape(example.values[k]))) for k in spec.differentiable)
+    return sum(int(math.prod(np.shape(example.values[k]))) for k in spec.differentiable if k in example.values)

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import torch
-
 from gradgate.gates.spec import Array, GateSpec, Labels, evaluate
 
 from .examples import Example

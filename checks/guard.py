@@ -21,6 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from .conventions import STAFF_MODULES
+from .hints import fix
+
 OUTPUT_CAP = 4000  # characters of a student's printed output kept for the report
 
 
@@ -35,6 +38,20 @@ class StudentAbort(BaseException):
 
 class StudentTimeout(StudentAbort):
     """A call into student code ran past the timeout (an infinite loop, usually)."""
+
+
+NOT_IMPLEMENTED = "not implemented"
+
+
+class NotImplementedYet(StudentError):
+    """The function is still the course's template: it raises NotImplementedError or returns None
+    where a result belongs. Its message starts with NOT_IMPLEMENTED."""
+
+
+class StaffUnavailable(StudentAbort):
+    """The student's code called course-provided (staff) code that cannot run here: a fast_layers
+    whose compiled im2col extension is missing, a staff module that does not import. Not the
+    student's fault: the implementation is reported as not checked, with this reason."""
 
 
 class Output:
@@ -68,10 +85,29 @@ def where(exc: BaseException, roots: tuple[Path, ...] = ()) -> str:
 
 def describe(exc: BaseException, roots: tuple[Path, ...] = ()) -> str:
     text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    hint = fix(exc)
+    if hint:
+        text = text.splitlines()[0]  # numpy's removal notices run to several lines; the hint says it
     if isinstance(exc, SyntaxError):
-        return text  # its own text names the file and line; the frames are the import machinery's
+        # its own text names the file and line; the frames are the import machinery's
+        return f"{text} — {hint}" if hint else text
     at = where(exc, roots)
-    return f"{text} (at {at})" if at else text
+    text = f"{text} (at {at})" if at else text
+    return f"{text} — {hint}" if hint else text
+
+
+def _staff_frame(exc: BaseException, roots: tuple[Path, ...]) -> str | None:
+    """'fast_layers.py:42' when the error was raised inside a course-provided module of the
+    student's folder, for errors that mean that module cannot run here (a missing extension)."""
+    if not isinstance(exc, (ImportError, NameError)):
+        return None
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return None
+    path = Path(frames[-1].filename)
+    if path.stem in STAFF_MODULES and any(root in path.resolve().parents for root in roots):
+        return f"{path.name}:{frames[-1].lineno}"
+    return None
 
 
 @contextlib.contextmanager
@@ -128,7 +164,13 @@ class Guard:
             raise
         except KeyboardInterrupt:
             raise
+        except NotImplementedError as exc:
+            at = where(exc, self.roots)
+            raise NotImplementedYet(f"not implemented: raises NotImplementedError{f' (at {at})' if at else ''}") from None
         except BaseException as exc:  # SystemExit too: a student's exit() is a verdict, not our exit
+            staff = _staff_frame(exc, self.roots)
+            if staff:
+                raise StaffUnavailable(f"course-provided code fails here ({staff}): {type(exc).__name__}: {exc}") from None
             raise StudentError(describe(exc, self.roots)) from None
         finally:
             sys.stdout.flush()

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import torch
-
 from gradgate.gates.spec import Array, GateSpec, Labels
 
 
 class Reference:
     """The reference output for one example, and its VJP for any upstream gradient."""
 
-    def __init__(self, spec: GateSpec, values: Mapping[str, Any], sizes: Mapping[str, Any]) -> None:
+    def __init__(
+        self, spec: GateSpec, values: Mapping[str, Any], sizes: Mapping[str, Any], fn: Callable[..., Any] | None = None
+    ) -> None:
+        """`fn`: the reference forward to use (one of the spec's variants); by default its first."""
         self.spec = spec
         self.leaves: list[torch.Tensor] = []
         self.fixed: dict[str, Any] = {}  # the non-array arguments as the reference left them
         args: list[Any] = []
         for name, inp in spec.inputs.items():
+            if name not in values:  # an optional input this example goes without
+                args.append(None)
+                continue
             value = values[name]
             if isinstance(inp, Array):
                 tensor = torch.tensor(value, dtype=torch.float64, requires_grad=inp.differentiable)
@@ -33,7 +38,10 @@ class Reference:
                 self.fixed[name] = copy.deepcopy(value)
                 args.append(self.fixed[name])
         kwargs = dict(spec.construct(sizes)) if spec.construct else {}
-        self._out = spec.reference(*args, **kwargs)
+        forward = fn if fn is not None else next(iter(spec.references.values()))
+        out = forward(*args, **kwargs)
+        # Several outputs (lstm_step's next_h, next_c) are one vector, as the layer-pair adapter sees them.
+        self._out = torch.cat([o.reshape(-1) for o in out]) if isinstance(out, (tuple, list)) else out
         self.out = self._out.detach().numpy().copy()
 
     def vjp(self, dout: np.ndarray) -> tuple[np.ndarray, ...]:

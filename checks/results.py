@@ -50,6 +50,10 @@ class Counterexample:
     expected: Any = None
     element_error: Any = None
     wrong_entries: list[list[int]] = field(default_factory=list)
+    # What a reproduction needs beyond the inputs: the inputs differentiated on this example, in call
+    # order (a model's params vary with its options), and a model's constructor keyword arguments.
+    differentiable: list[str] = field(default_factory=list)
+    construct: dict[str, Any] | None = None
 
 
 @dataclass
@@ -81,6 +85,10 @@ class ImplementationResult:
     example_errors: list[float] = field(default_factory=list)
     output: str = ""  # what the student's code printed, truncated
     graph: list[GraphNode] = field(default_factory=list)  # on the counterexample, else the simplest example
+    convention: str = ""  # how the implementation is called (a Convention's value)
+    outputs: int = 1  # outputs the forward returns before its cache; the checks see them concatenated
+    variant: str | None = None  # which of the gate's reference variants (course years) it was checked against
+    tolerances: dict[str, float] = field(default_factory=dict)  # a grader's overrides of the thresholds, by check
 
 
 @dataclass

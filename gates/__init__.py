@@ -1,13 +1,25 @@
-"""The registry: every gate and layer gradgate knows, one declarative `GateSpec` each."""
+"""The registry: every gate and layer gradgate knows, one declarative `GateSpec` each.
+
+Entries may share a name (assignment 1's and assignment 2's TwoLayerNet): the engine picks the one
+whose `signature` fits (`checks.engine.match`). Assignment 2's comes first, for callers that look a
+name up without a signature.
+"""
 
 from __future__ import annotations
 
+from .assignment1 import ASSIGNMENT1
+from .layer_utils import LAYER_UTILS
 from .layers import LAYERS
 from .lecture import LECTURE
 from .losses import LOSSES
 from .models import MODELS
+from .networks import NETWORKS
+from .normalization import NORMALIZATION
+from .rnn_layers import RNN_LAYERS
 from .spec import GateSpec
 
-REGISTRY: tuple[GateSpec, ...] = LECTURE + LAYERS + LOSSES + MODELS
+REGISTRY: tuple[GateSpec, ...] = (
+    LECTURE + LAYERS + NORMALIZATION + LAYER_UTILS + LOSSES + MODELS + NETWORKS + ASSIGNMENT1 + RNN_LAYERS
+)
 
 __all__ = ["REGISTRY", "GateSpec"]

@@ -63,7 +63,10 @@ def _conv_sizes(s: Sizes) -> dict[str, int]:
 
 
 def _pool_sizes(s: Sizes) -> dict[str, int]:
-    return {"H": (s["Ho"] - 1) * s["stride"] + s["PH"], "W": (s["Wo"] - 1) * s["stride"] + s["PW"]}
+    # Up to stride - 1 rows and columns past the last window: no window may cover them (an output
+    # size that counts partial windows is wrong there), and they get no gradient.
+    left = min(s["leftover"], s["stride"] - 1)
+    return {"H": (s["Ho"] - 1) * s["stride"] + s["PH"] + left, "W": (s["Wo"] - 1) * s["stride"] + s["PW"] + left}
 
 
 LAYERS = (
@@ -162,6 +165,7 @@ LAYERS = (
             "Ho": st.integers(1, 3),
             "Wo": st.integers(1, 3),
             "stride": st.integers(1, 3),
+            "leftover": st.integers(0, 2),
         },
         derive=_pool_sizes,
         reference=lambda x, p: F.max_pool2d(x, (p["pool_height"], p["pool_width"]), stride=p["stride"]),

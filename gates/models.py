@@ -47,6 +47,7 @@ MODELS = (
             "weight_scale": 1e-3,
             "reg": s["reg"],
         },
+        signature=("input_dim", "hidden_dim", "num_classes"),  # assignment 1's is (input_size, ...)
         reference=graph_reference(TWO_LAYER_NET, ("W1", "b1", "W2", "b2", "X", "y")),
         graph=TWO_LAYER_NET,
         summary="affine - relu - affine - softmax with 0.5 reg ||W||^2 (CS231n assignment 2 fc_net)",

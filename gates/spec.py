@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 import numpy as np
-from hypothesis import strategies as st
-
 from gradgate.checks.conventions import Convention
+from hypothesis import strategies as st
 
 Sizes = Mapping[str, Any]
 
@@ -26,7 +25,12 @@ class Array:
     Values are standard normal times a magnitude hypothesis picks from `scales`. `positive` takes the
     absolute value plus `floor` (variances, scales). `avoid_zero` and `distinct` keep the values of
     this input at least a small gap away from 0 and from each other: the declared kinks (relu at 0,
-    max and pooling ties), so that a finite difference does not straddle them.
+    max and pooling ties), so that a finite difference does not straddle them. `when` names a drawn
+    size: the input exists only where that size is truthy (a model's optional parameters, batchnorm's
+    gamma1 when normalization is on); absent, it is left out of the call and the reference gets None.
+    `grid=False` keeps the input off the coarse grid of exact zeros and ties (see checks.examples):
+    for kinks deep inside a model (pooling ties of conv outputs) that only grid inputs reach, and
+    that a saturated softmax makes too small for finite differences to see.
     """
 
     shape: tuple[str | int, ...]
@@ -36,6 +40,8 @@ class Array:
     floor: float = 0.1
     avoid_zero: bool = False
     distinct: bool = False
+    when: str | None = None
+    grid: bool = True
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,22 @@ class Fixed:
 
 
 Input = Union[Array, Labels, Fixed]
+
+
+@dataclass(frozen=True)
+class Variants:
+    """Conventions that honestly differ between course years, as alternative references (label ->
+    PyTorch forward), the course's current one first. Which one an implementation follows is read
+    from its own forward on the first example (the variant its output matches, else the closest),
+    and that variant is then the reference for every example: a student following the older
+    0.5 reg ||W||^2 is checked against it, while one whose loss and gradient follow different
+    conventions still fails."""
+
+    choices: Mapping[str, Callable[..., Any]]
+
+    def __post_init__(self) -> None:
+        if not self.choices:
+            raise ValueError("Variants needs at least one reference")
 
 
 @dataclass(frozen=True)
@@ -108,7 +130,8 @@ class GateSpec:
       output size, stride, pad and filter size, so every draw is legal).
     reference: the PyTorch forward, called like the student's forward with float64 tensors for
       arrays, int64 tensors for labels and the Fixed objects as they are; autograd gives the
-      reference gradients. None: checked against finite differences alone (a user's own function).
+      reference gradients. A tuple of tensors when `outputs` > 1. `Variants` where the course's
+      conventions differ between years. None: checked against finite differences alone.
     construct: for a model, the constructor keyword arguments from the sizes.
     summary: one line for `gradgate list` and the report.
     graph: the computational graph the report draws (lecture circuits, the 2-layer net).
@@ -118,12 +141,23 @@ class GateSpec:
     convention: Convention
     inputs: Mapping[str, Input]
     sizes: Mapping[str, st.SearchStrategy[Any]]
-    reference: Callable[..., Any] | None
+    reference: Callable[..., Any] | Variants | None
     summary: str
     derive: Callable[[Sizes], Mapping[str, Any]] | None = None
     construct: Callable[[Sizes], Mapping[str, Any]] | None = None
+    outputs: int = 1
+    signature: tuple[str, ...] = ()
     graph: tuple[Node, ...] = ()
 
     @property
     def differentiable(self) -> tuple[str, ...]:
         return tuple(k for k, v in self.inputs.items() if v.differentiable)
+
+    @property
+    def references(self) -> Mapping[str, Callable[..., Any]]:
+        """The reference forwards by label: one unless the spec declares `Variants`."""
+        if self.reference is None:
+            return {}
+        if isinstance(self.reference, Variants):
+            return self.reference.choices
+        return {"": self.reference}

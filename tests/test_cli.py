@@ -9,9 +9,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from gradgate.gates import REGISTRY
 
 from gradgate.cli import main
-from gradgate.gates import REGISTRY
 
 RELU = '''
 import numpy as np

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from gradgate.checks.engine import run
 from gradgate.checks.results import Status
 from gradgate.gates import REGISTRY

@@ -7,7 +7,6 @@ examined by the battery directly.
 from __future__ import annotations
 
 import numpy as np
-
 from gradgate.checks.adapters import bind
 from gradgate.checks.battery import Battery
 from gradgate.checks.examples import Example

@@ -7,7 +7,6 @@ import importlib.util
 import numpy as np
 import pytest
 import torch
-
 from gradgate.gates import REGISTRY
 
 from .conftest import STUDENT

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from gradgate.checks.numeric import difference, elementwise_error, rel_error
 
 
@@ -14,7 +13,7 @@ def _F(fn):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("x0", [-3.0, -0.5, 0.7, 2.0])
 def test_smooth_function_derivative_and_no_kink(x0: float) -> None:
-    f = lambda t: np.sin(x0 + t) * np.exp(0.3 * (x0 + t))  # noqa: E731
+    f = lambda t: np.sin(x0 + t) * np.exp(0.3 * (x0 + t))
     d = difference(_F(f), float(f(0.0)), abs(float(f(0.0))), 1e-6)
     exact = np.cos(x0) * np.exp(0.3 * x0) + 0.3 * np.sin(x0) * np.exp(0.3 * x0)
     assert not d.kink
@@ -29,7 +28,7 @@ def test_kink_at_the_point_is_detected(fn) -> None:  # type: ignore[no-untyped-d
 
 
 def test_relu_just_off_the_kink_is_smooth() -> None:
-    fn = lambda t: max(1e-3 + t, 0.0)  # noqa: E731
+    fn = lambda t: max(1e-3 + t, 0.0)
     d = difference(_F(fn), fn(0.0), abs(fn(0.0)), 1e-6)
     assert not d.kink and d.error(1.0) == 0.0
 

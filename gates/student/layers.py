@@ -321,3 +321,119 @@ def max_pool_backward_naive(dout, cache):
                     di, dj = np.unravel_index(np.argmax(window), window.shape)
                     dx[n, c, hs + di, ws + dj] += dout[n, c, i, j]
     return dx
+
+
+def batchnorm_backward_alt(dout, cache):
+    """
+    Alternative backward pass for batch normalization: the simplified closed form.
+
+    Returns a tuple of (dx, dgamma, dbeta).
+    """
+    mode = cache[0]
+    if mode == 'test':
+        return batchnorm_backward(dout, cache)
+    _, xhat, gamma, xmu, ivar, sqrtvar, var, eps = cache
+    N = dout.shape[0]
+    dbeta = dout.sum(axis=0)
+    dgamma = np.sum(dout * xhat, axis=0)
+    dxhat = dout * gamma
+    dx = ivar / N * (N * dxhat - dxhat.sum(axis=0) - xhat * np.sum(dxhat * xhat, axis=0))
+    return dx, dgamma, dbeta
+
+
+def layernorm_forward(x, gamma, beta, ln_param):
+    """
+    Forward pass for layer normalization: every sample normalized over its features.
+
+    x: (N, D), gamma: (D,), beta: (D,), ln_param: eps
+    Returns a tuple of (out, cache).
+    """
+    eps = ln_param.get('eps', 1e-5)
+    mu = x.mean(axis=1, keepdims=True)
+    xmu = x - mu
+    var = np.mean(xmu ** 2, axis=1, keepdims=True)
+    ivar = 1. / np.sqrt(var + eps)
+    xhat = xmu * ivar
+    out = gamma * xhat + beta
+    cache = (xhat, gamma, ivar)
+    return out, cache
+
+
+def layernorm_backward(dout, cache):
+    """
+    Backward pass for layer normalization.
+
+    Returns a tuple of (dx, dgamma, dbeta).
+    """
+    xhat, gamma, ivar = cache
+    D = dout.shape[1]
+    dbeta = dout.sum(axis=0)
+    dgamma = np.sum(dout * xhat, axis=0)
+    dxhat = dout * gamma
+    dx = ivar / D * (D * dxhat - dxhat.sum(axis=1, keepdims=True)
+                     - xhat * np.sum(dxhat * xhat, axis=1, keepdims=True))
+    return dx, dgamma, dbeta
+
+
+def spatial_batchnorm_forward(x, gamma, beta, bn_param):
+    """
+    Forward pass for spatial batch normalization.
+
+    x: (N, C, H, W), gamma: (C,), beta: (C,)
+    Returns a tuple of (out, cache).
+    """
+    N, C, H, W = x.shape
+    x_flat = x.transpose(0, 2, 3, 1).reshape(-1, C)
+    out_flat, cache = batchnorm_forward(x_flat, gamma, beta, bn_param)
+    out = out_flat.reshape(N, H, W, C).transpose(0, 3, 1, 2)
+    return out, cache
+
+
+def spatial_batchnorm_backward(dout, cache):
+    """
+    Backward pass for spatial batch normalization.
+
+    Returns a tuple of (dx, dgamma, dbeta).
+    """
+    N, C, H, W = dout.shape
+    dout_flat = dout.transpose(0, 2, 3, 1).reshape(-1, C)
+    dx_flat, dgamma, dbeta = batchnorm_backward(dout_flat, cache)
+    dx = dx_flat.reshape(N, H, W, C).transpose(0, 3, 1, 2)
+    return dx, dgamma, dbeta
+
+
+def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
+    """
+    Forward pass for spatial group normalization.
+
+    x: (N, C, H, W), gamma: (1, C, 1, 1), beta: (1, C, 1, 1), G: number of groups
+    Returns a tuple of (out, cache).
+    """
+    eps = gn_param.get('eps', 1e-5)
+    N, C, H, W = x.shape
+    xg = x.reshape(N, G, C // G, H, W)
+    mu = xg.mean(axis=(2, 3, 4), keepdims=True)
+    var = xg.var(axis=(2, 3, 4), keepdims=True)
+    ivar = 1. / np.sqrt(var + eps)
+    xhat = ((xg - mu) * ivar).reshape(N, C, H, W)
+    out = gamma * xhat + beta
+    cache = (G, xhat, gamma, ivar)
+    return out, cache
+
+
+def spatial_groupnorm_backward(dout, cache):
+    """
+    Backward pass for spatial group normalization.
+
+    Returns a tuple of (dx, dgamma, dbeta), dgamma and dbeta of shape (1, C, 1, 1).
+    """
+    G, xhat, gamma, ivar = cache
+    N, C, H, W = dout.shape
+    dbeta = dout.sum(axis=(0, 2, 3), keepdims=True)
+    dgamma = np.sum(dout * xhat, axis=(0, 2, 3), keepdims=True)
+    dxhat = (dout * gamma).reshape(N, G, C // G, H, W)
+    xhat_g = xhat.reshape(N, G, C // G, H, W)
+    M = (C // G) * H * W
+    dx = ivar / M * (M * dxhat - dxhat.sum(axis=(2, 3, 4), keepdims=True)
+                     - xhat_g * np.sum(dxhat * xhat_g, axis=(2, 3, 4), keepdims=True))
+    return dx.reshape(N, C, H, W), dgamma, dbeta

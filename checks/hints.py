@@ -1,0 +1,109 @@
+"""The fix for errors whose cause is old code rather than wrong maths: Python 2 leftovers and numpy
+names removed since the course's older years (students copy both from old solutions). `fix` returns
+what to write instead, or None; the guard appends it to the error, which already names the line.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Python 2 builtins and modules, and what Python 3 calls them.
+PY2_NAMES = {
+    "xrange": "range",
+    "raw_input": "input",
+    "unicode": "str",
+    "basestring": "str",
+    "long": "int",
+    "unichr": "chr",
+    "izip": "zip",
+    "reduce": "functools.reduce (from functools import reduce)",
+    "execfile": "exec(open(path).read())",
+}
+PY2_METHODS = {
+    "iteritems": ".items()",
+    "itervalues": ".values()",
+    "iterkeys": ".keys()",
+    "has_key": "`key in d`",
+}
+PY2_MODULES = {
+    "cPickle": "pickle",
+    "cStringIO": "io",
+    "StringIO": "io",
+    "Queue": "queue",
+    "urllib2": "urllib.request",
+    "past": "Python 3's builtins (range, input, ...) without the `future` package",
+}
+# numpy names removed in 1.24 (the aliases) and 2.0, with their replacement.
+NUMPY_REMOVED = {
+    "float": "float (or np.float64)",
+    "int": "int (or np.int64)",
+    "bool": "bool (or np.bool_)",
+    "object": "object",
+    "str": "str",
+    "complex": "complex (or np.complex128)",
+    "long": "int",
+    "unicode": "str",
+    "asscalar": "a.item()",
+    "float_": "np.float64",
+    "complex_": "np.complex128",
+    "string_": "np.bytes_",
+    "unicode_": "np.str_",
+    "NaN": "np.nan",
+    "NAN": "np.nan",
+    "Inf": "np.inf",
+    "Infinity": "np.inf",
+    "infty": "np.inf",
+    "PINF": "np.inf",
+    "NINF": "-np.inf",
+    "product": "np.prod",
+    "cumproduct": "np.cumprod",
+    "sometrue": "np.any",
+    "alltrue": "np.all",
+    "round_": "np.round",
+    "row_stack": "np.vstack",
+    "asfarray": "np.asarray(a, dtype=float)",
+    "msort": "np.sort(a, axis=0)",
+    "trapz": "np.trapezoid",
+    "in1d": "np.isin",
+}
+_FLOAT_INDEX = (
+    "'float' object cannot be interpreted as an integer",
+    "slice indices must be integers",
+    "only integers, slices",
+    "'float' object is not iterable",
+)
+
+
+def _quoted(text: str, pattern: str) -> str | None:
+    match = re.search(pattern, text)
+    return match.group(1) if match else None
+
+
+def fix(exc: BaseException) -> str | None:
+    """What to write instead, for errors that come from Python 2 or an old numpy; else None."""
+    text = str(exc)
+    if isinstance(exc, SyntaxError):
+        if "Missing parentheses in call to 'print'" in text:
+            return "a Python 2 print statement: write print(...)"
+        if "Missing parentheses in call to 'exec'" in text:
+            return "a Python 2 exec statement: write exec(...)"
+        if "multiple exception types must be parenthesized" in text:
+            return "Python 2's `except E, e:`: write `except E as e:`"
+        return None
+    if isinstance(exc, ModuleNotFoundError):
+        top = (exc.name or "").split(".")[0]
+        return f"{top} is Python 2's: use {PY2_MODULES[top]}" if top in PY2_MODULES else None
+    if isinstance(exc, NameError):
+        name = getattr(exc, "name", None) or _quoted(text, r"name '(\w+)' is not defined")
+        return f"{name} is Python 2's: use {PY2_NAMES[name]}" if name in PY2_NAMES else None
+    if isinstance(exc, AttributeError):
+        removed = _quoted(text, r"module 'numpy' has no attribute '(\w+)'")
+        if removed in NUMPY_REMOVED:
+            return f"np.{removed} was removed from numpy: use {NUMPY_REMOVED[removed]}"
+        method = _quoted(text, r"object has no attribute '(\w+)'")
+        if method in PY2_METHODS:
+            return f"dict.{method}() is Python 2's: use {PY2_METHODS[method]}"
+        return None
+    if isinstance(exc, (TypeError, IndexError)) and any(s in text for s in _FLOAT_INDEX):
+        return "in Python 3, / always gives a float: use // for sizes and indices"
+    return None

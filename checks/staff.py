@@ -1,0 +1,163 @@
+"""Course-provided (staff) modules in a student's folder: imported only when the student's code
+imports them, and when one is missing or cannot be imported (an uncompiled im2col_cython, Python 2
+staff code, a fast_layers left out of a submission) the student's modules still load.
+
+While `staff_fallback(root)` is active, importing a staff module (by name, `conventions.STAFF_MODULES`)
+tries the real file first; if there is none, or it raises, the import gets a stand-in module whose
+functions raise `StaffUnavailable` when called. A composite that calls `conv_forward_fast` from a
+stand-in is then reported as not checked, with the reason, instead of failing the student. Without
+the `future` package, `past.builtins` (which old course files import for xrange) is provided too.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import functools
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import re
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .conventions import STAFF_API, STAFF_MODULES
+from .guard import StaffUnavailable, describe
+
+# What the `future` package's past.builtins gives old course code, in Python 3 terms.
+_PAST_BUILTINS = {
+    "xrange": range,
+    "raw_input": builtins.input,
+    "unicode": str,
+    "basestring": str,
+    "long": int,
+    "unichr": chr,
+    "reduce": functools.reduce,
+}
+_TOP_LEVEL = re.compile(r"^(?:def|class)\s+([A-Za-z]\w*)|^([A-Za-z]\w*)\s*=", re.MULTILINE)
+
+
+def _placeholder(module: str, name: str, reason: str) -> Callable[..., Any]:
+    def unavailable(*args: Any, **kwargs: Any) -> Any:
+        raise StaffUnavailable(f"calls {name} from course-provided {module}, which {reason}")
+
+    unavailable.__name__ = unavailable.__qualname__ = name
+    unavailable.__module__ = module
+    return unavailable
+
+
+def _names(origin: str | None, module: str) -> list[str]:
+    """Top-level names of a staff file (read as text: it may not even parse), else the known API."""
+    if origin:
+        try:
+            text = Path(origin).read_text(errors="replace")
+        except OSError:
+            text = ""
+        found = [a or b for a, b in _TOP_LEVEL.findall(text)]
+        if found:
+            return found
+    return list(STAFF_API.get(module.rpartition(".")[2], ()))
+
+
+@dataclass
+class Fallback:
+    """The stand-ins made while active: module name -> (file or expected location, why)."""
+
+    root: Path
+    stand_ins: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+class _Loader(importlib.abc.Loader):
+    def __init__(self, real: importlib.machinery.ModuleSpec | None, fallback: Fallback) -> None:
+        self.real = real
+        self.fallback = fallback
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        name = module.__name__
+        real = self.real
+        if real is not None and real.loader is not None:
+            module.__file__ = real.origin
+            try:
+                if isinstance(real.loader, importlib.machinery.ExtensionFileLoader):
+                    built = real.loader.create_module(real)
+                    real.loader.exec_module(built)
+                    module.__dict__.update({k: v for k, v in vars(built).items() if not k.startswith("__")})
+                else:
+                    real.loader.exec_module(module)
+                return
+            except StaffUnavailable:
+                raise
+            except Exception as exc:
+                reason = f"cannot be imported here ({describe(exc, (self.fallback.root,))})"
+        else:
+            reason = "is missing here"
+            if name.rpartition(".")[2] == "im2col_cython":
+                reason += " (compile it: python setup.py build_ext --inplace)"
+        where = real.origin if real is not None and real.origin else str(self.fallback.root / name.replace(".", "/"))
+        self.fallback.stand_ins[name] = (str(where), reason)
+        for attr in _names(real.origin if real else None, name):
+            module.__dict__.setdefault(attr, _placeholder(name, attr, reason))
+
+        def __getattr__(attr: str) -> Any:  # `from staff import anything` gets a stand-in too
+            if attr.startswith("__"):
+                raise AttributeError(attr)
+            return _placeholder(name, attr, reason)
+
+        module.__getattr__ = __getattr__  # type: ignore[method-assign]
+
+
+class _PastLoader(importlib.abc.Loader):
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        if module.__name__ == "past":
+            module.__path__ = []  # a package, so that past.builtins resolves
+        else:
+            module.__dict__.update(_PAST_BUILTINS)
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    def __init__(self, fallback: Fallback) -> None:
+        self.fallback = fallback
+        self.root = fallback.root.resolve()
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname in ("past", "past.builtins"):
+            if importlib.machinery.PathFinder.find_spec(fullname, path) is not None:
+                return None  # the real `future` package is installed
+            return importlib.util.spec_from_loader(fullname, _PastLoader(), is_package=fullname == "past")
+        if fullname.rpartition(".")[2] not in STAFF_MODULES:
+            return None
+        real = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if real is not None and (real.origin is None or self.root not in Path(real.origin).resolve().parents):
+            return None  # not the course's file in this folder (an installed package of that name)
+        spec = importlib.util.spec_from_loader(fullname, _Loader(real, self.fallback), origin=real.origin if real else None)
+        if spec is not None and real is not None:
+            spec.has_location = True
+        return spec
+
+
+@contextlib.contextmanager
+def staff_fallback(root: Path) -> Iterator[Fallback]:
+    """Stand-ins for missing or failing course-provided modules while importing from `root`."""
+    fallback = Fallback(root)
+    finder = _Finder(fallback)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield fallback
+    finally:
+        sys.meta_path.remove(finder)
+        for name in fallback.stand_ins:
+            sys.modules.pop(name, None)
+        for name in ("past", "past.builtins"):
+            module = sys.modules.get(name)
+            if module is not None and isinstance(getattr(module.__spec__, "loader", None), _PastLoader):
+                del sys.modules[name]

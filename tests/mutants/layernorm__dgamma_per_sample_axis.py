@@ -1,0 +1,22 @@
+# BUG: dgamma and dbeta are summed over the features (axis=1, as in the normalization) instead of over the batch: wrong shape unless N == D, wrong values always.
+import numpy as np
+
+
+def layernorm_forward(x, gamma, beta, ln_param):
+    eps = ln_param.get('eps', 1e-5)
+    mu = x.mean(axis=1, keepdims=True)
+    var = x.var(axis=1, keepdims=True)
+    ivar = 1. / np.sqrt(var + eps)
+    xhat = (x - mu) * ivar
+    return gamma * xhat + beta, (xhat, gamma, ivar)
+
+
+def layernorm_backward(dout, cache):
+    xhat, gamma, ivar = cache
+    D = dout.shape[1]
+    dbeta = dout.sum(axis=1)
+    dgamma = np.sum(dout * xhat, axis=1)
+    dxhat = dout * gamma
+    dx = ivar / D * (D * dxhat - dxhat.sum(axis=1, keepdims=True)
+                     - xhat * np.sum(dxhat * xhat, axis=1, keepdims=True))
+    return dx, dgamma, dbeta

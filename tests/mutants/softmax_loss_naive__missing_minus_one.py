@@ -1,0 +1,18 @@
+# BUG: the gradient uses p_j * X[i] for every class and forgets the -X[i] of the correct class.
+import numpy as np
+
+
+def softmax_loss_naive(W, X, y, reg):
+    loss = 0.0
+    dW = np.zeros_like(W)
+    num_train = X.shape[0]
+    for i in range(num_train):
+        scores = X[i].dot(W)
+        scores -= np.max(scores)
+        probs = np.exp(scores) / np.sum(np.exp(scores))
+        loss += -np.log(probs[y[i]])
+        for j in range(W.shape[1]):
+            dW[:, j] += probs[j] * X[i]
+    loss = loss / num_train + reg * np.sum(W * W)
+    dW = dW / num_train + 2 * reg * W
+    return loss, dW

@@ -1,0 +1,14 @@
+# BUG: the loss is the mean over examples but dW is the sum (dscores not divided by N).
+import numpy as np
+
+
+def softmax_loss_vectorized(W, X, y, reg):
+    num_train = X.shape[0]
+    scores = X.dot(W)
+    scores -= scores.max(axis=1, keepdims=True)
+    probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    loss = -np.log(probs[np.arange(num_train), y]).mean() + reg * np.sum(W * W)
+    dscores = probs.copy()
+    dscores[np.arange(num_train), y] -= 1
+    dW = X.T.dot(dscores) + 2 * reg * W
+    return loss, dW

@@ -1,0 +1,14 @@
+# BUG: the correct class's own margin (always 1) is not zeroed, so the loss is 1 too high per example and the correct class is counted as a violation in dW.
+import numpy as np
+
+
+def svm_loss_vectorized(W, X, y, reg):
+    num_train = X.shape[0]
+    scores = X.dot(W)
+    correct = scores[np.arange(num_train), y][:, np.newaxis]
+    margins = np.maximum(0, scores - correct + 1)
+    loss = margins.sum() / num_train + reg * np.sum(W * W)
+    binary = (margins > 0).astype(float)
+    binary[np.arange(num_train), y] -= binary.sum(axis=1)
+    dW = X.T.dot(binary) / num_train + 2 * reg * W
+    return loss, dW
