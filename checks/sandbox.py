@@ -27,21 +27,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from gradgate.gates.spec import GateSpec
 
 import gradgate
-from gradgate.gates.spec import GateSpec
 
 from . import wire
 from .adapters import Adapter
 from .conventions import Convention
 from .discover import Candidate, Found, LoadError
-from .guard import Guard, StudentAbort, StudentError, StudentTimeout
+from .guard import Guard, StaffUnavailable, StudentAbort, StudentError, StudentTimeout
 
 GRACE = 5.0  # seconds past the call timeout before the parent kills a child that did not answer
 _HARNESS = tuple(
     str(Path(p).resolve())
     for p in {Path(gradgate.__file__).parent, Path(__file__).parent, Path(__file__).parent.parent / "gates"}
-    | {Path(sys.modules["gradgate.gates"].__file__).parent}
+    | {Path(str(sys.modules["gradgate.gates"].__file__)).parent}
 )
 _PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
 
@@ -146,6 +146,8 @@ class _Child:
         if "abort" in response:
             self.kill()
             raise (StudentTimeout if "timed out" in str(response["abort"]) else StudentAbort)(str(response["abort"]))
+        if "staff" in response:
+            raise StaffUnavailable(str(response["staff"]))
         if "error" in response:
             raise StudentError(str(response["error"]))
         return response
@@ -230,7 +232,10 @@ class Sandbox:
             raise LoadError(str(response["load_error"]))
         return Found(
             candidates=[
-                Candidate(c["name"], Convention(c["convention"]), tuple(tuple(o) for o in c["objects"]), c["label"], c["source"])
+                Candidate(
+                    c["name"], Convention(c["convention"]), tuple(tuple(o) for o in c["objects"]), c["label"], c["source"],
+                    tuple(c["parameters"]) if c["parameters"] is not None else None,
+                )
                 for c in response["candidates"]
             ],
             broken=[tuple(b) for b in response["broken"]],  # type: ignore[misc]
@@ -249,6 +254,7 @@ class Sandbox:
                 "objects": [list(o) for o in candidate.objects],
                 "convention": spec.convention.value,
                 "differentiable": list(spec.differentiable),
+                "outputs": spec.outputs,
             })
             yield RemoteAdapter(spec, Guard(timeout), child=child)
         finally:

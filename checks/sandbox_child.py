@@ -9,15 +9,15 @@ sockets and ctypes. It sends back raw results only; every verdict is the parent'
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gradgate.checks import adapters, discover, guard, wire
+from gradgate.checks import adapters, discover, guard, staff, wire
 from gradgate.checks.conventions import Convention
 
 _DENIED_EVENTS = (
@@ -71,12 +71,13 @@ def lock_down(forbidden: set[str], harness: tuple[Path, ...], scratch: Path, stu
 
 
 class _Shim:
-    """The two things an adapter needs of a spec; the parent sends them."""
+    """What an adapter needs of a spec; the parent sends it."""
 
-    def __init__(self, differentiable: list[str]) -> None:
+    def __init__(self, differentiable: list[str], outputs: int) -> None:
         self.differentiable = tuple(differentiable)
-        self.kwargs: Mapping[str, Any] = {}
-        self.construct = lambda sizes: self.kwargs
+        self.outputs = outputs
+        self.kwargs: dict[str, Any] = {}
+        self.construct = lambda sizes: self.kwargs  # the parent's constructor arguments, sent per call
 
 
 class Child:
@@ -86,6 +87,7 @@ class Child:
         self.adapter: adapters.Adapter | None = None
         self.shim: _Shim | None = None
         self.states: dict[int, Any] = {}
+        self.staff = contextlib.ExitStack()
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         op = request["op"]
@@ -96,7 +98,7 @@ class Child:
         assert self.adapter is not None and self.shim is not None, "bind first"
         if op == "forward":
             args = request["args"]
-            self.shim.kwargs = request.get("construct") or {}
+            self.shim.kwargs = dict(request.get("construct") or {})
             out, state = self.adapter.forward(args, request["sizes"])
             self.states[len(self.states)] = state
             return {"out": out, "state": len(self.states) - 1, "args": args}
@@ -119,6 +121,7 @@ class Child:
                     "label": c.label,
                     "source": c.source,
                     "objects": [[o.__module__, o.__qualname__] for o in c.objects],
+                    "parameters": list(c.parameters) if c.parameters is not None else None,
                 }
                 for c in found.candidates
             ],
@@ -130,13 +133,15 @@ class Child:
     def _bind(self, request: dict[str, Any]) -> dict[str, Any]:
         root = request["root"]
         sys.path.insert(0, root)
+        # Staff stand-ins as in discovery, for this child's whole life: a composite calls them later.
+        self.staff.enter_context(staff.staff_fallback(Path(root)))
         objects = []
         for module_name, qualname in request["objects"]:
             obj: Any = self.guard.call(importlib.import_module, module_name)
             for part in qualname.split("."):
                 obj = getattr(obj, part)
             objects.append(obj)
-        self.shim = _Shim(request["differentiable"])
+        self.shim = _Shim(request["differentiable"], request["outputs"])
         self.adapter = adapters.bind(self.shim, Convention(request["convention"]), self.guard, objects)
         return {}
 
@@ -164,6 +169,8 @@ def main() -> None:
             response = child.handle(request)
         except guard.StudentError as exc:
             response = {"error": str(exc)}
+        except guard.StaffUnavailable as exc:  # before StudentAbort, its base: not the student's doing
+            response = {"staff": str(exc)}
         except guard.StudentAbort as exc:
             response = {"abort": str(exc)}
         except Exception as exc:  # a bug of ours: say so, never blame the student silently

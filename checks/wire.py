@@ -1,7 +1,8 @@
 """The sandbox's wire format: frames of a JSON header and an .npz payload, nothing that executes.
 
 Values are encoded as JSON with arrays moved into the .npz (`{"$a": i}`), tuples as `{"$t": [...]}`,
-dicts as `{"$d": {...}}` (string keys), and anything else as an opaque `{"$o": type name}`. Decoding
+dicts as `{"$d": {...}}` (string keys), numpy dtypes (a model's `dtype=np.float64`) as
+`{"$dtype": name}`, and anything else as an opaque `{"$o": type name}`. Decoding
 uses `np.load(allow_pickle=False)`: the parent never unpickles what a child sends.
 """
 
@@ -36,6 +37,8 @@ def _encode(value: Any, arrays: list[np.ndarray]) -> Any:
             return {"$o": "object array"}
         arrays.append(value)
         return {"$a": len(arrays) - 1}
+    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+        return {"$dtype": np.dtype(value).name}
     if isinstance(value, np.generic):
         return _encode(value.item(), arrays) if not isinstance(value, np.void) else {"$o": "numpy.void"}
     if value is None or isinstance(value, (bool, int, str)):
@@ -66,6 +69,8 @@ def _decode(value: Any, arrays: Any) -> Any:
         return tuple(_decode(v, arrays) for v in value["$t"])
     if "$d" in value:
         return {k: _decode(v, arrays) for k, v in value["$d"].items()}
+    if "$dtype" in value:
+        return np.dtype(str(value["$dtype"])).type  # a name numpy knows, never code
     if "$o" in value:
         return Opaque(str(value["$o"]))
     raise WireError(f"unknown encoding {sorted(value)}")
@@ -75,7 +80,7 @@ def encode(message: dict[str, Any]) -> bytes:
     arrays: list[np.ndarray] = []
     header = json.dumps(_encode(message, arrays)).encode()
     buffer = io.BytesIO()
-    np.savez(buffer, **{f"a{i}": a for i, a in enumerate(arrays)})
+    np.savez(buffer, **{f"a{i}": a for i, a in enumerate(arrays)})  # type: ignore[arg-type]  # numpy stub quirk
     payload = buffer.getvalue()
     return struct.pack(">QQ", len(header), len(payload)) + header + payload
 

@@ -9,7 +9,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from gradgate.checks.engine import run
 from gradgate.checks.results import Status
 from gradgate.checks.sandbox import Sandbox
