@@ -9,15 +9,23 @@ environment autoescapes every substitution, and a Content-Security-Policy allows
 script (by hash) and no fetch of any kind. The page reads fine with JavaScript off; the script only
 sorts and filters the summary matrix.
 
+A result whose gate declares a computational graph (the lecture's circuits, the 2-layer net) gets
+it drawn as an inline SVG, laid out here (`_graph`): nodes left to right by dependency depth, each
+with its forward value above its wire and torch's gradient below, the student's gradient beside
+torch's at the inputs, and the first disagreement going backward from the output outlined.
+
 Sizes stay bounded on large runs: the per-example errors are binned by decade, a heatmap shows at
 most HEATMAP_SIDE x HEATMAP_SIDE cells per 2-D slice, HEATMAP_SLICES slices and HEATMAP_CELLS cells,
-and the page as a whole at most PAGE_CELLS heatmap cells (later heatmaps shrink to SMALL_CELLS).
+and the page as a whole at most PAGE_CELLS heatmap cells (later heatmaps shrink to SMALL_CELLS); a
+graph draws at most GRAPH_NODES nodes and the page PAGE_GRAPH_NODES, with GRAPH_ENTRIES entries of
+an array on a wire and a capped preview in its hover text.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -280,6 +288,7 @@ class Implementation:
     example: Example | None
     mutations: list[str]
     output: str
+    graph: Graph | None = None
 
 
 @dataclass
@@ -474,11 +483,412 @@ def _heatmap(cex: Mapping[str, Any], reference: str, limit_check: Check, budget:
 
 
 # ---------------------------------------------------------------------------------------------
+# the computational graph, drawn as the lecture draws its circuits
+#
+# Columns by dependency depth: the inputs at the left, each operation as far right as its uses allow
+# (so a side branch such as the regularisation loss sits beside what it is added to), the output
+# at the right. Every node has an outgoing wire: its forward value above it in green, torch's
+# gradient below it in red, and at the inputs the student's gradient beside torch's. Text is
+# monospace, so its width is known here and the layout needs no script.
+
+GRAPH_NODES = 40  # nodes one graph draws at most (the registry's largest, TwoLayerNet, has 12)
+PAGE_GRAPH_NODES = 600  # nodes the page draws in all: later graphs are left out
+GRAPH_ENTRIES = 6  # entries of an array written out on a wire; a larger one shows its shape and the first few
+GRAPH_FIRST = 3
+GRAPH_PER_LINE = 3
+GRAPH_LEFT_DEPTH = 3  # a graph this many operations deep has all its inputs at the left, as the lecture's circuits
+BESIDE = 24  # characters of torch's and your gradient that still fit side by side
+GRAPH_LABEL = 32  # characters of a name or an operation drawn (the <title> has all of it)
+GRAPH_TITLE = 2000  # characters of one line of a node's <title>
+
+CHAR_W = 7.23  # one character of the 12px monospace text on the wires (DejaVu Sans Mono: 0.602 em)
+LABEL_W = 7.83  # one character of the 13px monospace labels in and above the nodes
+LINE_H = 14.0
+COL_GAP = 34.0
+ROW_GAP = 16.0
+MARGIN = 10.0
+GRAD_LIMIT = FAIL_ABOVE[Check.BACKWARD_TORCH]  # where checks/graph.py marks a disagreement
+
+
+@dataclass
+class GraphText:
+    x: float
+    y: float
+    text: str
+    cls: str
+
+
+@dataclass
+class GraphNodeView:
+    name: str
+    kind: str  # "input", "op" or "constant"
+    label: str  # what the node shows: the operation, or the input's name
+    shape: str  # "circle", "rect" or "none"
+    cx: float
+    cy: float
+    w: float
+    h: float
+    wire: tuple[float, float] | None  # x from, x to, at cy
+    texts: list[GraphText]
+    title: str
+    disagrees: bool
+    wrong: bool  # the student's gradient here is over the limit
+
+
+@dataclass
+class Graph:
+    width: float
+    height: float
+    nodes: list[GraphNodeView]
+    edges: list[str]  # SVG path data
+    example: str
+    first: str | None  # the first disagreement, in words
+    compared: bool  # some input has the student's gradient beside torch's
+    wrong: bool  # some input's gradient is over the limit
+    limit: str
+    summary: str
+    notes: list[str]
+
+
+def _num(v: Any) -> str:
+    """One entry: 4 significant digits; nan for a non-finite value (null in the JSON)."""
+    if v is None:
+        return "nan"
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    v = float(v)
+    if not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return "0" if v == 0 else f"{v:.4g}"
+
+
+def _wrapped(entries: list[str], first: str = "[", last: str = "]", indent: str = " ") -> list[str]:
+    """Entries in lines of GRAPH_PER_LINE, bracketed."""
+    chunks = [entries[i : i + GRAPH_PER_LINE] for i in range(0, len(entries), GRAPH_PER_LINE)] or [[]]
+    return [
+        (first if k == 0 else indent) + ", ".join(chunk) + (last if k == len(chunks) - 1 else ",")
+        for k, chunk in enumerate(chunks)
+    ]
+
+
+def _wire_lines(value: Any) -> list[str]:
+    """A value as the few short lines written on a wire: a single number as itself, a small array
+    written out, a larger one as its shape and first entries (the node's <title> has the rest)."""
+    if not _is_array(value):
+        text = repr(value)
+        return [text if len(text) <= 24 else text[:23] + "…"]
+    arr = _to_numpy(value)
+    if arr.size == 1:
+        return [_num(arr.reshape(-1)[0].item())]
+    shape = "(" + ", ".join(str(int(n)) for n in value["shape"]) + ")"
+    if arr.size == 0:
+        return [f"empty {shape}"]
+    flat = [_num(v) for v in arr.reshape(-1)[: GRAPH_ENTRIES + 1].tolist()]
+    if arr.size > GRAPH_ENTRIES or arr.ndim > 2:
+        more = arr.size > GRAPH_FIRST
+        return [f"shape {shape}", "[" + ", ".join(flat[:GRAPH_FIRST]) + (", …]" if more else "]")]
+    if arr.ndim == 1:
+        return _wrapped(flat)
+    lines: list[str] = []
+    for r, row in enumerate(arr.tolist()):
+        last = r == arr.shape[0] - 1
+        lines += _wrapped([_num(v) for v in row], "[[" if r == 0 else " [", "]]" if last else "],", "  ")
+    return lines
+
+
+def _width(lines: Sequence[str], char: float = CHAR_W) -> float:
+    return max((len(line) for line in lines), default=0) * char
+
+
+def _pack(targets: list[float], gaps: list[float]) -> list[float]:
+    """Positions closest (least squares) to `targets`, in order, at least gaps[i] apart: pool
+    adjacent violators on the positions less their minimal offsets."""
+    offsets = [0.0]
+    for g in gaps:
+        offsets.append(offsets[-1] + g)
+    blocks: list[list[float]] = []  # [first, last, sum of (target - offset), count]
+    for i, t in enumerate(targets):
+        blocks.append([i, i, t - offsets[i], 1])
+        while len(blocks) > 1 and blocks[-2][2] / blocks[-2][3] > blocks[-1][2] / blocks[-1][3]:
+            b = blocks.pop()
+            blocks[-1][1] = b[1]
+            blocks[-1][2] += b[2]
+            blocks[-1][3] += b[3]
+    out: list[float] = []
+    for first, last, total, count in blocks:
+        base = total / count
+        out.extend(base + offsets[i] for i in range(int(first), int(last) + 1))
+    return out
+
+
+def _graph_title(name: str, kind: str, label: str, sources: list[str], node: Mapping[str, Any]) -> str:
+    """Everything about a node, for its <title> tooltip: the full values (as far as preview goes)."""
+    value, grad, student, err = node.get("value"), node.get("grad"), node.get("student_grad"), node.get("rel_error")
+    shape = f", shape ({', '.join(str(int(s)) for s in value['shape'])})" if isinstance(value, dict) and _is_array(value) else ""
+    head = f"{name}: input{shape}" if kind == "input" else f"{name} = {label}, from {', '.join(sources)}{shape}"
+    lines = [head, f"value: {preview(value)}"]
+    lines.append(f"gradient (torch): {preview(grad)}" if _is_array(grad) else "gradient: none (not differentiated)")
+    if _is_array(student):
+        lines.append(f"yours: {preview(student)}")
+        lines.append(f"relative error: {sci(float(err))} ({band(float(err))})" if isinstance(err, (int, float)) and _is_number(err) else "relative error: n/a")
+    if node.get("disagrees") is True:
+        lines.append("first disagreement, going backward from the output")
+    return "\n".join(_clip(line, GRAPH_TITLE) for line in lines)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _graph(result: Mapping[str, Any], where: str, budget: list[int]) -> Graph | None:
+    """The result's computational graph laid out for the page, None when it has none."""
+    raw = result.get("graph")
+    if raw is None or raw == []:
+        return None
+    if not isinstance(raw, list):
+        raise ReportError(f"{where}.graph should be list, got {type(raw).__name__}")
+    example = "the minimal failing example" if result.get("counterexample") else "the simplest example"
+    if len(raw) > GRAPH_NODES or budget[0] + len(raw) > PAGE_GRAPH_NODES:
+        why = f"it has {len(raw)} nodes, more than {GRAPH_NODES}" if len(raw) > GRAPH_NODES else f"this page already draws {budget[0]} graph nodes"
+        return Graph(0, 0, [], [], example, None, False, False, "", "", [f"The computational graph is not drawn: {why}."])
+    budget[0] += len(raw)
+
+    # The nodes in order, and the constants they use that the graph does not trace (TwoLayerNet's
+    # reg): node i uses uses[i], all earlier in the list.
+    names: list[str] = []
+    ops: list[str | None] = []
+    uses: list[list[int]] = []
+    items: list[Mapping[str, Any] | None] = []
+    index: dict[str, int] = {}
+    for j, node in enumerate(raw):
+        loc = f"{where}.graph[{j}]"
+        name = str(_need(node, "name", loc))
+        op = _need(node, "op", loc)
+        preds: list[int] = []
+        for inp in _need(node, "inputs", loc, list):
+            k = index.get(str(inp))
+            if k is None:
+                k = index[str(inp)] = len(names)
+                names.append(str(inp))
+                ops.append(None)
+                uses.append([])
+                items.append(None)
+            if k not in preds:
+                preds.append(k)
+        index.setdefault(name, len(names))
+        names.append(name)
+        ops.append(None if op is None else str(op))
+        uses.append(preds)
+        items.append(node)
+    n = len(names)
+    consumers: list[list[int]] = [[] for _ in range(n)]
+    for i in range(n):
+        for k in uses[i]:
+            consumers[k].append(i)
+
+    # Columns: operations as far right as their uses allow (a side branch such as the
+    # regularisation loss sits beside what it is added to); inputs at the left, except in a deep
+    # graph, where each enters just before its first use (as W2 does in the lecture's 2-layer net).
+    depth = [0] * n
+    for i in range(n):
+        if ops[i] is not None:
+            depth[i] = 1 + max((depth[k] for k in uses[i] if ops[k] is not None), default=0)
+    last = max(depth)
+    col = [0] * n
+    for i in reversed(range(n)):
+        later = [col[c] for c in consumers[i]]
+        if ops[i] is not None:
+            col[i] = min(later) - 1 if later else last
+        elif later and (items[i] is None or last > GRAPH_LEFT_DEPTH):
+            col[i] = max(0, min(later) - 1)
+
+    # What each node shows. Your gradient goes beside torch's when every one fits there, else under it.
+    values = [_wire_lines(node.get("value")) if node is not None else [] for node in items]
+    grads = [_wire_lines(node.get("grad")) if node is not None and _is_array(node.get("grad")) else [] for node in items]
+    wrong = [False] * n
+    yours: list[list[str]] = [[] for _ in range(n)]
+    for i, node in enumerate(items):
+        if node is not None and _is_array(node.get("student_grad")):
+            err = node.get("rel_error")
+            wrong[i] = not (_is_number(err) and err <= GRAD_LIMIT)
+            body = _wire_lines(node["student_grad"])
+            yours[i] = ["yours " + body[0]] + ["      " + line for line in body[1:]]
+            yours[i][-1] += " ✗" if wrong[i] else " ✓"
+    # an input torch differentiates where the others have yours and this one has not (it was not finite)
+    missing = [i for i in range(n) if any(yours) and ops[i] is None and items[i] is not None and grads[i] and not yours[i]]
+    for i in missing:
+        yours[i] = ["yours n/a"]
+    beside = all(
+        len(grads[i]) == 1 and len(yours[i]) == 1 and len(grads[i][0]) + len(yours[i][0]) <= BESIDE for i in range(n) if yours[i]
+    )
+    nodes: list[GraphNodeView] = []
+    above: list[float] = []  # room each node needs above and below its wire
+    below: list[float] = []
+    wire_len: list[float] = []
+    for i in range(n):
+        name, node = names[i], items[i]
+        shown = _clip(name, GRAPH_LABEL)
+        if node is None:
+            nodes.append(GraphNodeView(shown, "constant", shown, "none", 0, 0, len(shown) * LABEL_W + 4, 16, None, [],
+                                       _clip(f"{name}: a constant of the model, not traced", GRAPH_TITLE), False, False))  # fmt: skip
+            above.append(10.0)
+            below.append(8.0)
+            wire_len.append(0.0)
+            continue
+        name_w = len(shown) * LABEL_W
+        if ops[i] is None:
+            kind, label, shape, w, h = "input", shown, "rect", max(28.0, name_w + 14), 24.0
+        else:
+            kind, label = "op", _clip(str(ops[i]), GRAPH_LABEL)
+            shape, w, h = ("circle", 30.0, 30.0) if len(label) <= 2 else ("rect", len(label) * LABEL_W + 16, 26.0)
+            w = max(w, name_w)
+        grad_lines = grads[i] or ["no gradient"]
+        grad_w = _width(grad_lines)
+        texts = [GraphText(0, -5 - (len(values[i]) - 1 - k) * LINE_H, line, "val") for k, line in enumerate(values[i])]
+        texts += [GraphText(0, 14 + k * LINE_H, line, "grad" if grads[i] else "nograd") for k, line in enumerate(grad_lines)]
+        cls = "yours bad" if wrong[i] else ("yours na" if i in missing else "yours")
+        if beside:
+            texts += [GraphText(grad_w + 16, 14 + k * LINE_H, line, cls) for k, line in enumerate(yours[i])]
+            span = grad_w + (16 + _width(yours[i]) if yours[i] else 0)
+            rows = len(grad_lines)
+        else:
+            texts += [GraphText(0, 14 + (len(grad_lines) + k) * LINE_H, line, cls) for k, line in enumerate(yours[i])]
+            span = max(grad_w, _width(yours[i]))
+            rows = len(grad_lines) + len(yours[i])
+        wire_len.append(max(34.0, max(span, _width(values[i])) + 16))
+        above.append(max(h / 2 + (17 if kind == "op" else 0), len(values[i]) * LINE_H + 5))
+        below.append(max(h / 2, rows * LINE_H + 5))
+        title = _graph_title(name, kind, str(ops[i]), [names[k] for k in uses[i]], node)
+        nodes.append(GraphNodeView(shown, kind, label, shape, 0, 0, w, h, None, texts, title, node.get("disagrees") is True, wrong[i]))
+
+    # Edges that skip columns pass through each at a point of their own, as in a layered drawing,
+    # so that nodes keep clear of them: points n, n + 1, ... are these passes.
+    route: dict[tuple[int, int], list[int]] = {}
+    for i in range(n):
+        for k in uses[i]:
+            route[(k, i)] = []
+            for c in range(col[k] + 1, col[i]):
+                route[(k, i)].append(len(col))
+                col.append(c)
+                above.append(4.0)
+                below.append(4.0)
+    total = len(col)
+    links: list[list[int]] = [[] for _ in range(total)]
+    for (k, i), via in route.items():
+        chain = [k, *via, i]
+        for here, there in itertools.pairwise(chain):
+            links[here].append(there)
+            links[there].append(here)
+
+    # x: each column as wide as its widest node and wire; the wires of a column end together
+    columns = max(col) + 1
+    members = [[i for i in range(total) if col[i] == c] for c in range(columns)]
+    span_x: list[tuple[float, float]] = []
+    left = MARGIN
+    for c in range(columns):
+        real = [i for i in members[c] if i < n]
+        widest = max((nodes[i].w for i in real), default=0.0)
+        end = left + widest / 2 + max((nodes[i].w / 2 + wire_len[i] for i in real), default=0.0)
+        for i in real:
+            view = nodes[i]
+            if view.kind == "constant":
+                view.cx = round(end - view.w / 2, 1)  # right-aligned, next to what uses it
+            else:
+                view.cx = round(left + widest / 2, 1)
+                view.wire = (round(view.cx + view.w / 2, 1), round(end, 1))
+        span_x.append((left, end))
+        left = end + COL_GAP
+    width = round(left - COL_GAP + MARGIN, 1)
+
+    # y: alternate sweeps put each node (and pass) at the mean height of its neighbours, keeping
+    # the column's order and clear of each other; the first sweeps may reorder a column
+    y = [0.0] * total
+    for c in range(columns):
+        at = 0.0
+        for i in members[c]:
+            y[i] = at + above[i]
+            at = y[i] + below[i] + ROW_GAP
+    for sweep in range(20):
+        for c in range(columns) if sweep % 2 == 0 else reversed(range(columns)):
+            ids = members[c]
+            target = {i: sum(y[k] for k in links[i]) / len(links[i]) if links[i] else y[i] for i in ids}
+            if sweep < 8:
+                ids.sort(key=lambda i: (round(target[i], 3), y[i], i))
+            gaps = [below[upper] + ROW_GAP + above[lower] for upper, lower in itertools.pairwise(ids)]
+            for i, at in zip(ids, _pack([target[i] for i in ids], gaps), strict=True):
+                y[i] = at
+    top = min(y[i] - above[i] for i in range(total)) - MARGIN
+    y = [round(at - top, 1) for at in y]
+    height = round(max(y[i] + below[i] for i in range(total)) + MARGIN, 1)
+    for i in range(n):
+        view = nodes[i]
+        view.cy = y[i]
+        for text in view.texts:
+            text.x = round(view.wire[0] + 7 + text.x, 1) if view.wire else text.x
+            text.y = round(view.cy + text.y, 1)
+
+    # Edges: from the end of a wire, through the columns skipped, into the node that uses it,
+    # entering it spread over its left side in the order they come from.
+    def curve(x1: float, y1: float, x2: float, y2: float) -> str:
+        bend = max(10.0, (x2 - x1) * 0.5)
+        return f" C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+
+    edges = []
+    for i in range(n):
+        dest = nodes[i]
+        entry = {k: y[route[(k, i)][-1]] if route[(k, i)] else y[k] for k in uses[i]}
+        srcs = sorted(uses[i], key=lambda k: (entry[k], k))
+        for s_no, k in enumerate(srcs):
+            src = nodes[k]
+            x1, y1 = (src.wire[1] if src.wire else src.cx + src.w / 2 + 3), y[k]
+            path = f"M{x1:.1f},{y1:.1f}"
+            for p in route[(k, i)]:
+                start, end = span_x[col[p]]
+                path += curve(x1, y1, start, y[p]) + f" L{end:.1f},{y[p]:.1f}"
+                x1, y1 = end, y[p]
+            dy = 0.0 if len(srcs) == 1 else (s_no / (len(srcs) - 1) - 0.5) * dest.h * 0.6
+            x2 = dest.cx - (math.sqrt(max(0.0, (dest.h / 2) ** 2 - dy * dy)) if dest.shape == "circle" else dest.w / 2)
+            edges.append(path + curve(x1, y1, x2, dest.cy + dy))
+
+    first = next((i for i in range(n) if nodes[i].disagrees), None)
+    first_text = None
+    if first is not None and items[first] is not None:
+        node = items[first] or {}
+        first_text = (
+            f"{_clip(names[first], GRAPH_LABEL)}: yours {' '.join(_wire_lines(node.get('student_grad')))}, "
+            f"torch {' '.join(_wire_lines(node.get('grad')))}"
+        )
+        if _is_number(node.get("rel_error")):
+            first_text += f" (relative error {sci(float(node['rel_error']))})"
+    inputs = [v.name for v in nodes if v.kind == "input"]
+    summary = f"computational graph from {', '.join(inputs)} to {_clip(names[-1], GRAPH_LABEL)}, {n} nodes"
+    if first is not None:
+        summary += f"; first disagreement, going backward from the output: {_clip(names[first], GRAPH_LABEL)}"
+    compared = any(yours)
+    notes = []
+    if not compared:
+        notes.append("Your gradients could not be set beside torch's on this example.")
+    elif missing:
+        notes.append(f"Your gradient of {', '.join(nodes[i].name for i in missing)} could not be set beside torch's on this example"
+                     " (it was missing or not finite): see the checks above.")  # fmt: skip
+    elif first is None and not any(wrong) and result.get("status") != "pass":
+        notes.append("Your gradients agree with torch's at every input on this example: what failed is in the checks above.")
+    limit = f"{GRAD_LIMIT:.0e}".replace("e-0", "e-")
+    return Graph(width, height, nodes, edges, example, first_text, compared, any(wrong), limit, summary, notes)
+
+
+# ---------------------------------------------------------------------------------------------
 # the reproduction snippet
 
 
 def _convention(result: Mapping[str, Any], inputs: Mapping[str, Any], differentiable: Sequence[str]) -> str:
-    """How the student's code is called, from what the JSON holds (the engine does not record it)."""
+    """How the student's code is called: recorded by the engine; inferred for reports that predate it."""
     declared = result.get("convention")
     if isinstance(declared, str):
         return declared
@@ -514,7 +924,7 @@ def _differentiable(result: Mapping[str, Any], inputs: Mapping[str, Any]) -> lis
 
 
 def _construct(result: Mapping[str, Any]) -> dict[str, Any] | None:
-    """A model's constructor arguments, where the JSON records them (proposed: not written yet)."""
+    """A model's constructor arguments, where the JSON records them (a counterexample of a model)."""
     for holder in (result.get("counterexample") or {}, result):
         construct = holder.get("construct")
         if isinstance(construct, dict):
@@ -806,6 +1216,7 @@ def view(data: Mapping[str, Any], json_name: str = "report.json") -> View:
         raise ReportError(f"not a {SCHEMA} report (schema {data.get('schema')!r})")
     results = _need(data, "results", "the report", list)
     budget = [0]
+    graph_budget = [0]
     rows: list[Row] = []
     impls: list[Implementation] = []
     for i, r in enumerate(results):
@@ -852,6 +1263,7 @@ def view(data: Mapping[str, Any], json_name: str = "report.json") -> View:
                 example=_example(data, i, r, budget, json_name),
                 mutations=mutations,
                 output=str(r.get("output") or ""),
+                graph=_graph(r, where, graph_budget),
             )
         )
     summary = _need(data, "summary", "the report", dict)
