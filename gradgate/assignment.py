@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from gradgate.checks.results import Check
 from gradgate.checks.tolerances import FAIL_ABOVE
 from gradgate.gates import REGISTRY
 
@@ -73,8 +74,9 @@ class Assignment:
         return GateRule(gate, 1, self.visibility, self.counterexamples)
 
     @property
-    def has_tolerances(self) -> bool:
-        return any(r.tolerances for r in self.gates)
+    def tolerances(self) -> dict[str, dict[Check, float]]:
+        """The engine's per-gate overrides of checks/tolerances.py."""
+        return {r.gate: {Check(c): v for c, v in r.tolerances.items()} for r in self.gates if r.tolerances}
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

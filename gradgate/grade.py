@@ -305,8 +305,8 @@ def grade_one(sub: Submission, settings: Settings, out: Path) -> Outcome:
     grader_error = None
     try:
         report = run(sub.path, examples=settings.examples, seed=settings.seed, timeout=settings.timeout,
-                     executor=executor(settings))
-    except Exception as exc:  # noqa: BLE001 - a grader failure costs this submission, not the class
+                     executor=executor(settings), tolerances=settings.assignment.tolerances)
+    except Exception as exc:
         grader_error = f"the grader failed on this submission: {type(exc).__name__}: {exc}"
         report = _failed_report(sub, settings, grader_error)
     data = _write(sub, settings, out, report)
@@ -344,7 +344,7 @@ def grade_all(
                 sub = futures[future]
                 try:
                     outcome = future.result()
-                except Exception as exc:  # noqa: BLE001 - e.g. the worker was killed; the rest goes on
+                except Exception as exc:
                     outcome = _lost(sub, settings, out, f"the grading process failed: {type(exc).__name__}: {exc}")
                 outcomes.append(outcome)
                 if on_done:

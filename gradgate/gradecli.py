@@ -130,13 +130,6 @@ def _describe(s: grade.Settings) -> str:
     return f"seed {s.seed} · {s.examples} examples per implementation · timeout {s.timeout:g} s · {where}"
 
 
-def _warn_tolerances(s: grade.Settings) -> None:
-    if s.assignment.has_tolerances:
-        gates = ", ".join(r.gate for r in s.assignment.gates if r.tolerances)
-        print(f"gradgate: warning: the tolerances given for {gates} are checked but not applied: the engine has no "
-              "per-gate thresholds yet, so every gate is judged by checks/tolerances.py", file=sys.stderr)
-
-
 # ---------------------------------------------------------------------------------------------
 # grade
 
@@ -226,7 +219,6 @@ def _grade(args: argparse.Namespace) -> int:
         raise _Unusable(str(exc)) from None
     except OSError as exc:
         raise _Unusable(f"cannot create {out}: {exc.strerror or exc}") from None
-    _warn_tolerances(s)
     jobs = min(args.jobs, len(subs))
     print(f"gradgate: grading {len(subs)} submissions from {args.submissions} · {_describe(s)}"
           f"{f' · {jobs} jobs' if jobs > 1 else ''}", flush=True)
@@ -264,7 +256,6 @@ def _gradescope(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         raise _Unusable(f"the submission folder {folder} does not exist (inside Gradescope it is "
                         f"{GRADESCOPE_SUBMISSION}; elsewhere pass --submission DIR)")
-    _warn_tolerances(s)
     print(f"gradgate: grading {folder} · {_describe(s)}", flush=True)
     with tempfile.TemporaryDirectory(prefix="gradgate-gradescope-") as scratch:
         out = Path(scratch)

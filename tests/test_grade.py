@@ -378,15 +378,25 @@ def test_forbidden_imports_reach_the_sandbox(tmp_path: Path, capsys: pytest.Capt
     assert cell["verdict"] == "error" and "not allowed" in cell["reason"]
 
 
-def test_tolerances_are_validated_and_the_missing_engine_hook_is_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tolerances_of_the_assignment_decide_the_verdict_and_are_recorded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A relu whose gradient is off by a relative 1.5e-6 fails the default backward_vs_torch (1e-6)
+    and passes where the assignment allows 1e-5 for relu; the other gates keep the default table."""
     _need_sandbox()
-    klass = _write_class(tmp_path / "class", ["alice"])
-    assignment = tmp_path / "a.toml"
-    assignment.write_text("[gates.relu]\npoints = 1\ntolerances = { backward_vs_fd = 1e-4 }\n")
-    code, _, err = _grade(capsys, str(klass), "--out", str(tmp_path / "out"), "--examples", "5", "--assignment", str(assignment))
-    assert code == 0
-    assert "tolerances given for relu are checked but not applied" in err
-    assert _json(tmp_path / "out" / "summary.json")["assignment"]["gates"][0]["tolerances"] == {"backward_vs_fd": 1e-4}
+    klass = tmp_path / "class"
+    klass.mkdir()
+    (klass / "alice.py").write_text(textwrap.dedent(CORRECT).replace("dout * (cache > 0)", "dout * (cache > 0) * (1 + 3e-6)"))
+    assert "(1 + 3e-6)" in (klass / "alice.py").read_text()
+    verdicts = {}
+    for name, rules in {"default": "", "relaxed": "tolerances = { backward_vs_torch = 1e-5 }\n"}.items():
+        assignment = tmp_path / f"{name}.toml"
+        assignment.write_text("[gates.relu]\npoints = 1\n" + rules)
+        code, _, _ = _grade(capsys, str(klass), "--out", str(tmp_path / name), "--examples", "20", "--assignment", str(assignment))
+        assert code == 0
+        report = _json(tmp_path / name / "alice" / "report.json")
+        (relu,) = [r for r in report["results"] if r["gate"] == "relu"]
+        verdicts[name] = (relu["status"], relu["tolerances"])
+    assert verdicts == {"default": ("fail", {}), "relaxed": ("pass", {"backward_vs_torch": 1e-5})}
+    assert _json(tmp_path / "relaxed" / "summary.json")["assignment"]["gates"][0]["tolerances"] == {"backward_vs_torch": 1e-5}
 
 
 def test_gradescope_reads_the_submission_and_writes_results_where_told(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
