@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from gradgate.checks.discover import Candidate
-from gradgate.checks.engine import Options, check_implementation
+from gradgate.checks.engine import Options, check_implementation, match
 from gradgate.checks.results import Status
 from gradgate.gates import REGISTRY
 from gradgate.gates.spec import Array, Convention, GateSpec
@@ -52,9 +52,9 @@ def assert_gate(
     """Check a layer pair, `forward(*inputs) -> (out, cache)` and `backward(dout, cache) -> grads`,
     against the registry's `gate` (e.g. "affine", "relu", "conv")."""
     __tracebackhide__ = True
-    spec = _spec(gate, Convention.LAYER_PAIR)
     _require_callable(forward, "forward")
     _require_callable(backward, "backward")
+    spec = _spec(gate, Convention.LAYER_PAIR, (forward, backward))
     _check(spec, (forward, backward), forward, _options(examples, seed))
 
 
@@ -73,7 +73,7 @@ def assert_gate_class(
     missing = [m for m in ("forward", "backward") if not callable(getattr(cls, m, None))]
     if missing:
         raise TypeError(f"{cls.__name__} should have forward and backward methods; it has no {', '.join(missing)}")
-    spec = _spec(cls.__name__ if gate is None else gate, Convention.GATE_CLASS)
+    spec = _spec(cls.__name__ if gate is None else gate, Convention.GATE_CLASS, (cls,))
     _check(spec, (cls,), cls, _options(examples, seed))
 
 
@@ -87,8 +87,8 @@ def assert_loss(
     """Check a loss function, `fn(*inputs) -> (loss, grad or grads)`, against the registry's `gate`
     (e.g. "softmax_loss", "svm_loss")."""
     __tracebackhide__ = True
-    spec = _spec(gate, Convention.LOSS_FUNCTION)
     _require_callable(fn, "fn")
+    spec = _spec(gate, Convention.LOSS_FUNCTION, (fn,))
     _check(spec, (fn,), fn, _options(examples, seed))
 
 
@@ -104,7 +104,7 @@ def assert_model(
     __tracebackhide__ = True
     if not inspect.isclass(cls) or not callable(getattr(cls, "loss", None)):
         raise TypeError(f"cls should be a class with a loss method, got {_kind(cls)}")
-    spec = _spec(cls.__name__ if gate is None else gate, Convention.MODEL)
+    spec = _spec(cls.__name__ if gate is None else gate, Convention.MODEL, (cls,))
     _check(spec, (cls,), cls, _options(examples, seed))
 
 
@@ -181,12 +181,15 @@ def _session_options() -> Options | None:
     return plugin.session_options() if plugin is not None else None
 
 
-def _spec(gate: object, convention: Convention) -> GateSpec:
+def _spec(gate: object, convention: Convention, objects: tuple[Any, ...]) -> GateSpec:
+    """The registry entry, chosen as `gradgate check` chooses it (by name, then by signature)."""
     if not isinstance(gate, str):
         raise TypeError(f"gate should be the name of a registry entry (a str), got {_kind(gate)}")
-    for spec in REGISTRY:
-        if spec.name == gate and spec.convention is convention:
-            return spec
+    found = match(Candidate(gate, convention, objects, gate, ""), REGISTRY)
+    if isinstance(found, GateSpec):
+        return found
+    if any(s.name == gate and s.convention is convention for s in REGISTRY):
+        raise ValueError(f"{gate!r}: {found}")
     other = next((s for s in REGISTRY if s.name == gate), None)
     if other is not None:
         raise ValueError(

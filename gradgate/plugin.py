@@ -37,10 +37,12 @@ if TYPE_CHECKING:
 # is loaded by every pytest session in an environment where gradgate is installed.
 
 # Profiles are hypothesis settings profiles, so a user's own hypothesis tests can load the same ones.
+# derandomize is always explicit: a new profile inherits the default one, which hypothesis itself
+# derandomizes when the CI environment variable is set.
 PROFILES = ("dev", "ci", "grading")
-hypothesis_settings.register_profile("gradgate-dev", max_examples=25)
+hypothesis_settings.register_profile("gradgate-dev", max_examples=25, derandomize=False)
 hypothesis_settings.register_profile("gradgate-ci", max_examples=100, derandomize=True)
-hypothesis_settings.register_profile("gradgate-grading", max_examples=400)
+hypothesis_settings.register_profile("gradgate-grading", max_examples=400, derandomize=False)
 
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's values
 DEFAULT_POINTS = 1
@@ -367,11 +369,9 @@ class Gradgate(pytest.Collector):
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
         from gradgate.checks.discover import LoadError, discover
-        from gradgate.checks.engine import DEFAULT_TIMEOUT
-        from gradgate.gates import REGISTRY
+        from gradgate.checks.engine import DEFAULT_TIMEOUT, match
 
         run = self.config.stash[RUN]
-        specs = {(s.name, s.convention): s for s in REGISTRY}
         order = 0
         seen: set[str] = set()  # a folder and a file inside it: each file once
         for target in run.settings.paths:
@@ -391,11 +391,9 @@ class Gradgate(pytest.Collector):
             unchecked = list(found.incomplete)
             by_file: dict[str, list[tuple[GateSpec, Candidate]]] = {}
             for cand in found.candidates:
-                spec = specs.get((cand.name, cand.convention))
-                if spec is None:
-                    unchecked.append(
-                        (cand.label, cand.source, f"no registry entry for {cand.convention.value} {cand.name!r}")
-                    )
+                spec = match(cand)
+                if isinstance(spec, str):
+                    unchecked.append((cand.label, cand.source, spec))
                 else:
                     by_file.setdefault(cand.source, []).append((spec, cand))
             run.unchecked.extend(u for u in unchecked if u not in run.unchecked)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 import pytest
+from gradgate.gates.spec import Array
 
 import gradgate.plugin  # noqa: F401 - loaded before inline pytester runs, which restore sys.modules
 from gradgate.api import assert_gate, assert_gate_class, assert_gradients, assert_loss, assert_model
-from gradgate.gates.spec import Array
 
 pytest_plugins = ["pytester"]
 
@@ -115,6 +116,26 @@ def test_correct_implementations_pass() -> None:
     assert_gate_class(MultiplyGate, **FAST)
     assert_loss(softmax_loss, gate="softmax_loss", **FAST)
     assert_model(TwoLayerNet, **FAST)
+
+
+def test_same_name_models_are_told_apart_by_their_constructor() -> None:
+    """Assignment 1's TwoLayerNet(input_size, hidden_size, output_size) with loss(X, y, reg) is its
+    own registry entry, picked as `gradgate check` picks it; the wrong one would fail the call."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "gates" / "student" / "neural_net.py"
+    module_spec = importlib.util.spec_from_file_location("a1_neural_net", path)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    assert_model(module.TwoLayerNet, **FAST)
+
+    class Odd:
+        def __init__(self, sizes: Any) -> None: ...
+        def loss(self, X: Any, y: Any = None) -> Any: ...
+
+    with pytest.raises(ValueError, match="its parameters fit no registry entry named 'TwoLayerNet'"):
+        assert_model(Odd, gate="TwoLayerNet")
 
 
 def test_a_buggy_layer_fails_with_the_cli_report() -> None:

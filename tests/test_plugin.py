@@ -10,12 +10,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import pytest
-
 # Inline pytester runs put sys.modules back afterwards, and numpy and torch cannot be imported twice
 # in one process: load the engine (and with it both) before any inline run does.
 import gradgate.checks.engine
+import jsonschema
+import pytest
+
 import gradgate.plugin  # noqa: F401
 
 pytest_plugins = ["pytester"]
