@@ -48,7 +48,9 @@ def trace(
             node = GraphNode(name, None, [], jsonable(example.values[name]), None if grad is None else jsonable(grad.numpy()))
             if name in student and grad is not None:
                 node.student_grad = jsonable(student[name])
-                node.rel_error = float(elementwise_error(student[name], grad.numpy()).max(initial=0.0))
+                err = elementwise_error(student[name], grad.numpy())
+                # NaN or inf from the student is as wrong as an entry can be (the error is at most 1)
+                node.rel_error = float(np.where(np.isfinite(err), err, 1.0).max(initial=0.0))
             nodes.append(node)
     for gnode in spec.graph:
         tensor = values[gnode.name]

@@ -56,3 +56,22 @@ def test_l2_wx_gradients_are_the_lecture_formulas() -> None:
     assert abs(f - 0.116) < 1e-12
     np.testing.assert_allclose(dW, 2 * np.outer(q, x))
     np.testing.assert_allclose(dx, 2 * W.T @ q)
+
+
+@pytest.mark.parametrize("wrong", [np.nan, np.inf, 5.0], ids=["nan", "inf", "wrong_value"])
+def test_graph_marks_the_lecture_input_whose_gradient_is_wrong(wrong: float) -> None:
+    """On the lecture's numbers, a student's df/dx that is NaN, inf or wrong is the first disagreement
+    going backward, and the right df/dy and df/dz are not marked. A non-finite gradient has the
+    largest relative error there is, 1, which the JSON can hold (it has no inf)."""
+    from gradgate.checks.examples import Example
+    from gradgate.checks.graph import trace
+
+    spec = next(s for s in REGISTRY if s.name == "circuit")
+    values = {"x": np.array([-2.0]), "y": np.array([5.0]), "z": np.array([-4.0])}
+    student = {"x": np.array([wrong]), "y": np.array([-4.0]), "z": np.array([3.0])}
+    nodes = trace(spec, Example({"N": 1}, values), np.array([1.0]), student, lambda v: v)
+    by_name = {n.name: n for n in nodes}
+    assert by_name["x"].disagrees and by_name["x"].rel_error is not None and by_name["x"].rel_error > 0.1
+    assert np.isfinite(by_name["x"].rel_error) and by_name["x"].rel_error <= 1.0
+    assert [n.name for n in nodes if n.disagrees] == ["x"]
+    assert by_name["y"].rel_error == 0.0 and by_name["z"].rel_error == 0.0
