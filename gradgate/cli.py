@@ -11,11 +11,14 @@ or the arguments are wrong.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import random
 import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, TextIO
 
 from gradgate.checks.engine import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, run
 from gradgate.gates import REGISTRY
@@ -147,7 +150,49 @@ def _check(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+class _PipeSafe:
+    """stdout that goes quiet once its reader has gone (`gradgate check ... | head`): the run, its
+    reports and its exit status still complete, with no traceback."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.gone = False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                return self.stream.write(text)
+            except BrokenPipeError:
+                self._gone()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._gone()
+
+    def _gone(self) -> None:
+        self.gone = True
+        # The interpreter flushes stdout at exit: point the descriptor at /dev/null so that cannot fail.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    stdout = sys.stdout
+    sys.stdout = _PipeSafe(stdout)  # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout = stdout
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser().parse_args(argv)
     if args.command == "list":

@@ -9,6 +9,11 @@ from typing import Any
 import numpy as np
 
 from gradgate.checks.results import Check, CheckResult, ImplementationResult, RunReport, Status
+from gradgate.gates import REGISTRY
+
+# Lines are printed as results arrive, so the columns fit the registry's names, not the run's.
+GATE_WIDTH = max(len(s.name) for s in REGISTRY)
+IMPLEMENTATION_WIDTH = GATE_WIDTH + len("_forward")
 
 SHORT = {
     Check.CONTRACT: "contract",
@@ -54,7 +59,7 @@ def implementation_lines(r: ImplementationResult) -> list[str]:
         elif c is not None:
             flag = "" if c.status is Status.PASS else "!"
             cells.append(f"{SHORT[check]} {_sci(c.max_rel_error)}{flag}")
-    lines = [f"{r.status.value.upper():5} {r.gate:14} {r.implementation:26} " + "  ".join(cells) + f"  ({r.examples_run} examples)"]
+    lines = [f"{r.status.value.upper():5} {r.gate:{GATE_WIDTH}} {r.implementation:{IMPLEMENTATION_WIDTH}} " + "  ".join(cells) + f"  ({r.examples_run} examples)"]
     if r.status is Status.PASS:
         return lines
     lines.append(f"      {r.message}")

@@ -169,7 +169,7 @@ def test_assert_gradients_checks_an_unknown_function_against_finite_differences(
     with pytest.raises(AssertionError) as raised:
         assert_gradients(cube_forward, cube_backward_power_rule_slip, inputs=inputs, **FAST)
     message = str(raised.value)
-    assert message.startswith("FAIL  cube           cube_forward")
+    assert re.match(r"FAIL  cube +cube_forward ", message)
     assert "backward_vs_fd: the directional derivative of (dx,dw)" in message
     assert "dx expected = " in message and "(finite differences)" in message
     assert "torch" not in message

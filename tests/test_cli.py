@@ -191,6 +191,24 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     assert "rerun with --seed 5" in proc.stdout
 
 
+def test_output_cut_short_by_a_closed_pipe_still_finishes_the_run(tmp_path: Path) -> None:
+    """`gradgate check ... | head -1`: no traceback, the reports are written, the exit status is the verdict's."""
+    student = _write(tmp_path, "affine.py", AFFINE_NO_BATCH_SUM)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gradgate", "check", str(student), "--examples", "10", "--seed", "5",
+         "--json", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"gradgate: checking")
+    proc.stdout.close()  # the reader goes away, as head does
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 1
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+    assert json.loads((tmp_path / "r.json").read_text())["summary"]["fail"] == 1
+    assert (tmp_path / "r.html").exists()
+
+
 def test_recorded_rerun_command_repeats_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     student = _write(tmp_path, "relu.py", RELU)
     _check(capsys, str(student), "--seed", "9", "--examples", "7", "--json", str(tmp_path / "a.json"))
