@@ -19,14 +19,14 @@ import numpy as np
 import torch
 from gradgate.gates import REGISTRY
 from gradgate.gates.spec import GateSpec
-from hypothesis import HealthCheck, Phase, Verbosity, find, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Flaky, HypothesisException
 
 from .adapters import Adapter
 from .battery import Battery, Outcome
 from .discover import Candidate, LoadError, parameters
-from .examples import Example, examples
+from .examples import Example, element_count, examples
 from .executor import IN_PROCESS, Executor
 from .graph import trace
 from .guard import NOT_IMPLEMENTED, StaffUnavailable, StudentAbort, StudentError
@@ -158,14 +158,8 @@ def _counterexample(spec: GateSpec, example: Example, outcome: Outcome, located:
     return cex
 
 
-def _graph(spec: GateSpec, battery: Battery, example: Example | None, outcome: Outcome | None) -> list[GraphNode]:
-    """The graph on the counterexample, or on the simplest example hypothesis can draw."""
-    if example is None or outcome is None:
-        example = find(examples(spec), lambda _: True, settings=settings(database=None, max_examples=10))
-        try:
-            outcome = battery.examine(example)
-        except StudentAbort:
-            outcome = Outcome(battery.limits)
+def _graph(spec: GateSpec, example: Example, outcome: Outcome) -> list[GraphNode]:
+    """The graph on one example, with the student's gradients where its outcome has them."""
     dout = outcome.dout if outcome.dout is not None else np.ones(Reference(spec, example.values, example.sizes).out.shape)
     return trace(spec, example, dout, outcome.grads, _jsonable)
 
@@ -231,10 +225,15 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
     battery = Battery(spec, adapter, options.limits(spec.name))
     tally = _Tally()
     last: list[_Failed] = []
+    simplest: list[tuple[int, Example, Outcome]] = []  # the fewest input entries seen, for the graph
 
     def body(example: Example) -> None:
         outcome = battery.examine(example)
         tally.add(outcome)
+        if spec.graph:
+            size = element_count(example, spec)
+            if not simplest or size < simplest[0][0]:
+                simplest[:] = [(size, example, outcome)]
         if outcome.failure is not None:
             failed = _Failed(example, outcome)
             last.append(failed)
@@ -298,7 +297,9 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
                 located = minimal.outcome
             result.counterexample = _counterexample(spec, minimal.example, minimal.outcome, located)
     if spec.graph:
-        result.graph = _graph(spec, battery, minimal.example if minimal else None, located)
+        # on the counterexample, else on the simplest example checked (no extra search for one)
+        shown = (minimal.example, located or minimal.outcome) if minimal else simplest[0][1:] if simplest else None
+        result.graph = _graph(spec, *shown) if shown else []
     result.checks = tally.checks(minimal.outcome if minimal else None)
     result.examples_run = tally.count
     result.example_errors = tally.per_example

@@ -95,18 +95,31 @@ def _sizes(spec: GateSpec) -> st.SearchStrategy[dict[str, Any]]:
     return drawn.map(lambda s: {**s, **derive(s)})
 
 
-@st.composite
-def examples(draw: st.DrawFn, spec: GateSpec) -> Example:
+def examples(spec: GateSpec) -> st.SearchStrategy[Example]:
     """Strategy of `Example`s for `spec`: sizes once, then each input built from them."""
-    sizes = draw(_sizes(spec))
+    # The inner strategies are built here, once, not on every draw: hypothesis validates each new
+    # strategy object, which cost more than the whole draw.
+    scales = {name: st.sampled_from(inp.scales) for name, inp in spec.inputs.items() if isinstance(inp, Array)}
+    return _examples(spec, _sizes(spec), scales)
+
+
+_GRID = st.booleans()
+
+
+@st.composite
+def _examples(
+    draw: st.DrawFn, spec: GateSpec, sizes_strategy: st.SearchStrategy[dict[str, Any]],
+    scales: Mapping[str, st.SearchStrategy[float]],
+) -> Example:  # fmt: skip
+    sizes = draw(sizes_strategy)
     values: dict[str, Any] = {}
     for stream, (name, inp) in enumerate(spec.inputs.items()):
         seed = draw(_SEEDS)
         if isinstance(inp, Array) and inp.when is not None and not sizes[inp.when]:
             continue  # an optional input (a model's gamma1 without normalization) this example lacks
         if isinstance(inp, Array):
-            scale = draw(st.sampled_from(inp.scales))
-            grid = draw(st.booleans()) and inp.grid
+            scale = draw(scales[name])
+            grid = draw(_GRID) and inp.grid
             values[name] = build_array(inp, shape_of(inp.shape, sizes), seed, scale, grid, stream)
         elif isinstance(inp, Labels):
             classes = int(sizes[inp.classes])
