@@ -86,7 +86,7 @@ def parser() -> argparse.ArgumentParser:
 def _list() -> int:
     for spec in REGISTRY:
         inputs = ", ".join(spec.inputs)
-        print(f"{spec.name:16} {spec.convention.value:13} ({inputs})  {spec.summary}")
+        print(f"{spec.name:{terminal.GATE_WIDTH}} {spec.convention.value:13} ({inputs})  {spec.summary}")
     return EXIT_OK
 
 
