@@ -378,6 +378,47 @@ def test_forbidden_imports_reach_the_sandbox(tmp_path: Path, capsys: pytest.Capt
     assert cell["verdict"] == "error" and "not allowed" in cell["reason"]
 
 
+def test_a_submission_cannot_write_into_the_output_other_submissions_or_the_class_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """mallory (graded after alice) tries to overwrite, delete and plant files in --out, in alice's
+    submission and in the class folder, swallowing the errors; then writes one without catching it."""
+    _need_sandbox()
+    klass, out = tmp_path / "class", tmp_path / "out"
+    klass.mkdir()
+    (klass / "alice.py").write_text(textwrap.dedent(CORRECT))
+    targets = [out / "alice" / "report.json", out / "alice" / "results.json", out / "planted.txt",
+               klass / "alice.py", klass / "planted.txt", klass / "mallory.py"]  # fmt: skip
+    attack = f"""
+import os
+
+def _attack():
+    for path in {[str(t) for t in targets]!r}:
+        for attempt in (lambda: open(path, "w").write("forged"), lambda: os.remove(path),
+                        lambda: os.rename(path, path + ".gone"), lambda: os.makedirs(path + ".d")):
+            try:
+                attempt()
+            except Exception:
+                pass
+"""
+    mallory = attack + textwrap.dedent(CORRECT).replace(
+        "def affine_forward(x, w, b):\n", "def affine_forward(x, w, b):\n    _attack()\n"
+    ).replace("def relu_backward(dout, cache):\n", f"def relu_backward(dout, cache):\n    open({str(out / 'alice' / 'index.html')!r}, 'w')\n")
+    (klass / "mallory.py").write_text(mallory)
+    before = {p: p.read_bytes() for p in klass.iterdir()}
+    code, _, _ = _grade(capsys, str(klass), "--out", str(out), "--examples", "5")
+    assert code == 0
+    assert {p: p.read_bytes() for p in klass.iterdir()} == before  # nothing changed, planted or removed
+    assert not list(out.rglob("planted.txt")) and not list(tmp_path.rglob("*.gone")) and not list(tmp_path.rglob("*.d"))
+    alice = _json(out / "alice" / "report.json")
+    assert alice["submission"]["score"] == alice["submission"]["max_score"] > 0
+    assert _json(out / "alice" / "results.json")["score"] == alice["submission"]["score"]
+    assert "forged" not in (out / "alice" / "index.html").read_text()[:100]
+    cells = {c["gate"]: c for c in _json(out / "mallory" / "report.json")["submission"]["gates"]}
+    assert cells["relu"]["verdict"] == "error" and "not allowed" in cells["relu"]["reason"]
+    assert cells["MultiplyGate"]["verdict"] == "pass"
+
+
 def test_tolerances_of_the_assignment_decide_the_verdict_and_are_recorded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A relu whose gradient is off by a relative 1.5e-6 fails the default backward_vs_torch (1e-6)
     and passes where the assignment allows 1e-5 for relu; the other gates keep the default table."""
