@@ -26,7 +26,7 @@ from hypothesis.errors import Flaky, HypothesisException
 from .adapters import Adapter
 from .battery import Battery, Outcome
 from .discover import Candidate, LoadError, parameters
-from .examples import Example, element_count, examples
+from .examples import Example, element_count, examples, seed_only
 from .executor import IN_PROCESS, Executor
 from .graph import trace
 from .guard import NOT_IMPLEMENTED, StaffUnavailable, StudentAbort, StudentError
@@ -263,7 +263,8 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        test()
+        with seed_only():
+            test()
     except _Failed as failed:
         minimal = failed
     except StaffUnavailable:

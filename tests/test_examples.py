@@ -48,3 +48,47 @@ def test_sizes_reach_their_extremes_and_examples_are_legal(spec: GateSpec) -> No
         smallest = tuple(smallest) if isinstance(smallest, list) else smallest
         assert smallest in seen[name], f"{spec.name}: size {name} never took its smallest value {smallest}"
         assert len(seen[name]) > 1, f"{spec.name}: size {name} never varied"
+
+
+SPY = '''
+import numpy as np
+
+def relu_forward(x):
+    with open({log!r}, "a") as log:
+        log.write(f"{{x.shape}} {{x.sum()!r}}\\n")
+    return np.maximum(0, x), x
+
+def relu_backward(dout, cache):
+    return dout * (cache > 0)
+'''
+
+
+def test_examples_depend_on_the_seed_alone_not_on_the_modules_loaded(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Hypothesis mixes literals of every loaded local module into its draws; the examples of a seed
+    must not change because a student's (or any other) module with new numbers was imported."""
+    import importlib
+    import sys
+
+    from gradgate.checks.engine import run
+
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    (tmp_path / "spy_one.py").write_text(SPY.format(log=str(logs[0])))
+    (tmp_path / "spy_two.py").write_text(SPY.format(log=str(logs[1])))
+    run(tmp_path / "spy_one.py", examples=60, seed=11)
+    numbers = tmp_path / "lots_of_numbers"
+    numbers.mkdir()
+    # literals that fit the draws (seeds, sizes, indices), as any student module has
+    (numbers / "gradgate_numbers_module.py").write_text(
+        "NUMBERS = [" + ", ".join(str(n) for n in [0, 1, 2, 3, 5, 7, 11, 13, 64, 255, 4097, 65537, 3000000019, 4294967295]) + "]\n"
+        "FLOATS = [0.5, 1e-3, 2.5, 123.456]\n"
+    )
+    sys.path.insert(0, str(numbers))
+    try:
+        importlib.import_module("gradgate_numbers_module")
+        run(tmp_path / "spy_two.py", examples=60, seed=11)
+    finally:
+        sys.path.remove(str(numbers))
+        sys.modules.pop("gradgate_numbers_module", None)
+    first, second = (log.read_text().splitlines() for log in logs)
+    assert len(first) >= 60
+    assert first == second
