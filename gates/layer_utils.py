@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .layers import _affine, _batchnorm, _conv_sizes
+from .layers import _affine, _batchnorm, _conv_sizes, _train_only
 from .spec import Array, Convention, Fixed, GateSpec, Input, Sizes
 
 
@@ -85,6 +85,7 @@ LAYER_UTILS = (
         },
         sizes={"N": st.integers(1, 4), "D": _DIM, "M": _DIM, "mode": st.sampled_from(["train", "test"])},
         reference=lambda x, w, b, gamma, beta, p: torch.relu(_batchnorm(x @ w + b, gamma, beta, p)),
+        backward_on=_train_only,
         summary="affine - batchnorm - relu (the fc_net block with normalization)",
     ),
     GateSpec(

@@ -14,6 +14,11 @@ from .spec import Array, Convention, Fixed, GateSpec, Sizes
 _DIM = st.integers(1, 4)
 
 
+def _train_only(s: Sizes) -> bool:
+    """batchnorm's backward is the course's train-mode one: a test-mode forward keeps no cache."""
+    return bool(s["mode"] == "train")
+
+
 def _affine(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return x.reshape(x.shape[0], -1) @ w + b
 
@@ -106,6 +111,7 @@ LAYERS = (
         },
         sizes={"N": _DIM, "D": _DIM, "mode": st.sampled_from(["train", "test"])},
         reference=_batchnorm,
+        backward_on=_train_only,
         summary="batch normalization: train mode (batch statistics, running ones updated in bn_param), test mode",
     ),
     GateSpec(

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from .layers import _batchnorm
+from .layers import _batchnorm, _train_only
 from .spec import Array, Convention, Fixed, GateSpec, Sizes
 
 EPS = 1e-5
@@ -78,6 +78,7 @@ NORMALIZATION = (
         },
         sizes={"N": st.integers(1, 2), "C": _SMALL, "H": _SMALL, "W": _SMALL, "mode": st.sampled_from(["train", "test"])},
         reference=_spatial_batchnorm,
+        backward_on=_train_only,
         summary="batchnorm per channel over (N, H, W) of x (N, C, H, W); running statistics in bn_param",
     ),
     GateSpec(

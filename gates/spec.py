@@ -135,6 +135,8 @@ class GateSpec:
     construct: for a model, the constructor keyword arguments from the sizes.
     summary: one line for `gradgate list` and the report.
     graph: the computational graph the report draws (lecture circuits, the 2-layer net).
+    backward_on: the examples whose backward the course defines, None for all. batchnorm's backward
+      is the train-mode one (a test-mode forward keeps no cache): test mode is checked forward-only.
     """
 
     name: str
@@ -148,6 +150,7 @@ class GateSpec:
     outputs: int = 1
     signature: tuple[str, ...] = ()
     graph: tuple[Node, ...] = ()
+    backward_on: Callable[[Sizes], bool] | None = None
 
     @property
     def differentiable(self) -> tuple[str, ...]:
