@@ -135,6 +135,8 @@ class GateSpec:
     construct: for a model, the constructor keyword arguments from the sizes.
     summary: one line for `gradgate list` and the report.
     graph: the computational graph the report draws (lecture circuits, the 2-layer net).
+    variant: for entries that share a name and signature, the course convention this one is (they are
+      alternatives: an implementation is judged by the one it follows).
     backward_on: the examples whose backward the course defines, None for all. batchnorm's backward
       is the train-mode one (a test-mode forward keeps no cache): test mode is checked forward-only.
     """
@@ -151,6 +153,7 @@ class GateSpec:
     signature: tuple[str, ...] = ()
     graph: tuple[Node, ...] = ()
     backward_on: Callable[[Sizes], bool] | None = None
+    variant: str = ""
 
     @property
     def differentiable(self) -> tuple[str, ...]:

@@ -54,8 +54,8 @@ def assert_gate(
     __tracebackhide__ = True
     _require_callable(forward, "forward")
     _require_callable(backward, "backward")
-    spec = _spec(gate, Convention.LAYER_PAIR, (forward, backward))
-    _check(spec, (forward, backward), forward, _options(examples, seed))
+    specs = _specs(gate, Convention.LAYER_PAIR, (forward, backward))
+    _check(specs, (forward, backward), forward, _options(examples, seed))
 
 
 def assert_gate_class(
@@ -73,8 +73,8 @@ def assert_gate_class(
     missing = [m for m in ("forward", "backward") if not callable(getattr(cls, m, None))]
     if missing:
         raise TypeError(f"{cls.__name__} should have forward and backward methods; it has no {', '.join(missing)}")
-    spec = _spec(cls.__name__ if gate is None else gate, Convention.GATE_CLASS, (cls,))
-    _check(spec, (cls,), cls, _options(examples, seed))
+    specs = _specs(cls.__name__ if gate is None else gate, Convention.GATE_CLASS, (cls,))
+    _check(specs, (cls,), cls, _options(examples, seed))
 
 
 def assert_loss(
@@ -88,8 +88,8 @@ def assert_loss(
     (e.g. "softmax_loss", "svm_loss")."""
     __tracebackhide__ = True
     _require_callable(fn, "fn")
-    spec = _spec(gate, Convention.LOSS_FUNCTION, (fn,))
-    _check(spec, (fn,), fn, _options(examples, seed))
+    specs = _specs(gate, Convention.LOSS_FUNCTION, (fn,))
+    _check(specs, (fn,), fn, _options(examples, seed))
 
 
 def assert_model(
@@ -104,8 +104,8 @@ def assert_model(
     __tracebackhide__ = True
     if not inspect.isclass(cls) or not callable(getattr(cls, "loss", None)):
         raise TypeError(f"cls should be a class with a loss method, got {_kind(cls)}")
-    spec = _spec(cls.__name__ if gate is None else gate, Convention.MODEL, (cls,))
-    _check(spec, (cls,), cls, _options(examples, seed))
+    specs = _specs(cls.__name__ if gate is None else gate, Convention.MODEL, (cls,))
+    _check(specs, (cls,), cls, _options(examples, seed))
 
 
 def assert_gradients(
@@ -143,15 +143,16 @@ def assert_gradients(
         reference=None,
         summary="a user's function, checked against finite differences alone",
     )
-    _check(spec, (forward, backward), forward, _options(examples, seed))
+    _check((spec,), (forward, backward), forward, _options(examples, seed))
 
 
-def _check(spec: GateSpec, objects: tuple[Any, ...], main: Any, options: Options) -> None:
+def _check(specs: tuple[GateSpec, ...], objects: tuple[Any, ...], main: Any, options: Options) -> None:
     __tracebackhide__ = True
     source = _source(main)
-    candidate = Candidate(spec.name, spec.convention, objects, getattr(main, "__name__", spec.name), source)
+    first = specs[0]
+    candidate = Candidate(first.name, first.convention, objects, getattr(main, "__name__", first.name), source)
     roots = (Path(source).resolve().parent,) if source else ()
-    result = check_implementation(spec, candidate, options, roots)
+    result = check_implementation(specs, candidate, options, roots)
     if result.status is not Status.PASS:
         lines = terminal.implementation_lines(result)
         if not options.derandomize:
@@ -181,12 +182,12 @@ def _session_options() -> Options | None:
     return plugin.session_options() if plugin is not None else None
 
 
-def _spec(gate: object, convention: Convention, objects: tuple[Any, ...]) -> GateSpec:
-    """The registry entry, chosen as `gradgate check` chooses it (by name, then by signature)."""
+def _specs(gate: object, convention: Convention, objects: tuple[Any, ...]) -> tuple[GateSpec, ...]:
+    """The registry entries, chosen as `gradgate check` chooses them (by name, then by signature)."""
     if not isinstance(gate, str):
         raise TypeError(f"gate should be the name of a registry entry (a str), got {_kind(gate)}")
     found = match(Candidate(gate, convention, objects, gate, ""), REGISTRY)
-    if isinstance(found, GateSpec):
+    if not isinstance(found, str):
         return found
     if any(s.name == gate and s.convention is convention for s in REGISTRY):
         raise ValueError(f"{gate!r}: {found}")

@@ -389,13 +389,13 @@ class Gradgate(pytest.Collector):
             if found is None:
                 continue
             unchecked = list(found.incomplete)
-            by_file: dict[str, list[tuple[GateSpec, Candidate]]] = {}
+            by_file: dict[str, list[tuple[tuple[GateSpec, ...], Candidate]]] = {}
             for cand in found.candidates:
-                spec = match(cand)
-                if isinstance(spec, str):
-                    unchecked.append((cand.label, cand.source, spec))
+                specs = match(cand)
+                if isinstance(specs, str):
+                    unchecked.append((cand.label, cand.source, specs))
                 else:
-                    by_file.setdefault(cand.source, []).append((spec, cand))
+                    by_file.setdefault(cand.source, []).append((specs, cand))
             run.unchecked.extend(u for u in unchecked if u not in run.unchecked)
             for source, pairs in by_file.items():
                 path = Path(source)
@@ -415,7 +415,7 @@ class Gradgate(pytest.Collector):
 
 class StudentFile(pytest.Collector):
     def __init__(
-        self, *, pairs: list[tuple[GateSpec, Candidate]], roots: tuple[Path, ...], first: int, **kwargs: Any
+        self, *, pairs: list[tuple[tuple[GateSpec, ...], Candidate]], roots: tuple[Path, ...], first: int, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         self.pairs = pairs
@@ -423,8 +423,8 @@ class StudentFile(pytest.Collector):
         self.first = first
 
     def collect(self) -> Iterator[pytest.Item]:
-        for n, (spec, cand) in enumerate(self.pairs):
-            yield Implementation.from_parent(self, name=cand.label, spec=spec, candidate=cand, order=self.first + n)
+        for n, (specs, cand) in enumerate(self.pairs):
+            yield Implementation.from_parent(self, name=cand.label, specs=specs, candidate=cand, order=self.first + n)
 
 
 class _Checked(pytest.Item):
@@ -448,9 +448,9 @@ class _Checked(pytest.Item):
 
 
 class Implementation(_Checked):
-    def __init__(self, *, spec: GateSpec, candidate: Candidate, **kwargs: Any) -> None:
+    def __init__(self, *, specs: tuple[GateSpec, ...], candidate: Candidate, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.spec = spec
+        self.specs = specs  # alternatives of one gate (engine.match)
         self.candidate = candidate
 
     def runtest(self) -> None:
@@ -458,7 +458,7 @@ class Implementation(_Checked):
         from gradgate.checks.results import Status
 
         assert isinstance(self.parent, StudentFile)
-        result = check_implementation(self.spec, self.candidate, self.config.stash[RUN].options(), self.parent.roots)
+        result = check_implementation(self.specs, self.candidate, self.config.stash[RUN].options(), self.parent.roots)
         self._record(result)
         if result.status is not Status.PASS:
             raise GradgateFailure(result)
@@ -471,7 +471,7 @@ class Implementation(_Checked):
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"gradgate {self.spec.name}: {self.candidate.label}"
+        return self.path, None, f"gradgate {self.specs[0].name}: {self.candidate.label}"
 
 
 class BrokenFile(_Checked):

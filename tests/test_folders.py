@@ -246,7 +246,7 @@ def test_assignment_folder_passes_and_each_implementation_is_checked_once(tmp_pa
 def test_same_name_entries_are_told_apart_by_their_signature(tmp_path: Path) -> None:
     folder = _write(tmp_path, {**assignment1(), **assignment2()})
     models = [c for c in discover(folder).candidates if c.name == "TwoLayerNet"]
-    specs = {Path(c.source).name: match(c, REGISTRY) for c in models}
+    specs = {Path(c.source).name: match(c, REGISTRY)[0] for c in models}
     assert set(specs) == {"neural_net.py", "fc_net.py"}
     assert specs["neural_net.py"].signature == ("input_size", "hidden_size", "output_size")  # type: ignore[union-attr]
     assert specs["fc_net.py"].signature == ("input_dim", "hidden_dim", "num_classes")  # type: ignore[union-attr]
