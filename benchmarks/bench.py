@@ -66,7 +66,9 @@ CS231N: dict[str, dict[str, Any]] = {
     # assignment 2
     "layernorm": {"N": 4, "D": 5},
     "spatial_batchnorm": {"N": 2, "C": 3, "H": 4, "W": 5, "mode": "train"},
-    "spatial_groupnorm": {"N": 2, "G": 2, "per_group": 3, "H": 4, "W": 5},  # x (2, 6, 4, 5)
+    # x (2, 6, 4, 5)
+    "spatial_groupnorm (gamma, beta (1, C, 1, 1))": {"N": 2, "G": 2, "per_group": 3, "H": 4, "W": 5},
+    "spatial_groupnorm (gamma, beta (C,))": {"N": 2, "G": 2, "per_group": 3, "H": 4, "W": 5},
     "affine_relu": {"N": 2, "rest": [3, 4], "M": 10},  # x (2, 3, 4), w (12, 10)
     "affine_bn_relu": {"N": 4, "D": 5, "M": 3, "mode": "train"},
     "conv_relu": {"N": 2, "C": 3, "F": 3, "HH": 3, "WW": 3, "Ho": 8, "Wo": 8, "stride": 1, "pad": 1},  # x (2, 3, 8, 8)
@@ -97,7 +99,9 @@ CS231N: dict[str, dict[str, Any]] = {
 
 
 def label(spec: GateSpec) -> str:
-    """The gate's name, with its signature where entries share a name (the two TwoLayerNets)."""
+    """The gate's name, with its variant or signature where entries share a name."""
+    if spec.variant:
+        return f"{spec.name} ({spec.variant})"
     shared = sum(s.name == spec.name for s in REGISTRY) > 1
     return f"{spec.name} ({', '.join(spec.signature)})" if shared else spec.name
 
