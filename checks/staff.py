@@ -25,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .conventions import STAFF_API, STAFF_MODULES
+from .conventions import DISPLAY_PACKAGES, STAFF_API, STAFF_MODULES
 from .guard import StaffUnavailable, describe
 
 # What the `future` package's past.builtins gives old course code, in Python 3 terms.
@@ -124,6 +124,24 @@ class _PastLoader(importlib.abc.Loader):
             module.__dict__.update(_PAST_BUILTINS)
 
 
+class _DisplayLoader(importlib.abc.Loader):
+    """A plotting package that is not installed: importable, and any use of it is a stand-in."""
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        name = module.__name__
+        module.__path__ = []  # a package, so that matplotlib.pyplot resolves
+
+        def __getattr__(attr: str) -> Any:
+            if attr.startswith("__"):
+                raise AttributeError(attr)
+            return _placeholder(name, attr, "is not installed here (the course uses it only to plot)")
+
+        module.__getattr__ = __getattr__  # type: ignore[method-assign]
+
+
 class _Finder(importlib.abc.MetaPathFinder):
     def __init__(self, fallback: Fallback) -> None:
         self.fallback = fallback
@@ -134,6 +152,11 @@ class _Finder(importlib.abc.MetaPathFinder):
             if importlib.machinery.PathFinder.find_spec(fullname, path) is not None:
                 return None  # the real `future` package is installed
             return importlib.util.spec_from_loader(fullname, _PastLoader(), is_package=fullname == "past")
+        top = fullname.partition(".")[0]
+        if top in DISPLAY_PACKAGES:
+            if importlib.machinery.PathFinder.find_spec(top) is not None:
+                return None  # installed: the real one, submodules included
+            return importlib.util.spec_from_loader(fullname, _DisplayLoader(), is_package=True)
         if fullname.rpartition(".")[2] not in STAFF_MODULES:
             return None
         real = importlib.machinery.PathFinder.find_spec(fullname, path)
@@ -157,7 +180,6 @@ def staff_fallback(root: Path) -> Iterator[Fallback]:
         sys.meta_path.remove(finder)
         for name in fallback.stand_ins:
             sys.modules.pop(name, None)
-        for name in ("past", "past.builtins"):
-            module = sys.modules.get(name)
-            if module is not None and isinstance(getattr(module.__spec__, "loader", None), _PastLoader):
+        for name, module in list(sys.modules.items()):
+            if isinstance(getattr(getattr(module, "__spec__", None), "loader", None), (_PastLoader, _DisplayLoader)):
                 del sys.modules[name]

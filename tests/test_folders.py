@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from gradgate.checks.discover import Candidate, discover
 from gradgate.checks.engine import match, run
+from gradgate.checks.executor import IN_PROCESS
 from gradgate.checks.results import RunReport, Status
 from gradgate.checks.sandbox import Sandbox
 from gradgate.gates import REGISTRY
@@ -323,6 +324,23 @@ def test_the_grading_sandbox_gives_the_in_process_verdicts(tmp_path: Path, name:
     assert in_process.results and not _failed(in_process), _failed(in_process)
     if name == "assignment2":
         assert {"conv_relu_forward", "ThreeLayerConvNet"} <= {u.name for u in boxed.unchecked}
+
+
+@pytest.mark.parametrize("sandboxed", [False, True], ids=["in_process", "sandbox"])
+def test_a_template_importing_matplotlib_loads_without_it(tmp_path: Path, sandboxed: bool) -> None:
+    """Assignment 1's neural_net.py template imports matplotlib.pyplot to plot; where matplotlib is
+    not installed the student's network is still checked."""
+    files = assignment1()
+    net = "cs231n/classifiers/neural_net.py"
+    files[net] = re.sub(r"^import numpy as np$", "import numpy as np\nimport matplotlib.pyplot as plt\nfrom matplotlib import cm",
+                        files[net], count=1, flags=re.MULTILINE)
+    assert "import matplotlib.pyplot" in files[net]
+    folder = _write(tmp_path, files)
+    executor = Sandbox(timeout=30) if sandboxed else IN_PROCESS
+    report = run(folder, examples=5, seed=0, timeout=30, executor=executor)
+    (net_result,) = [r for r in report.results if r.gate == "TwoLayerNet"]
+    assert net_result.status is Status.PASS, net_result.message
+    assert not any("matplotlib" in u.reason for u in report.unchecked)
 
 
 def test_a_module_needing_an_uninstalled_package_is_listed_not_failed(tmp_path: Path) -> None:
