@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -9,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .spec import Array, Convention, Fixed, GateSpec, Sizes
+from .spec import Array, Convention, Fixed, GateSpec, Sizes, Variants
 
 _DIM = st.integers(1, 4)
 
@@ -47,15 +48,20 @@ def _bn_param(s: Sizes, rng: np.random.Generator) -> dict[str, Any]:
     return param
 
 
-def _dropout(x: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
-    # CS231n: p is the keep probability; the mask comes from np.random.seed(seed), np.random.rand.
-    if p["mode"] != "train":
-        return x
-    state = np.random.get_state()
-    np.random.seed(p["seed"])
-    mask = (np.random.rand(*x.shape) < p["p"]) / p["p"]
-    np.random.set_state(state)
-    return x * torch.as_tensor(mask)
+def _dropout(keep: Callable[[np.ndarray, float], np.ndarray], scale: Callable[[float], float]) -> Callable[..., Any]:
+    """Inverted dropout whose mask comes from np.random.seed(seed), np.random.rand, as the course's
+    template draws it: `keep(r, p)` says which units stay, `scale(p)` what they are multiplied by."""
+
+    def reference(x: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+        if p["mode"] != "train":
+            return x
+        state = np.random.get_state()
+        np.random.seed(p["seed"])
+        mask = keep(np.random.rand(*x.shape), p["p"]) * scale(p["p"])
+        np.random.set_state(state)
+        return x * torch.as_tensor(mask)
+
+    return reference
 
 
 def _conv_sizes(s: Sizes) -> dict[str, int]:
@@ -114,22 +120,39 @@ LAYERS = (
         backward_on=_train_only,
         summary="batch normalization: train mode (batch statistics, running ones updated in bn_param), test mode",
     ),
-    GateSpec(
-        name="dropout",
-        convention=Convention.LAYER_PAIR,
-        inputs={
-            "x": Array(("N", "D")),
-            "dropout_param": Fixed(lambda s, rng: {"p": s["p"], "mode": s["mode"], "seed": s["seed"]}),
-        },
-        sizes={
-            "N": _DIM,
-            "D": _DIM,
-            "p": st.sampled_from([0.5, 0.25, 0.8, 1.0]),
-            "mode": st.sampled_from(["train", "test"]),
-            "seed": st.integers(0, 2**16),
-        },
-        reference=_dropout,
-        summary="inverted dropout, p = keep probability, mask from np.random.seed(seed)",
+    # The course's docstring has p as the keep probability since 2018 and as the drop probability
+    # in 2016-17 ("We drop each neuron output with probability p"): alternatives. p = 1 keeps every
+    # unit in the first, p = 0 in the second (the other extreme divides by zero).
+    *(
+        GateSpec(
+            name="dropout",
+            convention=Convention.LAYER_PAIR,
+            inputs={
+                "x": Array(("N", "D")),
+                "dropout_param": Fixed(lambda s, rng: {"p": s["p"], "mode": s["mode"], "seed": s["seed"]}),
+            },
+            sizes={
+                "N": _DIM,
+                "D": _DIM,
+                "p": st.sampled_from(ps),
+                "mode": st.sampled_from(["train", "test"]),
+                "seed": st.integers(0, 2**16),
+            },
+            reference=reference,
+            variant=variant,
+            summary=f"inverted dropout, {variant}, mask from np.random.seed(seed)",
+        )
+        for variant, ps, reference in (
+            ("p = keep probability", [0.5, 0.25, 0.8, 1.0], _dropout(lambda r, p: r < p, lambda p: 1 / p)),
+            (
+                "p = drop probability (2016-17)",
+                [0.5, 0.25, 0.8, 0.0],
+                Variants({
+                    "kept where rand >= p": _dropout(lambda r, p: r >= p, lambda p: 1 / (1 - p)),
+                    "kept where rand < 1 - p": _dropout(lambda r, p: r < 1 - p, lambda p: 1 / (1 - p)),
+                }),
+            ),
+        )
     ),
     GateSpec(
         name="conv",

