@@ -55,7 +55,8 @@ CS231N: dict[str, dict[str, Any]] = {
     "relu": {"N": 10, "D": 10},
     "sigmoid": {"N": 10, "D": 10},
     "batchnorm": {"N": 4, "D": 5, "mode": "train"},
-    "dropout": {"N": 10, "D": 10, "p": 0.5, "mode": "train", "seed": 123},
+    "dropout (p = keep probability)": {"N": 10, "D": 10, "p": 0.5, "mode": "train", "seed": 123},
+    "dropout (p = drop probability (2016-17))": {"N": 10, "D": 10, "p": 0.5, "mode": "train", "seed": 123},
     # x (4, 3, 5, 5), w (2, 3, 3, 3), stride 2, pad 1: a 3x3 output
     "conv": {"N": 4, "C": 3, "F": 2, "HH": 3, "WW": 3, "Ho": 3, "Wo": 3, "stride": 2, "pad": 1},
     # x (3, 2, 8, 8), 2x2 pool, stride 2: a 4x4 output
@@ -76,8 +77,13 @@ CS231N: dict[str, dict[str, Any]] = {
     # under slow-mode gradcheck at 16x16 takes minutes)
     "conv_relu_pool": {"N": 2, "C": 3, "F": 3, "HH": 3, "WW": 3, "stride": 1, "pad": 1,
                        "Po": 4, "PH": 2, "PW": 2, "pool_stride": 2, "leftover": 0},  # fmt: skip
-    "FullyConnectedNet": {"N": 2, "D": 15, "H1": 20, "H2": 30, "C": 10, "depth": 2, "normalization": None,
-                          "keep": 1, "seed": 0, "reg": 0.1},  # fmt: skip
+    **{
+        f"FullyConnectedNet (hidden_dims, input_dim, num_classes, {options})": {
+            "N": 2, "D": 15, "H1": 20, "H2": 30, "C": 10, "depth": 2, "normalization": None, "keep": 1, "seed": 0,
+            "reg": 0.1,
+        }  # fmt: skip
+        for options in ("dropout_keep_ratio, normalization", "dropout, normalization", "dropout, use_batchnorm")
+    },
     # the notebook's (3, 16, 16) image halved, as for conv_relu_pool
     "ThreeLayerConvNet": {"N": 2, "C": 3, "H": 8, "W": 8, "F": 3, "fs": 3, "Hd": 7, "K": 10, "reg": 0.1},
     # assignment 1: the notebooks check W (3073, 10) on 500 images by sampling 10 entries; a full

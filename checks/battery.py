@@ -135,18 +135,23 @@ class Battery:
         refs = self.spec.references
         if not refs:
             return None
-        if self.variant is None:
+        if self.variant is not None:
+            return Reference(self.spec, example.values, example.sizes, refs[self.variant])
+        if len(refs) == 1:
             self.variant = next(iter(refs))
-            if len(refs) > 1:
-                errors = {}
-                for label, fn in refs.items():
-                    candidate = Reference(self.spec, example.values, example.sizes, fn)
-                    if _same_shape(out.shape, candidate.out.shape):
-                        errors[label] = rel_error(out.reshape(candidate.out.shape), candidate.out)
-                fits = [label for label, e in errors.items() if e <= self.limits[Check.FORWARD]]
-                if fits or errors:
-                    self.variant = fits[0] if fits else min(errors, key=errors.__getitem__)
-        return Reference(self.spec, example.values, example.sizes, refs[self.variant])
+            return Reference(self.spec, example.values, example.sizes, refs[self.variant])
+        # Undecided: the variant this output fits. It is kept for every later example once an example
+        # tells the variants apart (not all fit), or fits none (then the closest, which is judged).
+        errors = {}
+        for label, fn in refs.items():
+            candidate = Reference(self.spec, example.values, example.sizes, fn)
+            if _same_shape(out.shape, candidate.out.shape):
+                errors[label] = rel_error(out.reshape(candidate.out.shape), candidate.out)
+        fits = [label for label, e in errors.items() if e <= self.limits[Check.FORWARD]]
+        chosen = fits[0] if fits else min(errors, key=errors.__getitem__) if errors else next(iter(refs))
+        if len(fits) < len(refs):
+            self.variant = chosen
+        return Reference(self.spec, example.values, example.sizes, refs[chosen])
 
     def _forward(self, example: Example, shift: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, Any]:
         args = example.fresh()

@@ -3,6 +3,7 @@ ThreeLayerConvNet (cnn.py) (student code: gates/student/fc_net.py, cnn.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .spec import Array, Convention, GateSpec, Labels, Sizes
+from .spec import Array, Convention, GateSpec, Input, Labels, Sizes, Variants
 
 EPS = 1e-5
 
@@ -20,29 +21,66 @@ def _norm(h: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, dim: int) ->
     return (h - mean) / torch.sqrt(var + EPS) * gamma + beta
 
 
-def _dropout_mask(shape: tuple[int, ...], p: float, seed: int) -> torch.Tensor:
-    # The course's dropout_forward with the model's seed: np.random.seed(seed) on every call.
-    state = np.random.get_state()
-    np.random.seed(seed)
-    mask = (np.random.rand(*shape) < p) / p
-    np.random.set_state(state)
-    return torch.as_tensor(mask)
+Mask = Callable[[tuple[int, ...], int], "torch.Tensor | None"]
 
 
-def _fc_net(W1, b1, W2, b2, W3, b3, gamma1, beta1, gamma2, beta2, X, y, **c: Any) -> torch.Tensor:  # type: ignore[no-untyped-def]
+def _keep_mask(keep: float, kept: Callable[[np.ndarray], np.ndarray]) -> Mask:
+    """The dropout mask the student's own dropout_forward draws: np.random.seed(seed) on every call,
+    units where `kept(np.random.rand(...))`, scaled by 1 / keep; None without dropout."""
+
+    def mask(shape: tuple[int, ...], seed: int) -> torch.Tensor | None:
+        if keep == 1:
+            return None
+        state = np.random.get_state()
+        np.random.seed(seed)
+        m = kept(np.random.rand(*shape)) / keep
+        np.random.set_state(state)
+        return torch.as_tensor(m)
+
+    return mask
+
+
+def _fc_forward(W1, b1, W2, b2, W3, b3, gamma1, beta1, gamma2, beta2, X, y, *, normalization: str | None,  # type: ignore[no-untyped-def]
+                mask: Mask, seed: int, reg: float) -> torch.Tensor:  # fmt: skip
     """{affine - [batch/layer norm] - relu - [dropout]} x (L - 1) - affine - softmax, 0.5 reg ||W||^2."""
     weights = [(W, b) for W, b in ((W1, b1), (W2, b2), (W3, b3)) if W is not None]
     norms = [(g, be) for g, be in ((gamma1, beta1), (gamma2, beta2)) if g is not None]
     h = X.reshape(X.shape[0], -1)
     for i, (W, b) in enumerate(weights[:-1]):
         h = h @ W + b
-        if c["normalization"] is not None:
-            h = _norm(h, *norms[i], dim=0 if c["normalization"] == "batchnorm" else 1)
+        if normalization is not None:
+            h = _norm(h, *norms[i], dim=0 if normalization == "batchnorm" else 1)
         h = torch.relu(h)
-        if c["dropout_keep_ratio"] != 1:
-            h = h * _dropout_mask(tuple(h.shape), c["dropout_keep_ratio"], c["seed"])
+        dropped = mask(tuple(h.shape), seed)
+        if dropped is not None:
+            h = h * dropped
     scores = h @ weights[-1][0] + weights[-1][1]
-    return F.cross_entropy(scores, y) + 0.5 * c["reg"] * sum(torch.sum(W * W) for W, _ in weights)
+    return F.cross_entropy(scores, y) + 0.5 * reg * sum(torch.sum(W * W) for W, _ in weights)
+
+
+def _fc_net(*args, **c: Any) -> torch.Tensor:  # type: ignore[no-untyped-def]
+    """Since 2021: FullyConnectedNet(..., dropout_keep_ratio, normalization, ...)."""
+    keep = c["dropout_keep_ratio"]
+    return _fc_forward(*args, normalization=c["normalization"], mask=_keep_mask(keep, lambda r: r < keep),
+                       seed=c["seed"], reg=c["reg"])  # fmt: skip
+
+
+def _fc_net_2018(*args, **c: Any) -> torch.Tensor:  # type: ignore[no-untyped-def]
+    """2018-20: the keep probability is called `dropout` (1: no dropout)."""
+    keep = c["dropout"]
+    return _fc_forward(*args, normalization=c["normalization"], mask=_keep_mask(keep, lambda r: r < keep),
+                       seed=c["seed"], reg=c["reg"])  # fmt: skip
+
+
+def _fc_net_2016(kept: Callable[[np.ndarray, float], np.ndarray]) -> Callable[..., torch.Tensor]:
+    """2016-17: `dropout` is the drop probability (0: no dropout), `use_batchnorm` the only norm."""
+
+    def reference(*args, **c: Any) -> torch.Tensor:  # type: ignore[no-untyped-def]
+        drop = c["dropout"]
+        return _fc_forward(*args, normalization="batchnorm" if c["use_batchnorm"] else None,
+                           mask=_keep_mask(1 - drop, lambda r: kept(r, drop)), seed=c["seed"], reg=c["reg"])  # fmt: skip
+
+    return reference
 
 
 def _fc_sizes(s: Sizes) -> dict[str, Any]:
@@ -62,55 +100,86 @@ def _three_layer_convnet(W1, b1, W2, b2, W3, b3, X, y, **c: Any) -> torch.Tensor
 
 _REG = st.sampled_from([0.1, 0.5, 1.3])
 
+_FC_INPUTS: dict[str, Input] = {
+    "W1": Array(("D", "H1")),
+    "b1": Array(("H1",)),
+    "W2": Array(("H1", "O2")),
+    "b2": Array(("O2",)),
+    "W3": Array(("H2", "C"), when="deep"),
+    "b3": Array(("C",), when="deep"),
+    "gamma1": Array(("H1",), when="normed"),
+    # Off the grid: normalized pairs are +-(1 - eps/2var), and a grid beta = -gamma would put
+    # the relu's input a hair from 0, where finite differences straddle the kink.
+    "beta1": Array(("H1",), when="normed", grid=False),
+    "gamma2": Array(("H2",), when="deep_normed"),
+    "beta2": Array(("H2",), when="deep_normed", grid=False),
+    "X": Array(("N", "D"), differentiable=False),
+    "y": Labels(("N",), classes="C"),
+    }
+
+
 # Hidden units exactly at 0 (relu), pooling ties and dropped units are kinks inside the network, out
 # of reach of the input domains: where an example lands on one, the engine finds it.
 NETWORKS = (
-    GateSpec(
-        name="FullyConnectedNet",
-        convention=Convention.MODEL,
-        inputs={
-            "W1": Array(("D", "H1")),
-            "b1": Array(("H1",)),
-            "W2": Array(("H1", "O2")),
-            "b2": Array(("O2",)),
-            "W3": Array(("H2", "C"), when="deep"),
-            "b3": Array(("C",), when="deep"),
-            "gamma1": Array(("H1",), when="normed"),
-            # Off the grid: normalized pairs are +-(1 - eps/2var), and a grid beta = -gamma would put
-            # the relu's input a hair from 0, where finite differences straddle the kink.
-            "beta1": Array(("H1",), when="normed", grid=False),
-            "gamma2": Array(("H2",), when="deep_normed"),
-            "beta2": Array(("H2",), when="deep_normed", grid=False),
-            "X": Array(("N", "D"), differentiable=False),
-            "y": Labels(("N",), classes="C"),
-        },
-        sizes={
-            "N": st.integers(1, 4),
-            "D": st.integers(1, 3),
-            "H1": st.integers(1, 3),
-            "H2": st.integers(1, 3),
-            "C": st.integers(2, 3),
-            "depth": st.integers(1, 2),  # hidden layers
-            "normalization": st.sampled_from([None, "batchnorm", "layernorm"]),
-            "keep": st.sampled_from([1, 0.5]),
-            "seed": st.integers(0, 2**16),
-            "reg": _REG,
-        },
-        derive=_fc_sizes,
-        construct=lambda s: {
-            "hidden_dims": [s["H1"], s["H2"]][: s["depth"]],
-            "input_dim": s["D"],
-            "num_classes": s["C"],
-            "dropout_keep_ratio": s["keep"],
-            "normalization": s["normalization"],
-            "reg": s["reg"],
-            "weight_scale": 1e-2,
-            "dtype": np.float64,
-            "seed": s["seed"],
-        },
-        signature=("hidden_dims", "input_dim", "num_classes", "dropout_keep_ratio", "normalization"),
-        reference=_fc_net,
-        summary="fc_net.py: 1-2 hidden layers, batchnorm/layernorm/none, seeded dropout, 0.5 reg ||W||^2",
+    # The constructor changed over the years: alternatives told apart by its parameters.
+    *(
+        GateSpec(
+            name="FullyConnectedNet",
+            convention=Convention.MODEL,
+            inputs=_FC_INPUTS,
+            sizes={
+                "N": st.integers(1, 4),
+                "D": st.integers(1, 3),
+                "H1": st.integers(1, 3),
+                "H2": st.integers(1, 3),
+                "C": st.integers(2, 3),
+                "depth": st.integers(1, 2),  # hidden layers
+                "normalization": st.sampled_from(norms),
+                "keep": st.sampled_from([1, 0.5]),
+                "seed": st.integers(0, 2**16),
+                "reg": _REG,
+            },
+            derive=_fc_sizes,
+            construct=lambda s, options=options: {  # type: ignore[misc]
+                "hidden_dims": [s["H1"], s["H2"]][: s["depth"]],
+                "input_dim": s["D"],
+                "num_classes": s["C"],
+                **options(s),
+                "reg": s["reg"],
+                "weight_scale": 1e-2,
+                "dtype": np.float64,
+                "seed": s["seed"],
+            },
+            signature=("hidden_dims", "input_dim", "num_classes", *signature),
+            reference=reference,
+            summary=f"fc_net.py {years}: 1-2 hidden layers, {'/'.join(str(n) for n in norms)}, seeded dropout, 0.5 reg ||W||^2",
+        )
+        for years, signature, norms, options, reference in (
+            (
+                "(2021-)",
+                ("dropout_keep_ratio", "normalization"),
+                [None, "batchnorm", "layernorm"],
+                lambda s: {"dropout_keep_ratio": s["keep"], "normalization": s["normalization"]},
+                _fc_net,
+            ),
+            (
+                "(2018-20)",
+                ("dropout", "normalization"),
+                [None, "batchnorm", "layernorm"],
+                lambda s: {"dropout": s["keep"], "normalization": s["normalization"]},
+                _fc_net_2018,
+            ),
+            (
+                "(2016-17)",
+                ("dropout", "use_batchnorm"),
+                [None, "batchnorm"],
+                lambda s: {"dropout": 1 - s["keep"], "use_batchnorm": s["normalization"] == "batchnorm"},
+                Variants({
+                    "dropout kept where rand >= p": _fc_net_2016(lambda r, p: r >= p),
+                    "dropout kept where rand < 1 - p": _fc_net_2016(lambda r, p: r < 1 - p),
+                }),
+            ),
+        )
     ),
     GateSpec(
         name="ThreeLayerConvNet",
