@@ -1,5 +1,5 @@
 """The fix for errors whose cause is old code rather than wrong maths: Python 2 leftovers and numpy
-names removed since the course's older years (students copy both from old solutions). `fix` returns
+names and behaviours removed since the course's older years (students copy both from old solutions). `fix` returns
 what to write instead, or None; the guard appends it to the error, which already names the line.
 """
 
@@ -82,6 +82,8 @@ def _quoted(text: str, pattern: str) -> str | None:
 def fix(exc: BaseException) -> str | None:
     """What to write instead, for errors that come from Python 2 or an old numpy; else None."""
     text = str(exc)
+    if isinstance(exc, TabError):
+        return "tabs and spaces mixed in the indentation (Python 2 allowed it): indent with spaces only"
     if isinstance(exc, SyntaxError):
         if "Missing parentheses in call to 'print'" in text:
             return "a Python 2 print statement: write print(...)"
@@ -106,4 +108,9 @@ def fix(exc: BaseException) -> str | None:
         return None
     if isinstance(exc, (TypeError, IndexError)) and any(s in text for s in _FLOAT_INDEX):
         return "in Python 3, / always gives a float: use // for sizes and indices"
+    if isinstance(exc, TypeError) and "unexpected keyword argument 'newshape'" in text:
+        return "numpy 2 renamed reshape's newshape: write np.reshape(a, shape) or a.reshape(shape)"
+    if isinstance(exc, TypeError) and "only 0-dimensional arrays can be converted to Python scalars" in text:
+        return ("numpy 2 no longer turns an array with one entry (or several) into a number: take the entry, "
+                "a.item() or a[0], and check it is one (np.where and argmax ties give several)")
     return None

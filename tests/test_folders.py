@@ -281,38 +281,77 @@ def test_planted_bug_is_found_in_place(tmp_path: Path, name: str, module: str, m
 
 
 @pytest.mark.parametrize(
-    ("fast_layers", "why"),
-    [
-        (None, "cs231n.fast_layers"),  # not submitted
-        (FAST_NEEDS_CYTHON, "im2col_cython"),  # the compiled extension was never built
-        (FAST_PYTHON2, "cs231n.fast_layers"),  # an old staff file with print statements
-    ],
-    ids=["missing", "uncompiled_extension", "python2_staff_file"],
+    "fast_layers",
+    [None, FAST_NEEDS_CYTHON, FAST_PYTHON2, FAST_NUMPY],
+    ids=["missing", "uncompiled_extension", "python2_staff_file", "working"],
 )
-def test_unusable_staff_code_leaves_the_student_unblamed(tmp_path: Path, fast_layers: str | None, why: str) -> None:
+def test_the_course_fast_layers_are_replaced_so_the_students_conv_code_is_checked(tmp_path: Path, fast_layers: str | None) -> None:
+    """fast_layers (course-provided, needing a compiled extension) is replaced by gradgate's numpy
+    version whatever the submission holds: the composites and the conv net that call it are checked."""
     files = assignment2(fast_layers)
     del files["cs231n/classifiers/fc_net.py"]  # faster: the networks are not what is under test here
     folder = _write(tmp_path, files)
     report = run(folder, examples=EXAMPLES, seed=1, timeout=30)
     assert report.error is None, report.error
     assert report.ok, _failed(report)
+    checked = {r.implementation for r in report.results}
+    assert {"conv_relu_forward", "conv_relu_pool_forward", "ThreeLayerConvNet", "affine_forward"} <= checked
     unchecked = {u.name: u.reason for u in report.unchecked}
-    # the composites that call the fast layers, and the network on top of them, are listed as not
-    # checked, with the course-provided module to blame
-    for label in ("conv_relu_forward", "conv_relu_pool_forward", "ThreeLayerConvNet"):
-        assert label in unchecked and why in unchecked[label] and "course-provided" in unchecked[label], unchecked
-    # the student's own layers and the composites that do not need the staff code are still checked
-    assert {"affine_forward", "conv_forward_naive", "affine_relu_forward", "batchnorm_backward_alt"} <= {
-        r.implementation for r in report.results
-    }
-    assert any("course-provided module" in reason for reason in unchecked.values())
+    assert "replaced by gradgate's numpy version" in unchecked["cs231n.fast_layers"]
+
+
+def test_a_bug_around_the_fast_layers_is_found(tmp_path: Path) -> None:
+    files = assignment2(None)
+    files["cs231n/layer_utils.py"] += textwrap.dedent('''
+
+        def conv_relu_pool_forward(x, w, b, conv_param, pool_param):
+            a, conv_cache = conv_forward_fast(x, w, b, conv_param)
+            s, relu_cache = relu_forward(a)
+            out, pool_cache = max_pool_forward_fast(s, pool_param)
+            return out, (conv_cache, relu_cache, pool_cache)
+
+        def conv_relu_pool_backward(dout, cache):
+            conv_cache, relu_cache, pool_cache = cache
+            ds = max_pool_backward_fast(dout, pool_cache)
+            dx, dw, db = conv_backward_fast(ds, conv_cache)  # BUG: the relu's backward is skipped
+            return dx, dw, db
+        ''')
+    folder = _write(tmp_path, files)
+    report = run(folder, examples=EXAMPLES * 2, seed=3, timeout=30, registry=[s for s in REGISTRY if s.name == "conv_relu_pool"])
+    (result,) = [r for r in report.results if Path(r.source).name == "layer_utils.py"]
+    assert result.status is Status.FAIL, result.message
+
+
+def test_other_unusable_staff_code_leaves_the_student_unblamed(tmp_path: Path) -> None:
+    """A staff module that is missing (im2col here) gets a stand-in: the student's module loads, and
+    what calls into it is listed as not checked, with the module to blame."""
+    files = assignment2(FAST_NUMPY)
+    del files["cs231n/classifiers/fc_net.py"]
+    files["cs231n/layer_utils.py"] += textwrap.dedent('''
+
+        from cs231n.im2col import im2col_indices
+
+        def conv_relu_forward(x, w, b, conv_param):
+            cols = im2col_indices(x, w.shape[2], w.shape[3], conv_param["pad"], conv_param["stride"])
+            return cols, None
+
+        def conv_relu_backward(dout, cache):
+            return None, None, None
+        ''')
+    folder = _write(tmp_path, files)
+    report = run(folder, examples=EXAMPLES, seed=1, timeout=30)
+    assert report.error is None, report.error
+    unchecked = {u.name: u.reason for u in report.unchecked}
+    assert "cs231n.im2col" in unchecked.get("conv_relu_forward", ""), unchecked
+    assert "course-provided" in unchecked["conv_relu_forward"]
+    assert {"affine_forward", "conv_relu_pool_forward", "batchnorm_backward_alt"} <= {r.implementation for r in report.results}
 
 
 @pytest.mark.parametrize("name", FOLDERS)
 def test_the_grading_sandbox_gives_the_in_process_verdicts(tmp_path: Path, name: str) -> None:
     """Same seed, same verdicts and the same not-checked list, whichever executor runs the student's
     code: same-name entries told apart by signature, several outputs, a model's dtype argument and
-    staff stand-ins (assignment 2 without its fast_layers) all cross the process boundary."""
+    the course's fast layers replaced (assignment 2 without its fast_layers) all cross the process boundary."""
     files = FOLDERS[name][0]() if name != "assignment2" else assignment2(None)
     folder = _write(tmp_path, files)
     in_process = run(folder, examples=5, seed=2, timeout=30)
@@ -322,8 +361,8 @@ def test_the_grading_sandbox_gives_the_in_process_verdicts(tmp_path: Path, name:
     assert [(r.gate, r.implementation, r.status, r.message, r.counterexample) for r in boxed.results] == verdicts
     assert sorted((u.name, u.reason) for u in boxed.unchecked) == sorted((u.name, u.reason) for u in in_process.unchecked)
     assert in_process.results and not _failed(in_process), _failed(in_process)
-    if name == "assignment2":
-        assert {"conv_relu_forward", "ThreeLayerConvNet"} <= {u.name for u in boxed.unchecked}
+    if name == "assignment2":  # the course's fast layers, missing here, replaced in the child too
+        assert {"conv_relu_forward", "ThreeLayerConvNet"} <= {r.implementation for r in boxed.results}
 
 
 @pytest.mark.parametrize("sandboxed", [False, True], ids=["in_process", "sandbox"])
@@ -478,10 +517,14 @@ PY2 = [
     ("dx = dout * (cache > 0)\n    for k, v in {'a': 1}.iteritems():\n        pass", "relu_backward", ":12", "use .items()"),
     ("dx = (dout * (cache > 0))[:, :dout.shape[1] / 1]", "relu_backward", ":11", "use // for sizes"),
     ("print 'relu', dout.shape\n    dx = dout * (cache > 0)", "layers.py", "line 11", "write print(...)"),
+    ("dx = np.reshape(dout * (cache > 0), newshape=dout.shape)", "relu_backward", ":11", "np.reshape(a, shape)"),
+    ("dx = dout * (cache > 0)\n    dx[0, 0] = float(np.where(cache[0] == cache[0, 0])[0])", "relu_backward", ":12", "a.item() or a[0]"),
+    ("dx = dout * (cache > 0)\n\tdx = dx + 0", "layers.py", "line 12", "indent with spaces only"),
 ]
 
 
-@pytest.mark.parametrize(("body", "where", "line", "fix"), PY2, ids=["xrange", "np_float", "asscalar", "iteritems", "true_division", "print_statement"])
+@pytest.mark.parametrize(("body", "where", "line", "fix"), PY2, ids=["xrange", "np_float", "asscalar", "iteritems", "true_division", "print_statement", "numpy2_newshape",
+                          "numpy2_int_of_array", "tabs_and_spaces"])
 def test_python2_and_removed_numpy_name_the_line_and_the_fix(tmp_path: Path, body: str, where: str, line: str, fix: str) -> None:
     folder = _write(tmp_path, {"layers.py": LAYER.format(body=body)})
     report = run(folder, examples=5, seed=0, timeout=30)
