@@ -130,28 +130,36 @@ class Battery:
         # Which of the spec's reference variants this implementation follows: read from its forward
         # on the first example, then kept for every example (see gates.spec.Variants).
         self.variant: str | None = None
+        self.possible: list[str] | None = None  # the variants the outputs so far fit
 
-    def _reference(self, example: Example, out: np.ndarray) -> Reference | None:
+    def _reference(self, example: Example, out: np.ndarray) -> tuple[Reference | None, list[Reference]]:
+        """The reference for this example, and the other variants its output fits equally (their
+        gradients may differ where the output does not tell them apart: a model's loss with a zero
+        weight matrix does not show which dropout mask was drawn)."""
         refs = self.spec.references
         if not refs:
-            return None
+            return None, []
         if self.variant is not None:
-            return Reference(self.spec, example.values, example.sizes, refs[self.variant])
+            return Reference(self.spec, example.values, example.sizes, refs[self.variant]), []
         if len(refs) == 1:
             self.variant = next(iter(refs))
-            return Reference(self.spec, example.values, example.sizes, refs[self.variant])
-        # Undecided: the variant this output fits. It is kept for every later example once an example
-        # tells the variants apart (not all fit), or fits none (then the closest, which is judged).
-        errors = {}
-        for label, fn in refs.items():
-            candidate = Reference(self.spec, example.values, example.sizes, fn)
-            if _same_shape(out.shape, candidate.out.shape):
-                errors[label] = rel_error(out.reshape(candidate.out.shape), candidate.out)
+            return Reference(self.spec, example.values, example.sizes, refs[self.variant]), []
+        # Undecided: the variants still possible narrow to those this output fits, example by example;
+        # one left is kept from then on. If the output fits none, the closest is kept (and judged).
+        possible = self.possible if self.possible is not None else list(refs)
+        built = {label: Reference(self.spec, example.values, example.sizes, refs[label]) for label in possible}
+        errors = {
+            label: rel_error(out.reshape(r.out.shape), r.out) for label, r in built.items() if _same_shape(out.shape, r.out.shape)
+        }
         fits = [label for label, e in errors.items() if e <= self.limits[Check.FORWARD]]
-        chosen = fits[0] if fits else min(errors, key=errors.__getitem__) if errors else next(iter(refs))
-        if len(fits) < len(refs):
-            self.variant = chosen
-        return Reference(self.spec, example.values, example.sizes, refs[chosen])
+        if fits:
+            self.possible = fits
+            if len(fits) == 1:
+                self.variant = fits[0]
+            return built[fits[0]], [built[label] for label in fits[1:]]
+        chosen = min(errors, key=errors.__getitem__) if errors else possible[0]
+        self.variant = chosen
+        return built[chosen], []
 
     def _forward(self, example: Example, shift: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, Any]:
         args = example.fresh()
@@ -188,7 +196,7 @@ class Battery:
             if args[k].shape != example.values[k].shape or changed.any():
                 result.fail(Check.MUTATION, k, f"forward changed its argument {k} in place ({_where(changed)})")
 
-        ref = self._reference(example, out)
+        ref, equally = self._reference(example, out)
         if ref is not None:
             if not _same_shape(out.shape, ref.out.shape):
                 result.fail(Check.CONTRACT, "out", f"forward returned shape {out.shape}, expected {ref.out.shape}")
@@ -250,6 +258,9 @@ class Battery:
         # is exactly zero by structure (a bias in front of batchnorm) comes out of autograd as the
         # rounding residue of terms of that size, not as 0.
         expected = ref.vjp(dout) if ref is not None else ()
+        if equally:  # variants this output cannot tell apart: the gradients of the closest one
+            options = [expected, *(r.vjp(dout) for r in equally)]
+            expected = min(options, key=lambda e: max((rel_error(grads[k], rg) for k, rg in zip(diff, e, strict=False)), default=0.0))
         scale = max((float(np.max(np.abs(rg), initial=0.0)) for rg in expected), default=0.0)
         for k, rg in zip(diff, expected, strict=False):
             err = elementwise_error(grads[k], rg, CANCELLATION_ATOL * scale)

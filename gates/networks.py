@@ -42,7 +42,7 @@ def _keep_mask(keep: float, kept: Callable[[np.ndarray], np.ndarray]) -> Mask:
 
 def _fc_forward(W1, b1, W2, b2, W3, b3, gamma1, beta1, gamma2, beta2, X, y, *, normalization: str | None,  # type: ignore[no-untyped-def]
                 mask: Mask, seed: int, reg: float) -> torch.Tensor:  # fmt: skip
-    """{affine - [batch/layer norm] - relu - [dropout]} x (L - 1) - affine - softmax, 0.5 reg ||W||^2."""
+    """{affine - [batch/layer norm] - relu - [dropout]} x (L - 1) - affine - softmax, + reg ||W||^2."""
     weights = [(W, b) for W, b in ((W1, b1), (W2, b2), (W3, b3)) if W is not None]
     norms = [(g, be) for g, be in ((gamma1, beta1), (gamma2, beta2)) if g is not None]
     h = X.reshape(X.shape[0], -1)
@@ -55,30 +55,43 @@ def _fc_forward(W1, b1, W2, b2, W3, b3, gamma1, beta1, gamma2, beta2, X, y, *, n
         if dropped is not None:
             h = h * dropped
     scores = h @ weights[-1][0] + weights[-1][1]
-    return F.cross_entropy(scores, y) + 0.5 * reg * sum(torch.sum(W * W) for W, _ in weights)
+    return F.cross_entropy(scores, y) + reg * sum(torch.sum(W * W) for W, _ in weights)
 
 
-def _fc_net(*args, **c: Any) -> torch.Tensor:  # type: ignore[no-untyped-def]
+# The notebooks check FullyConnectedNet and ThreeLayerConvNet by gradient checks only, not by a loss
+# value, so reg ||W||^2 (gradient 2 reg W) is as right as the docstrings' 0.5 reg ||W||^2: variants.
+_REG_FACTORS = {"0.5 reg ||W||^2": 0.5, "reg ||W||^2": 1.0}
+
+
+def _fc_net(factor: float) -> Callable[..., torch.Tensor]:
     """Since 2021: FullyConnectedNet(..., dropout_keep_ratio, normalization, ...)."""
-    keep = c["dropout_keep_ratio"]
-    return _fc_forward(*args, normalization=c["normalization"], mask=_keep_mask(keep, lambda r: r < keep),
-                       seed=c["seed"], reg=c["reg"])  # fmt: skip
+
+    def reference(*args, **c: Any) -> torch.Tensor:  # type: ignore[no-untyped-def]
+        keep = c["dropout_keep_ratio"]
+        return _fc_forward(*args, normalization=c["normalization"], mask=_keep_mask(keep, lambda r: r < keep),
+                           seed=c["seed"], reg=factor * c["reg"])  # fmt: skip
+
+    return reference
 
 
-def _fc_net_2018(*args, **c: Any) -> torch.Tensor:  # type: ignore[no-untyped-def]
+def _fc_net_2018(factor: float) -> Callable[..., torch.Tensor]:
     """2018-20: the keep probability is called `dropout` (1: no dropout)."""
-    keep = c["dropout"]
-    return _fc_forward(*args, normalization=c["normalization"], mask=_keep_mask(keep, lambda r: r < keep),
-                       seed=c["seed"], reg=c["reg"])  # fmt: skip
+
+    def reference(*args, **c: Any) -> torch.Tensor:  # type: ignore[no-untyped-def]
+        keep = c["dropout"]
+        return _fc_forward(*args, normalization=c["normalization"], mask=_keep_mask(keep, lambda r: r < keep),
+                           seed=c["seed"], reg=factor * c["reg"])  # fmt: skip
+
+    return reference
 
 
-def _fc_net_2016(kept: Callable[[np.ndarray, float], np.ndarray]) -> Callable[..., torch.Tensor]:
+def _fc_net_2016(kept: Callable[[np.ndarray, float], np.ndarray], factor: float) -> Callable[..., torch.Tensor]:
     """2016-17: `dropout` is the drop probability (0: no dropout), `use_batchnorm` the only norm."""
 
     def reference(*args, **c: Any) -> torch.Tensor:  # type: ignore[no-untyped-def]
         drop = c["dropout"]
         return _fc_forward(*args, normalization="batchnorm" if c["use_batchnorm"] else None,
-                           mask=_keep_mask(1 - drop, lambda r: kept(r, drop)), seed=c["seed"], reg=c["reg"])  # fmt: skip
+                           mask=_keep_mask(1 - drop, lambda r: kept(r, drop)), seed=c["seed"], reg=factor * c["reg"])  # fmt: skip
 
     return reference
 
@@ -89,13 +102,18 @@ def _fc_sizes(s: Sizes) -> dict[str, Any]:
     return {"deep": deep, "normed": normed, "deep_normed": deep and normed, "O2": s["H2"] if deep else s["C"]}
 
 
-def _three_layer_convnet(W1, b1, W2, b2, W3, b3, X, y, **c: Any) -> torch.Tensor:  # type: ignore[no-untyped-def]
+def _three_layer_convnet(factor: float) -> Callable[..., torch.Tensor]:
     """conv (stride 1, size-preserving pad) - relu - 2x2 max pool - affine - relu - affine - softmax."""
-    conv = F.conv2d(X, W1, b1, stride=1, padding=(c["filter_size"] - 1) // 2)
-    pooled = F.max_pool2d(torch.relu(conv), 2, stride=2)
-    hidden = torch.relu(pooled.reshape(X.shape[0], -1) @ W2 + b2)
-    scores = hidden @ W3 + b3
-    return F.cross_entropy(scores, y) + 0.5 * c["reg"] * (torch.sum(W1 * W1) + torch.sum(W2 * W2) + torch.sum(W3 * W3))
+
+    def reference(W1, b1, W2, b2, W3, b3, X, y, **c: Any) -> torch.Tensor:  # type: ignore[no-untyped-def]
+        conv = F.conv2d(X, W1, b1, stride=1, padding=(c["filter_size"] - 1) // 2)
+        pooled = F.max_pool2d(torch.relu(conv), 2, stride=2)
+        hidden = torch.relu(pooled.reshape(X.shape[0], -1) @ W2 + b2)
+        scores = hidden @ W3 + b3
+        weights = torch.sum(W1 * W1) + torch.sum(W2 * W2) + torch.sum(W3 * W3)
+        return F.cross_entropy(scores, y) + factor * c["reg"] * weights
+
+    return reference
 
 
 _REG = st.sampled_from([0.1, 0.5, 1.3])
@@ -152,7 +170,7 @@ NETWORKS = (
             },
             signature=("hidden_dims", "input_dim", "num_classes", *signature),
             reference=reference,
-            summary=f"fc_net.py {years}: 1-2 hidden layers, {'/'.join(str(n) for n in norms)}, seeded dropout, 0.5 reg ||W||^2",
+            summary=f"fc_net.py {years}: 1-2 hidden layers, {'/'.join(str(n) for n in norms)}, seeded dropout, (0.5) reg ||W||^2",
         )
         for years, signature, norms, options, reference in (
             (
@@ -160,14 +178,14 @@ NETWORKS = (
                 ("dropout_keep_ratio", "normalization"),
                 [None, "batchnorm", "layernorm"],
                 lambda s: {"dropout_keep_ratio": s["keep"], "normalization": s["normalization"]},
-                _fc_net,
+                Variants({label: _fc_net(f) for label, f in _REG_FACTORS.items()}),
             ),
             (
                 "(2018-20)",
                 ("dropout", "normalization"),
                 [None, "batchnorm", "layernorm"],
                 lambda s: {"dropout": s["keep"], "normalization": s["normalization"]},
-                _fc_net_2018,
+                Variants({label: _fc_net_2018(f) for label, f in _REG_FACTORS.items()}),
             ),
             (
                 "(2016-17)",
@@ -175,8 +193,9 @@ NETWORKS = (
                 [None, "batchnorm"],
                 lambda s: {"dropout": 1 - s["keep"], "use_batchnorm": s["normalization"] == "batchnorm"},
                 Variants({
-                    "dropout kept where rand >= p": _fc_net_2016(lambda r, p: r >= p),
-                    "dropout kept where rand < 1 - p": _fc_net_2016(lambda r, p: r < 1 - p),
+                    f"{reg}, dropout kept where {form}": _fc_net_2016(kept, f)
+                    for reg, f in _REG_FACTORS.items()
+                    for form, kept in (("rand >= p", lambda r, p: r >= p), ("rand < 1 - p", lambda r, p: r < 1 - p))
                 }),
             ),
         )
@@ -219,7 +238,7 @@ NETWORKS = (
             "dtype": np.float64,
         },
         signature=("input_dim", "num_filters", "filter_size", "hidden_dim", "num_classes"),
-        reference=_three_layer_convnet,
-        summary="cnn.py: conv - relu - 2x2 max pool - affine - relu - affine - softmax, 0.5 reg ||W||^2",
+        reference=Variants({label: _three_layer_convnet(f) for label, f in _REG_FACTORS.items()}),
+        summary="cnn.py: conv - relu - 2x2 max pool - affine - relu - affine - softmax, (0.5) reg ||W||^2",
     ),
 )
