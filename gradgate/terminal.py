@@ -59,7 +59,10 @@ def implementation_lines(r: ImplementationResult) -> list[str]:
         elif c is not None:
             flag = "" if c.status is Status.PASS else "!"
             cells.append(f"{SHORT[check]} {_sci(c.max_rel_error)}{flag}")
-    lines = [f"{r.status.value.upper():5} {r.gate:{GATE_WIDTH}} {r.implementation:{IMPLEMENTATION_WIDTH}} " + "  ".join(cells) + f"  ({r.examples_run} examples)"]
+    if not r.checks:  # never ran (the file does not import, the course's code is unusable): no cells to show
+        cells = []
+    ran = f"({r.examples_run} examples)" if r.checks else "(not run)"
+    lines = [f"{r.status.value.upper():5} {r.gate:{GATE_WIDTH}} {r.implementation:{IMPLEMENTATION_WIDTH}} " + "  ".join([*cells, ran])]
     if r.status is Status.PASS:
         return lines
     lines.append(f"      {r.message}")

@@ -117,6 +117,8 @@ def test_folder_with_a_broken_file_checks_the_rest(tmp_path: Path, capsys: pytes
     assert code == 1
     assert "PASS  relu" in out
     assert "ERROR" in out and "half done" in out
+    (row,) = [line for line in out.splitlines() if line.startswith("ERROR")]
+    assert row.endswith("(not run)") and "contract" not in row  # no check ran: none is shown as ok
 
 
 def test_student_exceptions_hangs_exits_and_nans_are_verdicts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
