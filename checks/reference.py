@@ -42,6 +42,8 @@ class Reference:
         out = forward(*args, **kwargs)
         # Several outputs (lstm_step's next_h, next_c) are one vector, as the layer-pair adapter sees them.
         self._out = torch.cat([o.reshape(-1) for o in out]) if isinstance(out, (tuple, list)) else out
+        # the shape of each output, in order (one entry for a single output)
+        self.parts = [tuple(o.shape) for o in out] if isinstance(out, (tuple, list)) else [tuple(out.shape)]
         self.out = self._out.detach().numpy().copy()
 
     def vjp(self, dout: np.ndarray) -> tuple[np.ndarray, ...]:

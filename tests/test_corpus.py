@@ -65,3 +65,12 @@ def test_builtin_student_code_covers_the_registry() -> None:
     alternatives = {(s.name, s.variant) for s in REGISTRY if s.variant}
     assert alternatives <= {(r.gate, r.variant) for r in report.results if r.status.value == "pass"}
     assert not report.unchecked, report.unchecked
+
+
+def test_a_changed_upstream_gradient_of_a_layer_with_two_outputs_is_named() -> None:
+    """lstm_step's backward gets dnext_h and dnext_c: the report says which one was changed, at
+    its own index, not at an index of the two joined together."""
+    report = run(MUTANTS / "lstm_step__dnext_c_changed_in_place.py", examples=20, seed=0, timeout=20)
+    (lstm,) = [r for r in report.results if r.gate == "lstm_step"]
+    assert lstm.status is Status.FAIL
+    assert "upstream gradient for output 2 of 2" in lstm.message, lstm.message
