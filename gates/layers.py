@@ -48,17 +48,24 @@ def _bn_param(s: Sizes, rng: np.random.Generator) -> dict[str, Any]:
     return param
 
 
+def course_rand(shape: tuple[int, ...], seed: int) -> np.ndarray:
+    """The uniform draw the course's dropout_forward makes: np.random.seed(seed), np.random.rand,
+    leaving numpy's global state as it was."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    r = np.random.rand(*shape)
+    np.random.set_state(state)
+    return r
+
+
 def _dropout(keep: Callable[[np.ndarray, float], np.ndarray], scale: Callable[[float], float]) -> Callable[..., Any]:
-    """Inverted dropout whose mask comes from np.random.seed(seed), np.random.rand, as the course's
-    template draws it: `keep(r, p)` says which units stay, `scale(p)` what they are multiplied by."""
+    """Inverted dropout whose mask comes from `course_rand`: `keep(r, p)` says which units stay,
+    `scale(p)` what they are multiplied by."""
 
     def reference(x: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
         if p["mode"] != "train":
             return x
-        state = np.random.get_state()
-        np.random.seed(p["seed"])
-        mask = keep(np.random.rand(*x.shape), p["p"]) * scale(p["p"])
-        np.random.set_state(state)
+        mask = keep(course_rand(tuple(x.shape), p["seed"]), p["p"]) * scale(p["p"])
         return x * torch.as_tensor(mask)
 
     return reference

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
+from .layers import course_rand
 from .spec import Array, Convention, GateSpec, Input, Labels, Sizes, Variants
 
 EPS = 1e-5
@@ -31,11 +32,7 @@ def _keep_mask(keep: float, kept: Callable[[np.ndarray], np.ndarray]) -> Mask:
     def mask(shape: tuple[int, ...], seed: int) -> torch.Tensor | None:
         if keep == 1:
             return None
-        state = np.random.get_state()
-        np.random.seed(seed)
-        m = kept(np.random.rand(*shape)) / keep
-        np.random.set_state(state)
-        return torch.as_tensor(m)
+        return torch.as_tensor(kept(course_rand(shape, seed)) / keep)
 
     return mask
 
@@ -63,22 +60,12 @@ def _fc_forward(W1, b1, W2, b2, W3, b3, gamma1, beta1, gamma2, beta2, X, y, *, n
 _REG_FACTORS = {"0.5 reg ||W||^2": 0.5, "reg ||W||^2": 1.0}
 
 
-def _fc_net(factor: float) -> Callable[..., torch.Tensor]:
-    """Since 2021: FullyConnectedNet(..., dropout_keep_ratio, normalization, ...)."""
+def _fc_net(keep_arg: str, factor: float) -> Callable[..., torch.Tensor]:
+    """Since 2018: the keep probability is the constructor's `keep_arg` (`dropout` in 2018-20,
+    `dropout_keep_ratio` since 2021; 1: no dropout), with `normalization`."""
 
     def reference(*args, **c: Any) -> torch.Tensor:  # type: ignore[no-untyped-def]
-        keep = c["dropout_keep_ratio"]
-        return _fc_forward(*args, normalization=c["normalization"], mask=_keep_mask(keep, lambda r: r < keep),
-                           seed=c["seed"], reg=factor * c["reg"])  # fmt: skip
-
-    return reference
-
-
-def _fc_net_2018(factor: float) -> Callable[..., torch.Tensor]:
-    """2018-20: the keep probability is called `dropout` (1: no dropout)."""
-
-    def reference(*args, **c: Any) -> torch.Tensor:  # type: ignore[no-untyped-def]
-        keep = c["dropout"]
+        keep = c[keep_arg]
         return _fc_forward(*args, normalization=c["normalization"], mask=_keep_mask(keep, lambda r: r < keep),
                            seed=c["seed"], reg=factor * c["reg"])  # fmt: skip
 
@@ -178,14 +165,14 @@ NETWORKS = (
                 ("dropout_keep_ratio", "normalization"),
                 [None, "batchnorm", "layernorm"],
                 lambda s: {"dropout_keep_ratio": s["keep"], "normalization": s["normalization"]},
-                Variants({label: _fc_net(f) for label, f in _REG_FACTORS.items()}),
+                Variants({label: _fc_net("dropout_keep_ratio", f) for label, f in _REG_FACTORS.items()}),
             ),
             (
                 "(2018-20)",
                 ("dropout", "normalization"),
                 [None, "batchnorm", "layernorm"],
                 lambda s: {"dropout": s["keep"], "normalization": s["normalization"]},
-                Variants({label: _fc_net_2018(f) for label, f in _REG_FACTORS.items()}),
+                Variants({label: _fc_net("dropout", f) for label, f in _REG_FACTORS.items()}),
             ),
             (
                 "(2016-17)",
