@@ -113,15 +113,15 @@ def _upstream(changed: np.ndarray, ref: Reference | None) -> str:
     """Which upstream gradient changed, and where: with several outputs (lstm_step's next_h, next_c)
     the backward got one per output, and the flat index of the joined vector means nothing."""
     if ref is None or len(ref.parts) < 2:
-        return f"dout ({_where(changed)})"
+        return f"dout in place ({_where(changed)})"
     flat, start = changed.reshape(-1), 0
     for n, shape in enumerate(ref.parts, start=1):
         size = math.prod(shape)
         part = flat[start : start + size].reshape(shape)
         start += size
         if part.any():
-            return f"its upstream gradient for output {n} of {len(ref.parts)} (argument {n}: {_where(part)})"
-    return f"dout ({_where(changed)})"
+            return f"its upstream gradient for output {n} of {len(ref.parts)} in place (argument {n}: {_where(part)})"
+    return f"dout in place ({_where(changed)})"
 
 
 def _template_zeros(out: np.ndarray, grads: dict[str, np.ndarray], expected: np.ndarray) -> bool:
@@ -255,7 +255,7 @@ class Battery:
             else:
                 grads[k] = g.reshape(example.values[k].shape)
         if not np.array_equal(sent, dout):
-            result.fail(Check.MUTATION, "dout", f"backward changed {_upstream(sent != dout, ref)} in place")
+            result.fail(Check.MUTATION, "dout", f"backward changed {_upstream(sent != dout, ref)}")
         again = self.adapter.backward(dout.copy(), state)
         for k, g in zip(diff, again, strict=True):
             if k in grads and rel_error(as_array(g, f"d{k}").reshape(grads[k].shape), grads[k]) > 0:
