@@ -109,8 +109,8 @@ def _jsonable(value: Any) -> Any:
         if value.size > VALUES_SHOWN:
             value = value.ravel()[:VALUES_SHOWN]
         if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
-            # JSON has no NaN or inf: those entries are written as null
-            value = np.where(np.isfinite(value), value, None)
+            # JSON has no NaN or inf: those entries are written as the strings "inf", "-inf", "nan"
+            value = np.where(np.isfinite(value), value.astype(object), np.where(np.isnan(value), "nan", np.where(value > 0, "inf", "-inf")))
         return {"shape": list(value.shape), "values": value.tolist()}
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}

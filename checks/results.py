@@ -71,6 +71,27 @@ class GraphNode:
     disagrees: bool = False
 
 
+class AdvisoryKind(enum.Enum):
+    """Robustness notes: what happens on inputs past those that decide the verdict."""
+
+    OVERFLOW = "overflow"  # inf or NaN at extreme magnitudes (exp past 709, log of an underflowed 0)
+    CONSUMED_CACHE = "consumed_cache"  # a backward that frees its cache, as PyTorch frees a graph
+    RUNNING_STATISTICS = "running_statistics"  # running mean/var off by a harmless eps-level offset
+    TIES = "ties"  # a max tie routed to every maximal entry
+    PARAMETER_SHAPE = "parameter_shape"  # a model parameter kept in another shape than the course's
+    CONFIGURATION_IGNORED = "configuration_ignored"  # a model option (dropout, normalization) that changes nothing
+
+
+@dataclass
+class Advisory:
+    """Shown beside a verdict, never part of it: a status or an exit code never depends on one.
+    `example` is the input that shows it (name -> {"shape", "values"}, or a plain value)."""
+
+    kind: AdvisoryKind
+    message: str
+    example: dict[str, Any] | None = None
+
+
 @dataclass
 class ImplementationResult:
     gate: str
@@ -89,6 +110,7 @@ class ImplementationResult:
     outputs: int = 1  # outputs the forward returns before its cache; the checks see them concatenated
     variant: str | None = None  # which of the gate's reference variants (course years) it was checked against
     tolerances: dict[str, float] = field(default_factory=dict)  # a grader's overrides of the thresholds, by check
+    advisories: list[Advisory] = field(default_factory=list)  # robustness notes; never change the status
 
 
 @dataclass

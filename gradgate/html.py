@@ -32,7 +32,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -289,6 +289,7 @@ class Implementation:
     mutations: list[str]
     output: str
     graph: Graph | None = None
+    advisories: list[tuple[str, str]] = field(default_factory=list)  # (kind, message)
 
 
 @dataclass
@@ -1264,6 +1265,10 @@ def view(data: Mapping[str, Any], json_name: str = "report.json") -> View:
                 mutations=mutations,
                 output=str(r.get("output") or ""),
                 graph=_graph(r, where, graph_budget),
+                advisories=[
+                    (str(a.get("kind") or ""), str(a.get("message") or ""))
+                    for a in (r.get("advisories") or []) if isinstance(a, dict)
+                ],
             )
         )
     summary = _need(data, "summary", "the report", dict)

@@ -63,6 +63,8 @@ def implementation_lines(r: ImplementationResult) -> list[str]:
         cells = []
     ran = f"({r.examples_run} examples)" if r.checks else "(not run)"
     lines = [f"{r.status.value.upper():5} {r.gate:{GATE_WIDTH}} {r.implementation:{IMPLEMENTATION_WIDTH}} " + "  ".join([*cells, ran])]
+    # advisories: one line each under the row, whatever the status (they never change it)
+    lines.extend(f"      advisory ({a.kind.value}): {a.message}" for a in r.advisories)
     if r.status is Status.PASS:
         return lines
     lines.append(f"      {r.message}")
