@@ -23,16 +23,20 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from . import notebook
 from .conventions import STAFF_MODULES, Convention
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
 from .hints import fix
 from .staff import staff_fallback
+
+NAMESPACE = "the notebook's namespace"  # the source of what a kernel defined (no file)
 
 SKIP_DIRS = {"__pycache__", "tests", "test", ".git", ".venv", "venv", "build", "dist", "node_modules"}
 
@@ -51,6 +55,7 @@ class Candidate:
     # The parameter names of the forward function or class constructor ("**" for **kwargs), read at
     # discovery: they pick between registry entries of one name (assignment 1 and 2's TwoLayerNet).
     parameters: tuple[str, ...] | None = None
+    cell: dict[str, Any] | None = None  # in a notebook: {"index", "execution_count", "line"} of its definition
 
 
 @dataclass
@@ -74,17 +79,23 @@ def _package_root(folder: Path) -> tuple[Path, list[str]]:
 
 def _module_files(target: Path) -> tuple[Path, list[tuple[str, Path]]]:
     """The folder to put on sys.path and (module name, file) for every module to load."""
+    if target.is_file() and target.suffix == ".ipynb":
+        root, prefix = _package_root(target.parent)
+        return root, [(_notebook_module(target, prefix), target)]
     if target.is_file():
         root, prefix = _package_root(target.parent)
         parts = prefix if target.stem == "__init__" and prefix else [*prefix, target.stem]
         return root, [(".".join(parts), target)]
     root, prefix = _package_root(target)
     files = []
-    for path in sorted(target.rglob("*.py")):
+    for path in sorted([*target.rglob("*.py"), *target.rglob("*.ipynb")]):
         rel = path.relative_to(target)
         if any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts[:-1]):
             continue
         if path.name in {"setup.py", "conftest.py"} or path.name.startswith("test_"):
+            continue
+        if path.suffix == ".ipynb":
+            files.append((_notebook_module(path, [*prefix, *rel.parts[:-1]]), path))
             continue
         parts = [*prefix, *rel.with_suffix("").parts]
         if parts[-1] == "__init__":
@@ -94,6 +105,13 @@ def _module_files(target: Path) -> tuple[Path, list[tuple[str, Path]]]:
         if all(p.isidentifier() for p in parts):
             files.append((".".join(parts), path))
     return root, files
+
+
+def _notebook_module(path: Path, package: list[str]) -> str:
+    """A module name for a notebook ("Step by Step.ipynb" -> Step_by_Step_ipynb): never a name a
+    .py beside it has, so both are checked."""
+    stem = re.sub(r"\W", "_", path.stem)
+    return ".".join([*package, f"{stem}_ipynb" if not stem[:1].isdigit() else f"nb_{stem}_ipynb"])
 
 
 def _broken(exc: BaseException, name: str, path: Path, files: list[tuple[str, Path]], found: Found) -> None:
@@ -115,6 +133,26 @@ def _broken(exc: BaseException, name: str, path: Path, files: list[tuple[str, Pa
             found.broken.append((str(path), f"{exc} — Python 3 has no implicit relative imports: write {fixed}"))
             return
     found.broken.append((str(path), str(exc)))
+
+
+def _notebook(path: Path, name: str, guard: Guard, found: Found, target: Path) -> None:
+    """A notebook's definitions (checks.notebook), its candidates located by cell."""
+    try:
+        loaded = notebook.load(path, name, guard)
+    except notebook.NotebookError as exc:
+        if target.is_file():
+            raise LoadError(str(exc)) from None
+        found.broken.append((str(path), str(exc)))
+        return
+    for at, why in loaded.broken:
+        found.broken.append((str(path), why if at in why else f"{why} (at {at})"))
+    for module in loaded.missing:
+        found.incomplete.append((module, str(path), f"course helper {module!r} is not beside {path.name}: the definitions that call it are not checked"))
+    start = len(found.candidates)
+    _candidates(loaded.module, str(path), found)
+    for cand in found.candidates[start:]:
+        line = loaded.lines.get(cand.label) or loaded.lines.get(getattr(cand.objects[0], "__name__", ""))
+        cand.cell = notebook.cell_of(str(path), line) if line else None
 
 
 def _defined_in(module: ModuleType) -> dict[str, Any]:
@@ -175,8 +213,8 @@ def discover(target: Path, timeout: float | None = None) -> Found:
     """Import the target's modules and find candidates. Raises LoadError if nothing can be loaded."""
     if not target.exists():
         raise LoadError(f"{target} does not exist")
-    if target.is_file() and target.suffix != ".py":
-        raise LoadError(f"{target} is not a .py file or a folder")
+    if target.is_file() and target.suffix not in (".py", ".ipynb"):
+        raise LoadError(f"{target} is not a .py file, a notebook (.ipynb) or a folder")
     root, files = _module_files(target)
     found = Found(roots=(root.resolve(),))
     guard = Guard(timeout, found.roots)
@@ -188,6 +226,9 @@ def discover(target: Path, timeout: float | None = None) -> Found:
             for name, path in files:
                 if name.rpartition(".")[2] in STAFF_MODULES:
                     continue  # course-provided: imported only if the student's code imports it
+                if path.suffix == ".ipynb":
+                    _notebook(path, name, guard, found, target)
+                    continue
                 try:
                     module = guard.call(importlib.import_module, name)
                 except (StudentError, StudentAbort) as exc:
@@ -202,8 +243,26 @@ def discover(target: Path, timeout: float | None = None) -> Found:
             file = getattr(sys.modules[name], "__file__", None) or ""
             if file and root.resolve() in Path(file).resolve().parents:
                 del sys.modules[name]
-    if target.is_file() and found.broken:
+    if target.is_file() and target.suffix == ".py" and found.broken:
         raise LoadError(f"{target} cannot be imported: {found.broken[0][1]}")
     if not files:
-        raise LoadError(f"{target} holds no Python files")
+        raise LoadError(f"{target} holds no Python files or notebooks")
+    return found
+
+
+def in_namespace(namespace: dict[str, Any], module: str = "__main__", names: tuple[str, ...] = ()) -> Found:
+    """Candidates among the objects a namespace defines itself (a Jupyter kernel's globals: their
+    `__module__` is `module`); with `names`, only those whose label or objects carry one of them
+    (`affine_forward` brings its pair)."""
+    found = Found()
+    scope = ModuleType(module)
+    scope.__dict__.update({k: v for k, v in namespace.items() if not k.startswith("_")})
+    _candidates(scope, NAMESPACE, found)
+    if names:
+        wanted = set(names)
+        found.candidates = [
+            c for c in found.candidates
+            if c.label in wanted or c.name in wanted or wanted & {getattr(o, "__name__", "") for o in c.objects}
+        ]
+        found.incomplete = [i for i in found.incomplete if i[0] in wanted]
     return found

@@ -25,7 +25,7 @@ from hypothesis.errors import Flaky, HypothesisException
 
 from .adapters import Adapter
 from .battery import Battery, Outcome
-from .discover import Candidate, LoadError, parameters
+from .discover import Candidate, Found, LoadError, parameters
 from .examples import Example, element_count, examples, seed_only
 from .executor import IN_PROCESS, Executor
 from .graph import trace
@@ -217,6 +217,8 @@ def _check_alternatives(
     results = []
     for spec in specs:
         result = _check(spec, candidate, options, roots, executor)
+        if isinstance(result, ImplementationResult):
+            result.cell = candidate.cell
         if isinstance(result, Unchecked) or result.status is Status.PASS:
             return result
         results.append(result)
@@ -351,10 +353,26 @@ def run(
     except LoadError as exc:
         report.error = str(exc)
         return report
-    registry = tuple(registry)
     options = Options(examples=examples, seed=seed, timeout=timeout, tolerances=tolerances or {})
+    check_found(report, found, options, registry=registry, on_result=on_result, executor=executor)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def check_found(
+    report: RunReport,
+    found: Found,
+    options: Options,
+    *,
+    registry: Iterable[GateSpec] = REGISTRY,
+    on_result: Callable[[ImplementationResult], None] | None = None,
+    executor: Executor = IN_PROCESS,
+) -> None:
+    """Judge what discovery found (a target's modules, or a notebook kernel's namespace) into `report`."""
+    registry = tuple(registry)
     for path, why in found.broken:
-        broken = ImplementationResult(Path(path).stem, Path(path).name, Status.ERROR, [], message=f"{Path(path).name} cannot be imported: {why}", source=path)
+        what = "has a cell that does not run" if path.endswith(".ipynb") else "cannot be imported"
+        broken = ImplementationResult(Path(path).stem, Path(path).name, Status.ERROR, [], message=f"{Path(path).name} {what}: {why}", source=path)
         report.results.append(broken)
         if on_result:
             on_result(broken)
@@ -372,5 +390,3 @@ def run(
         report.results.append(result)
         if on_result:
             on_result(result)
-    report.seconds = time.perf_counter() - started
-    return report

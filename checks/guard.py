@@ -80,6 +80,11 @@ def where(exc: BaseException, roots: tuple[Path, ...] = ()) -> str:
         chosen = frames[-1]
     if chosen is None:
         return ""
+    from .notebook import where as in_notebook  # a notebook's lines are its cells' (checks.notebook)
+
+    cell = in_notebook(chosen.filename, chosen.lineno or 0)
+    if cell:
+        return f"{cell} in {chosen.name}"
     return f"{Path(chosen.filename).name}:{chosen.lineno} in {chosen.name}"
 
 

@@ -111,6 +111,7 @@ class ImplementationResult:
     variant: str | None = None  # which of the gate's reference variants (course years) it was checked against
     tolerances: dict[str, float] = field(default_factory=dict)  # a grader's overrides of the thresholds, by check
     advisories: list[Advisory] = field(default_factory=list)  # robustness notes; never change the status
+    cell: dict[str, Any] | None = None  # in a notebook: {"index", "execution_count", "line"} of the definition
 
 
 @dataclass

@@ -78,6 +78,17 @@ def _death(code: int | None) -> str:
     return f"the process exited with code {code} (sys.exit or os._exit in student code?)"
 
 
+def _cell(value: Any) -> dict[str, Any] | None:
+    """A candidate's notebook cell from the child: plain integers only (the child is untrusted)."""
+    if not isinstance(value, dict):
+        return None
+    count = value.get("execution_count")
+    index, line = value.get("index"), value.get("line")
+    if not (isinstance(index, int) and isinstance(line, int) and (count is None or isinstance(count, int))):
+        return None
+    return {"index": index, "execution_count": count, "line": line}
+
+
 class _Child:
     """One child process and its two pipes."""
 
@@ -235,6 +246,7 @@ class Sandbox:
                 Candidate(
                     c["name"], Convention(c["convention"]), tuple(tuple(o) for o in c["objects"]), c["label"], c["source"],
                     tuple(c["parameters"]) if c["parameters"] is not None else None,
+                    _cell(c.get("cell")),
                 )
                 for c in response["candidates"]
             ],
@@ -252,6 +264,7 @@ class Sandbox:
                 "op": "bind",
                 "root": str(root),
                 "objects": [list(o) for o in candidate.objects],
+                "source": candidate.source,
                 "convention": spec.convention.value,
                 "differentiable": list(spec.differentiable),
                 "outputs": spec.outputs,

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gradgate.checks import adapters, discover, guard, staff, wire
+from gradgate.checks import adapters, discover, guard, notebook, staff, wire
 from gradgate.checks.conventions import Convention
 
 _DENIED_EVENTS = (
@@ -122,6 +122,7 @@ class Child:
                     "source": c.source,
                     "objects": [[o.__module__, o.__qualname__] for o in c.objects],
                     "parameters": list(c.parameters) if c.parameters is not None else None,
+                    "cell": c.cell,
                 }
                 for c in found.candidates
             ],
@@ -137,6 +138,9 @@ class Child:
         self.staff.enter_context(staff.staff_fallback(Path(root)))
         objects = []
         for module_name, qualname in request["objects"]:
+            source = Path(request.get("source") or "")
+            if source.suffix == ".ipynb" and module_name not in sys.modules:
+                notebook.load(source, module_name, self.guard)  # a notebook is no importable module
             obj: Any = self.guard.call(importlib.import_module, module_name)
             for part in qualname.split("."):
                 obj = getattr(obj, part)

@@ -40,6 +40,7 @@ import jinja2
 import numpy as np
 from markupsafe import Markup
 
+from gradgate.checks.discover import NAMESPACE
 from gradgate.checks.results import Check
 from gradgate.checks.tolerances import BANDS, FAIL_ABOVE, band
 
@@ -945,6 +946,14 @@ def _module(target: str, source: str) -> tuple[str, str]:
     return str(src.parent), src.stem
 
 
+def _cell_text(cell: Any) -> str:
+    """' cell [12] (index 5) line 3' for a definition in a notebook, else ''."""
+    if not isinstance(cell, dict):
+        return ""
+    count = cell.get("execution_count")
+    return f" cell [{count if count is not None else ' '}] (index {cell.get('index')}) line {cell.get('line')}"
+
+
 def _pair_names(gate: str, label: str) -> tuple[str, str]:
     """(forward, backward) of a layer pair from its label: the forward's name, or an alternative
     backward's name (batchnorm_backward_alt, beside batchnorm_forward), as discovery labels them."""
@@ -1004,11 +1013,18 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
     add("")
     add("import numpy as np")
     add("")
-    add(f"sys.path.insert(0, {folder!r})")
-    if convention == "layer pair":
-        add(f"from {module} import {forward}, {backward}")
+    names = f"{forward}, {backward}" if convention == "layer pair" else impl
+    if result.get("source") == NAMESPACE:
+        add(f"# Run it in the notebook whose kernel defines {names}.")
+    elif str(result.get("source", "")).endswith(".ipynb"):
+        add(f"sys.path.insert(0, {folder!r})")
+        # a notebook is no module: its definitions, read as gradgate read them, without running it
+        add("from gradgate import load_notebook")
+        add(f"nb = load_notebook({str(result.get('source'))!r})")
+        add(f"{names} = {', '.join(f'nb.{n.strip()}' for n in names.split(','))}")
     else:
-        add(f"from {module} import {impl}")
+        add(f"sys.path.insert(0, {folder!r})")
+        add(f"from {module} import {names}")
     add("")
     if big:
         add(f"report = json.load(open({json_name!r}))  # the JSON report this page was made from")
@@ -1257,7 +1273,7 @@ def view(data: Mapping[str, Any], json_name: str = "report.json") -> View:
                 implementation=impl,
                 status=status,
                 message=str(r.get("message") or ""),
-                source=str(r.get("source") or ""),
+                source=str(r.get("source") or "") + _cell_text(r.get("cell")),
                 examples_run=examples_run,
                 checks=table,
                 histogram=_histogram(r.get("example_errors") or []),

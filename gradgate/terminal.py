@@ -4,6 +4,7 @@ error per input, and the minimal example."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -67,6 +68,9 @@ def implementation_lines(r: ImplementationResult) -> list[str]:
     lines.extend(f"      advisory ({a.kind.value}): {a.message}" for a in r.advisories)
     if r.status is Status.PASS:
         return lines
+    if r.cell:  # a notebook: the cell as Jupyter shows it
+        count = r.cell.get("execution_count")
+        lines.append(f"      in {Path(r.source).name} cell [{count if count is not None else ' '}] (index {r.cell.get('index')}), line {r.cell.get('line')}")
     lines.append(f"      {r.message}")
     per_input = [c for c in r.checks if c.max_rel_error is not None and c.check in (Check.BACKWARD_TORCH, Check.FORWARD)]
     if per_input:
