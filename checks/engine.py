@@ -25,6 +25,8 @@ from hypothesis.errors import Flaky, HypothesisException
 
 from .adapters import Adapter
 from .battery import Battery, Outcome
+from .conventions import Convention
+from .diagnosis import diagnose, first_wrong
 from .discover import Candidate, Found, LoadError, parameters
 from .examples import Example, element_count, examples, seed_only
 from .executor import IN_PROCESS, Executor
@@ -35,6 +37,7 @@ from .results import (
     Check,
     CheckResult,
     Counterexample,
+    Finding,
     GraphNode,
     ImplementationResult,
     RunReport,
@@ -44,6 +47,8 @@ from .results import (
 from .tolerances import FAIL_ABOVE
 
 DEFAULT_EXAMPLES = 100
+PASSES_KEPT = 400  # passing examples kept for a diagnosis
+FAILURES_KEPT = 60  # failing examples a diagnosis tests its findings on
 DEFAULT_TIMEOUT = 60.0
 VALUES_SHOWN = 10_000  # entries of an input written out in a counterexample
 
@@ -247,11 +252,14 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
     battery = Battery(spec, adapter, options.limits(spec.name))
     tally = _Tally()
     last: list[_Failed] = []
+    passed: list[Example] = []  # for a diagnosis: the examples without the failure (bounded)
     simplest: list[tuple[int, Example, Outcome]] = []  # the fewest input entries seen, for the graph
 
     def body(example: Example) -> None:
         outcome = battery.examine(example)
         tally.add(outcome)
+        if outcome.failure is None and len(passed) < PASSES_KEPT:
+            passed.append(example)
         if spec.graph:
             size = element_count(example, spec)
             if not simplest or size < simplest[0][0]:
@@ -319,6 +327,11 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
             except StudentAbort:
                 located = minimal.outcome
             result.counterexample = _counterexample(spec, minimal.example, minimal.outcome, located)
+            result.diagnosis = _diagnosis(spec, battery, minimal, located, last, passed)
+            if spec.convention is Convention.MODEL:
+                wrong = first_wrong(spec, [m.input or "" for m in minimal.outcome.measurements if m.status is Status.FAIL])
+                if wrong:
+                    result.message += f" (first wrong gradient going backward: {wrong})"
     if spec.graph:
         # on the counterexample, else on the simplest example checked (no extra search for one)
         shown = (minimal.example, located or minimal.outcome) if minimal else simplest[0][1:] if simplest else None
@@ -330,6 +343,23 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
     result.variant = spec.variant or (battery.variant if len(spec.references) > 1 else None)
     result.tolerances = {c.value: v for c, v in options.tolerances.get(spec.name, {}).items()}
     return result
+
+
+def _diagnosis(
+    spec: GateSpec, battery: Battery, minimal: _Failed, located: Outcome, seen: Sequence[_Failed], passed: Sequence[Example]
+) -> list[Finding]:
+    """The likely cause (checks.diagnosis), from the minimal example and the other failures seen."""
+    failures = [(minimal.example, located)]
+    ids = {id(minimal.example)}
+    for failed in reversed(seen):  # the shrunk ones last: nearest the minimal one
+        if id(failed.example) not in ids and len(failures) < FAILURES_KEPT:
+            ids.add(id(failed.example))
+            failures.append((failed.example, failed.outcome))
+    try:
+        with seed_only():
+            return diagnose(spec, battery, failures, passed)
+    except StudentAbort:
+        return []  # the student's code hung or crashed while a cause was sought: no diagnosis, never a wrong one
 
 
 def run(

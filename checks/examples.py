@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,6 +131,12 @@ def examples(spec: GateSpec) -> st.SearchStrategy[Example]:
     # strategy object, which cost more than the whole draw.
     scales = {name: st.sampled_from(inp.scales) for name, inp in spec.inputs.items() if isinstance(inp, Array)}
     return _examples(spec, _sizes(spec), scales)
+
+
+def condition_examples(spec: GateSpec, predicate: Callable[[Mapping[str, Any], Mapping[str, Any]], bool]) -> st.SearchStrategy[Example]:
+    """`examples(spec)` restricted to examples where `predicate(sizes, values)` holds (a diagnosis's
+    search for examples without a condition)."""
+    return examples(spec).filter(lambda e: predicate(e.sizes, e.values))
 
 
 _GRID = st.booleans()

@@ -92,6 +92,31 @@ class Advisory:
     example: dict[str, Any] | None = None
 
 
+class FindingKind(enum.Enum):
+    """The kinds of mistake a diagnosis can name, in the lecture's terms."""
+
+    SCALE = "scale"  # off by a constant factor (forgot /N, divided twice, 2 reg W)
+    SIGN = "sign"
+    TRANSPOSE = "transpose"  # runs only because the example was square
+    UPSTREAM_IGNORED = "upstream_ignored"  # the backward does not use dout
+    LOST_ACCUMULATION = "lost_accumulation"  # = where += is needed (overlapping windows, repeated words)
+    ONLY_WHEN = "only_when"  # right for common shapes, wrong only under a condition (stride > 1, N = 1)
+    MISSING_TERM = "missing_term"  # a path of the graph left out (through the mean, the regularisation)
+    FORWARD_WRONG = "forward_wrong"  # the forward is wrong; the backward is consistent with it
+
+
+@dataclass
+class Finding:
+    """One established cause of a failure: `input` is the gradient (dW) or "out"; `evidence` says
+    what was computed to establish it."""
+
+    kind: FindingKind
+    input: str | None
+    detail: str
+    message: str
+    evidence: str
+
+
 @dataclass
 class ImplementationResult:
     gate: str
@@ -112,6 +137,7 @@ class ImplementationResult:
     tolerances: dict[str, float] = field(default_factory=dict)  # a grader's overrides of the thresholds, by check
     advisories: list[Advisory] = field(default_factory=list)  # robustness notes; never change the status
     cell: dict[str, Any] | None = None  # in a notebook: {"index", "execution_count", "line"} of the definition
+    diagnosis: list[Finding] = field(default_factory=list)  # the likely cause of a failure, when established
 
 
 @dataclass

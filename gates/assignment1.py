@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from hypothesis import strategies as st
 
 from .losses import _svm
-from .spec import Array, Convention, Fixed, GateSpec, Labels, Variants
+from .spec import Array, Convention, Diagnoses, FindingKind, Fixed, GateSpec, Labels, Mistake, Variants
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -28,6 +28,12 @@ def _on_weights(data_loss: Loss) -> Variants:
         return lambda W, X, y, reg: data_loss(X @ W, y) + factor * reg * torch.sum(W * W)
 
     return Variants({"reg ||W||^2": reference(1.0), "0.5 reg ||W||^2 (before 2017)": reference(0.5)})
+
+
+def _reg_gradient_missing(data_loss: Loss) -> Mistake:
+    return Mistake(FindingKind.MISSING_TERM, "term reg",
+                   "dW misses the regularisation term: the loss adds reg·ΣW², so dW needs + 2·reg·W (reg·W for 0.5·reg·ΣW²)",
+                   lambda W, X, y, reg: data_loss(X @ W, y) + reg * torch.sum(W.detach() ** 2))
 
 
 def _two_layer_net(factor: float) -> Callable[..., torch.Tensor]:
@@ -65,6 +71,7 @@ ASSIGNMENT1 = (
         inputs=_SVM,
         sizes=_WEIGHTS,
         reference=_on_weights(_svm),
+        diagnoses=Diagnoses(mistakes=(_reg_gradient_missing(_svm),)),
         summary="multiclass SVM on W (D, C), X (N, D) with loops -> (loss, dW), reg ||W||^2 (or 0.5 reg)",
     ),
     GateSpec(
@@ -73,6 +80,7 @@ ASSIGNMENT1 = (
         inputs=_SVM,
         sizes=_WEIGHTS,
         reference=_on_weights(_svm),
+        diagnoses=Diagnoses(mistakes=(_reg_gradient_missing(_svm),)),
         summary="multiclass SVM on W, X without loops -> (loss, dW), reg ||W||^2 (or 0.5 reg)",
     ),
     GateSpec(
@@ -81,6 +89,7 @@ ASSIGNMENT1 = (
         inputs=_SOFTMAX,
         sizes=_WEIGHTS,
         reference=_on_weights(F.cross_entropy),
+        diagnoses=Diagnoses(mistakes=(_reg_gradient_missing(F.cross_entropy),)),
         summary="softmax cross-entropy on W (D, C), X (N, D) with loops -> (loss, dW), reg ||W||^2 (or 0.5 reg)",
     ),
     GateSpec(
@@ -89,6 +98,7 @@ ASSIGNMENT1 = (
         inputs=_SOFTMAX,
         sizes=_WEIGHTS,
         reference=_on_weights(F.cross_entropy),
+        diagnoses=Diagnoses(mistakes=(_reg_gradient_missing(F.cross_entropy),)),
         summary="softmax cross-entropy on W, X without loops -> (loss, dW), reg ||W||^2 (or 0.5 reg)",
     ),
     GateSpec(

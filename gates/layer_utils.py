@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from hypothesis import strategies as st
 
 from .layers import _affine, _batchnorm, _conv_sizes, _train_only
-from .spec import Array, Convention, Fixed, GateSpec, Input, Sizes
+from .spec import Array, Condition, Convention, Diagnoses, FindingKind, Fixed, GateSpec, Input, Sizes
 
 
 def _conv(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
@@ -108,6 +108,8 @@ LAYER_UTILS = (
                "leftover": st.integers(0, 1)},
         derive=_conv_relu_pool_sizes,
         reference=lambda x, w, b, conv_param, pool_param: _pool(torch.relu(_conv(x, w, b, conv_param)), pool_param),
+        diagnoses=Diagnoses(conditions={"pooling windows overlap (pool stride < pool size)": Condition(
+            lambda s, v: s["pool_stride"] < s["PH"] or s["pool_stride"] < s["PW"], FindingKind.LOST_ACCUMULATION)}),
         summary="convolution - relu - max pool (conv_param, pool_param)",
     ),
 )

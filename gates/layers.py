@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .spec import Array, Convention, Fixed, GateSpec, Sizes, Variants
+from .spec import Array, Condition, Convention, Diagnoses, FindingKind, Fixed, GateSpec, Mistake, Sizes, Variants
 
 _DIM = st.integers(1, 4)
 
@@ -24,10 +24,15 @@ def _affine(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return x.reshape(x.shape[0], -1) @ w + b
 
 
-def _batchnorm(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, bn_param: dict[str, Any]) -> torch.Tensor:
+def _batchnorm(
+    x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, bn_param: dict[str, Any], detach: str = ""
+) -> torch.Tensor:
+    """`detach` ("mean" or "var") leaves that path out of the gradient: a known mistake's reference."""
     eps = bn_param.get("eps", 1e-5)
     if bn_param["mode"] == "train":
         mean, var = x.mean(0), x.var(0, unbiased=False)
+        mean = mean.detach() if "mean" in detach else mean
+        var = var.detach() if "var" in detach else var
         # The running statistics the course keeps in bn_param (zeros when absent).
         momentum = bn_param.get("momentum", 0.9)
         zeros = np.zeros(x.shape[1])
@@ -87,6 +92,28 @@ def _pool_sizes(s: Sizes) -> dict[str, int]:
     return {"H": (s["Ho"] - 1) * s["stride"] + s["PH"] + left, "W": (s["Wo"] - 1) * s["stride"] + s["PW"] + left}
 
 
+# The paths of batchnorm's graph a hand derivation leaves out (the staged graph's two side branches).
+BATCHNORM_TERMS = Diagnoses(mistakes=(
+    Mistake(FindingKind.MISSING_TERM, "term through mean",
+            "dx misses the path through the batch mean: mu depends on every x, so dx needs the -mean(dxhat) term "
+            "(and the variance's dependence on mu)",
+            lambda x, g, b, p: _batchnorm(x, g, b, p, detach="mean")),
+    Mistake(FindingKind.MISSING_TERM, "term through var",
+            "dx misses the path through the batch variance: var depends on every x, so dx needs the "
+            "-xhat * mean(dxhat * xhat) term",
+            lambda x, g, b, p: _batchnorm(x, g, b, p, detach="var")),
+    Mistake(FindingKind.MISSING_TERM, "terms through mean and var",
+            "dx treats the batch mean and variance as constants: both depend on every x, so dx needs the "
+            "-mean(dxhat) and -xhat * mean(dxhat * xhat) terms",
+            lambda x, g, b, p: _batchnorm(x, g, b, p, detach="mean var")),
+))
+
+
+def _overlap(kh: str, kw: str) -> Condition:
+    """Windows that share input entries: their gradients must add up there."""
+    return Condition(lambda s, v: s["stride"] < s[kh] or s["stride"] < s[kw], FindingKind.LOST_ACCUMULATION)
+
+
 LAYERS = (
     GateSpec(
         name="affine",
@@ -125,6 +152,7 @@ LAYERS = (
         sizes={"N": _DIM, "D": _DIM, "mode": st.sampled_from(["train", "test"])},
         reference=_batchnorm,
         backward_on=_train_only,
+        diagnoses=BATCHNORM_TERMS,
         summary="batch normalization: train mode (batch statistics, running ones updated in bn_param), test mode",
     ),
     # The course's docstring has p as the keep probability since 2018 and as the drop probability
@@ -183,6 +211,7 @@ LAYERS = (
         },
         derive=_conv_sizes,
         reference=lambda x, w, b, p: F.conv2d(x, w, b, stride=p["stride"], padding=p["pad"]),
+        diagnoses=Diagnoses(conditions={"windows overlap (stride < filter size)": _overlap("HH", "WW")}),
         summary="conv_forward_naive: cross-correlation with stride and zero padding",
     ),
     GateSpec(
@@ -205,6 +234,7 @@ LAYERS = (
         },
         derive=_pool_sizes,
         reference=lambda x, p: F.max_pool2d(x, (p["pool_height"], p["pool_width"]), stride=p["stride"]),
+        diagnoses=Diagnoses(conditions={"pooling windows overlap (stride < pool size)": _overlap("PH", "PW")}),
         summary="max_pool_forward_naive: windows of any size and stride, overlapping ones included",
     ),
 )

@@ -15,7 +15,7 @@ import torch
 from hypothesis import strategies as st
 
 from .layers import _batchnorm, _train_only
-from .spec import Array, Convention, Fixed, GateSpec, Sizes
+from .spec import Array, Convention, Diagnoses, FindingKind, Fixed, GateSpec, Mistake, Sizes
 
 EPS = 1e-5
 
@@ -65,6 +65,12 @@ NORMALIZATION = (
         },
         sizes={"N": st.integers(1, 4), "D": st.integers(1, 4)},
         reference=_layernorm,
+        diagnoses=Diagnoses(mistakes=(
+            Mistake(FindingKind.FORWARD_WRONG, "normalized over the batch axis",
+                    "the forward normalizes each feature over the batch (axis 0), as batchnorm does: layernorm "
+                    "normalizes each sample over its features (axis 1)",
+                    lambda x, g, b, p: _normalize(x, (0,), p.get("eps", EPS)) * g + b),
+        )),
         summary="layer normalization: each sample over its D features, then gamma, beta (D,)",
     ),
     GateSpec(

@@ -8,17 +8,18 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .spec import Array, Convention, Fixed, GateSpec, Labels, Sizes
+from .spec import Array, Condition, Convention, Diagnoses, FindingKind, Fixed, GateSpec, Labels, Mistake, Sizes
 
 
 def _rnn_step(x: torch.Tensor, prev_h: torch.Tensor, Wx: torch.Tensor, Wh: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.tanh(x @ Wx + prev_h @ Wh + b)
 
 
-def _rnn(x: torch.Tensor, h0: torch.Tensor, Wx: torch.Tensor, Wh: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def _rnn(x: torch.Tensor, h0: torch.Tensor, Wx: torch.Tensor, Wh: torch.Tensor, b: torch.Tensor, carry: bool = True) -> torch.Tensor:
+    """`carry=False` cuts the gradient from each step into the previous one: a known mistake's reference."""
     h, hs = h0, []
     for t in range(x.shape[1]):
-        h = _rnn_step(x[:, t], h, Wx, Wh, b)
+        h = _rnn_step(x[:, t], h if carry or t == 0 else h.detach(), Wx, Wh, b)
         hs.append(h)
     return torch.stack(hs, dim=1)
 
@@ -30,12 +31,27 @@ def _lstm_step(x, prev_h, prev_c, Wx, Wh, b):  # type: ignore[no-untyped-def]
     return torch.sigmoid(o) * torch.tanh(next_c), next_c
 
 
-def _lstm(x: torch.Tensor, h0: torch.Tensor, Wx: torch.Tensor, Wh: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def _lstm(x: torch.Tensor, h0: torch.Tensor, Wx: torch.Tensor, Wh: torch.Tensor, b: torch.Tensor, carry: str = "hc") -> torch.Tensor:
+    """`carry` names the states whose gradient flows back a step ("hc"); the others are cut."""
     h, c, hs = h0, torch.zeros_like(h0), []
     for t in range(x.shape[1]):
+        if t:
+            h, c = (h if "h" in carry else h.detach()), (c if "c" in carry else c.detach())
         h, c = _lstm_step(x[:, t], h, c, Wx, Wh, b)
         hs.append(h)
     return torch.stack(hs, dim=1)
+
+
+_NOT_THROUGH_TIME = "the gradient is not carried back through time: each step's dprev_h must be added to the upstream dh of the step before"
+RNN_TERMS = Diagnoses(mistakes=(
+    Mistake(FindingKind.MISSING_TERM, "term through time", _NOT_THROUGH_TIME, lambda *a: _rnn(*a, carry=False)),
+))
+LSTM_TERMS = Diagnoses(mistakes=(
+    Mistake(FindingKind.MISSING_TERM, "term through time", _NOT_THROUGH_TIME, lambda *a: _lstm(*a, carry="")),
+    Mistake(FindingKind.MISSING_TERM, "term through the cell state",
+            "the cell state's gradient is not carried back through time: dprev_c of each step must flow into the step before",
+            lambda *a: _lstm(*a, carry="h")),
+))
 
 
 def _temporal_softmax_loss(x: torch.Tensor, y: torch.Tensor, mask: np.ndarray) -> torch.Tensor:
@@ -79,6 +95,7 @@ RNN_LAYERS = (
         },
         sizes=_SEQUENCE,
         reference=_rnn,
+        diagnoses=RNN_TERMS,
         summary="the RNN over T steps -> h (N, T, H); backward through time, dh0 included",
     ),
     GateSpec(
@@ -88,6 +105,8 @@ RNN_LAYERS = (
         inputs={"x": Labels(("N", "T"), classes="V"), "W": Array(("V", "D"))},
         sizes={"N": _DIM, "T": _DIM, "V": st.integers(1, 4), "D": _DIM},
         reference=lambda x, W: W[x],
+        diagnoses=Diagnoses(conditions={"a word index repeats": Condition(
+            lambda s, v: len(np.unique(v["x"])) < np.size(v["x"]), FindingKind.LOST_ACCUMULATION)}),
         summary="out = W[x] for integer word indices x (N, T); backward returns dW alone",
     ),
     GateSpec(
@@ -140,6 +159,7 @@ RNN_LAYERS = (
         sizes=_SEQUENCE,
         derive=_four_h,
         reference=_lstm,
+        diagnoses=LSTM_TERMS,
         summary="the LSTM over T steps from c0 = 0 -> h (N, T, H); backward through time",
     ),
 )

@@ -13,6 +13,7 @@ from typing import Any, Union
 
 import numpy as np
 from gradgate.checks.conventions import Convention
+from gradgate.checks.results import FindingKind
 from hypothesis import strategies as st
 
 Sizes = Mapping[str, Any]
@@ -85,6 +86,39 @@ class Variants:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """A named property of an example under which a bug may be the only one to show: `holds(sizes,
+    values)`. `kind` says what a bug that shows exactly there is: LOST_ACCUMULATION for conditions
+    where contributions to one entry add up (overlapping pooling windows, a repeated word), else
+    ONLY_WHEN."""
+
+    holds: Callable[[Sizes, Mapping[str, Any]], bool]
+    kind: FindingKind = FindingKind.ONLY_WHEN
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong form of the gate as a PyTorch forward, called like the reference. With kind
+    MISSING_TERM its gradient is what a backward that leaves out a path computes (the forward with
+    the path detached); with FORWARD_WRONG its output is what the wrong forward computes. `detail`
+    names it ("term through mean"); `message` says it in the lecture's words."""
+
+    kind: FindingKind
+    detail: str
+    message: str
+    reference: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Diagnoses:
+    """What the gate declares for naming a failure's cause (checks.diagnosis): conditions under
+    which bugs of this gate typically show, and known mistakes."""
+
+    conditions: Mapping[str, Condition] = field(default_factory=dict)
+    mistakes: tuple[Mistake, ...] = ()
+
+
+@dataclass(frozen=True)
 class Node:
     """One node of a computational graph as the lecture draws it: `name = op(*inputs)`.
 
@@ -115,7 +149,10 @@ def graph_reference(graph: tuple[Node, ...], inputs: tuple[str, ...]) -> Callabl
     return reference
 
 
-__all__ = ["Array", "Convention", "Fixed", "GateSpec", "Input", "Labels", "Node", "Sizes", "evaluate", "graph_reference"]
+__all__ = [
+    "Array", "Condition", "Convention", "Diagnoses", "Fixed", "FindingKind", "GateSpec", "Input", "Labels", "Mistake",
+    "Node", "Sizes", "evaluate", "graph_reference",
+]
 
 
 @dataclass(frozen=True)
@@ -137,6 +174,7 @@ class GateSpec:
     graph: the computational graph the report draws (lecture circuits, the 2-layer net).
     variant: for entries that share a name and signature, the course convention this one is (they are
       alternatives: an implementation is judged by the one it follows).
+    diagnoses: conditions and known mistakes that name a failure's likely cause (checks.diagnosis).
     backward_on: the examples whose backward the course defines, None for all. batchnorm's backward
       is the train-mode one (a test-mode forward keeps no cache): test mode is checked forward-only.
     """
@@ -154,6 +192,7 @@ class GateSpec:
     graph: tuple[Node, ...] = ()
     backward_on: Callable[[Sizes], bool] | None = None
     variant: str = ""
+    diagnoses: Diagnoses = field(default_factory=Diagnoses)
 
     @property
     def differentiable(self) -> tuple[str, ...]:

@@ -291,6 +291,7 @@ class Implementation:
     output: str
     graph: Graph | None = None
     advisories: list[tuple[str, str]] = field(default_factory=list)  # (kind, message)
+    diagnosis: list[dict[str, str]] = field(default_factory=list)  # kind, detail, message, evidence
 
 
 @dataclass
@@ -1284,6 +1285,10 @@ def view(data: Mapping[str, Any], json_name: str = "report.json") -> View:
                 advisories=[
                     (str(a.get("kind") or ""), str(a.get("message") or ""))
                     for a in (r.get("advisories") or []) if isinstance(a, dict)
+                ],
+                diagnosis=[
+                    {k: str(f.get(k) or "") for k in ("kind", "input", "detail", "message", "evidence")}
+                    for f in (r.get("diagnosis") or []) if isinstance(f, dict)
                 ],
             )
         )

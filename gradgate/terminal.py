@@ -72,6 +72,7 @@ def implementation_lines(r: ImplementationResult) -> list[str]:
         count = r.cell.get("execution_count")
         lines.append(f"      in {Path(r.source).name} cell [{count if count is not None else ' '}] (index {r.cell.get('index')}), line {r.cell.get('line')}")
     lines.append(f"      {r.message}")
+    lines.extend(f"      likely cause: {f.message}" for f in r.diagnosis)
     per_input = [c for c in r.checks if c.max_rel_error is not None and c.check in (Check.BACKWARD_TORCH, Check.FORWARD)]
     if per_input:
         lines.append("      worst relative error: " + ", ".join(f"{c.input} {_sci(c.max_rel_error)}" for c in per_input))

@@ -1,4 +1,5 @@
 # BUG: dy is -dz as if the gate were a subtraction x - y.
+# DIAGNOSIS: sign factor -1
 import numpy as np
 
 

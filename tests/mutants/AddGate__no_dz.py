@@ -1,4 +1,5 @@
 # BUG: backward returns only the local gradient (ones) and forgets to multiply by the upstream dz.
+# DIAGNOSIS: upstream_ignored
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: assignment 1's net ignores reg in both loss and gradients: consistent, so only the reference comparison sees it.
+# DIAGNOSIS: forward_wrong forward only
 import numpy as np
 
 

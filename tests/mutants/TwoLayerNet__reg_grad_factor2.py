@@ -1,4 +1,5 @@
 # BUG: weight gradients get 2*reg*W although the loss uses 0.5*reg*sum(W^2) (only shows when reg > 0).
+# DIAGNOSIS: scale factor 2 on the reg term
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: regularisation is added to the loss but reg*W is never added to the weight gradients (only shows when reg > 0).
+# DIAGNOSIS: missing_term term reg
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: an extra relu is applied to the class scores before the softmax (forward and backward wrong whenever a score is negative).
+# DIAGNOSIS: forward_wrong relu on the scores
 import numpy as np
 
 

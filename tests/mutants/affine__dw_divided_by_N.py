@@ -1,4 +1,5 @@
 # BUG: dw is divided by the batch size as if the loss were averaged here (only shows when N > 1).
+# DIAGNOSIS: scale factor 1/N
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: dw = dout.T.dot(x) gives the (M, D) transpose of the right answer (shape error unless D == M, wrong values then).
+# DIAGNOSIS: transpose
 import numpy as np
 
 

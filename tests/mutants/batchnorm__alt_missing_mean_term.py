@@ -1,4 +1,5 @@
 # BUG: batchnorm_backward_alt's simplified formula drops the - sum(dxhat) mean term: dx = ivar / N * (N dxhat - xhat sum(dxhat xhat)).
+# DIAGNOSIS: missing_term term through mean
 import numpy as np
 
 

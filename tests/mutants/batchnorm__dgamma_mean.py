@@ -1,4 +1,5 @@
 # BUG: dgamma averages over the batch instead of summing (only shows when N > 1).
+# DIAGNOSIS: scale factor 1/N
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: train-mode dx keeps the path through the mean but drops the path through the variance.
+# DIAGNOSIS: missing_term term through var
 import numpy as np
 
 

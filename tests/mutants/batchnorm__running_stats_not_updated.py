@@ -1,4 +1,5 @@
 # BUG: the updated running_mean/running_var are computed but never written back into bn_param (train mode; later test-mode calls use stale stats).
+# DIAGNOSIS: forward_wrong forward only
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: backward returns local gradients only and never multiplies by the upstream dout (shows when dout != 1).
+# DIAGNOSIS: upstream_ignored
 import numpy as np
 
 

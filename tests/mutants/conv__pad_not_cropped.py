@@ -1,4 +1,5 @@
 # BUG: dx is returned with the padding still attached, shape (N, C, H+2pad, W+2pad) (only shows with pad > 0).
+# DIAGNOSIS: only_when pad = 1
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: backward window start is i, j instead of i*stride, j*stride (only shows with stride > 1).
+# DIAGNOSIS: only_when stride > 1
 import numpy as np
 
 

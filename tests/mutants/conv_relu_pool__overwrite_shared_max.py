@@ -1,4 +1,5 @@
 # BUG: the pool backward writes dx[window argmax] = dout instead of adding, so overlapping windows (stride < pool size) that share a maximum lose all but one gradient.
+# DIAGNOSIS: lost_accumulation windows overlap
 import numpy as np
 
 

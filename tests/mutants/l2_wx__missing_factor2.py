@@ -1,4 +1,5 @@
 # BUG: derivative of q^2 taken as q instead of 2q (both dW and dx off by a factor 2).
+# DIAGNOSIS: scale factor 1/2
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: normalizes over the batch axis (axis=0, copied from batchnorm) instead of each sample's features; backward matches that forward, so only the reference comparison sees it.
+# DIAGNOSIS: forward_wrong normalized over the batch axis
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: dW is the local gradient (x copied into every row) without the upstream dout.
+# DIAGNOSIS: upstream_ignored
 import numpy as np
 
 

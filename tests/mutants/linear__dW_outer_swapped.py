@@ -1,4 +1,5 @@
 # BUG: dW = outer(x, dout), the transpose of the right answer: shape (D, M) when M != D, wrong values when M == D.
+# DIAGNOSIS: transpose
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: dx = W.dot(dout) instead of W.T.dot(dout): shape error when M != D, wrong values when M == D.
+# DIAGNOSIS: transpose W for W.T
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: the cell-state gradient is not carried back through time: every step's backward gets dnext_c = 0.
+# DIAGNOSIS: missing_term term through the cell state
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: dh from the loss is added only at the last time step (dh[:, -1]), as if only the final hidden state were used.
+# DIAGNOSIS: only_when T > 1
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: backward puts 1 at each argmax instead of the upstream dout.
+# DIAGNOSIS: upstream_ignored
 import numpy as np
 
 

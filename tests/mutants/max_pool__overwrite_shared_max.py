@@ -1,4 +1,5 @@
 # BUG: dx at the argmax is assigned with = instead of +=, so an element that is the max of several overlapping windows only gets one dout (only shows with overlapping windows, stride < pool size).
+# DIAGNOSIS: lost_accumulation windows overlap
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: writes the whole window with dx[window] = mask * dout instead of +=, wiping gradients from earlier overlapping windows (only shows with overlapping windows, stride < pool size).
+# DIAGNOSIS: lost_accumulation windows overlap
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: each step's backward takes only dh[:, t], not the gradient flowing back from step t + 1 (dprev_h is dropped).
+# DIAGNOSIS: missing_term term through time
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: dprev_h = da.dot(Wh) instead of da.dot(Wh.T) (same shape since Wh is square, wrong values).
+# DIAGNOSIS: transpose Wh for Wh.T
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: backward returns the local gradient out*(1-out) without multiplying by dout.
+# DIAGNOSIS: upstream_ignored
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: dx is not divided by N although the loss is averaged (only shows when N > 1).
+# DIAGNOSIS: scale factor N
 import numpy as np
 
 

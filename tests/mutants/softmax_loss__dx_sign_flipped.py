@@ -1,4 +1,5 @@
 # BUG: dx = (onehot - probs) / N, the gradient of minus the loss.
+# DIAGNOSIS: sign factor -1
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: the scores are np.squeeze-d first, which drops the batch axis when N == 1 and makes the max over axis=1 raise (only shows at N = 1).
+# DIAGNOSIS: only_when N = 1
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: reg * sum(W^2) is added to the loss but its gradient 2 reg W is never added to dW.
+# DIAGNOSIS: missing_term term reg
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # BUG: dW[x] += dout with fancy indexing: a word that appears several times gets only one of its gradients (use np.add.at).
+# DIAGNOSIS: lost_accumulation word index repeats
 import numpy as np
 
 

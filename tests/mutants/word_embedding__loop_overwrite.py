@@ -1,4 +1,5 @@
 # BUG: the loop assigns dW[x[n, t]] = dout[n, t] instead of adding, so repeated words keep only their last gradient.
+# DIAGNOSIS: lost_accumulation word index repeats
 import numpy as np
 
 
