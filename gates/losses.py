@@ -32,10 +32,16 @@ LOSSES = (
     GateSpec(
         name="softmax_loss",
         convention=Convention.LOSS_FUNCTION,
-        # Logits in the hundreds and past exp's float64 overflow (709): a stable softmax is finite.
-        inputs={"x": Array(("N", "C"), scales=(1.0, 10.0, 300.0, 1000.0)), "y": Labels(("N",), classes="C")},
+        # Logit spreads up to a few hundred (a row's range stays below 708, where exp of the shifted
+        # logits is still a normal float: the course's -log(probs[y]) is exact), and logits near
+        # +-1000 with a spread of 1, past exp's float64 range (709): softmax without the row max
+        # subtracted is not finite there, every shifted form is exact.
+        inputs={
+            "x": Array(("N", "C"), scales=(1.0, 10.0, 100.0), offsets=((1.0, 1000.0), (1.0, -1000.0))),
+            "y": Labels(("N",), classes="C"),
+        },
         sizes=_SCORES,
         reference=lambda x, y: F.cross_entropy(x, y),
-        summary="softmax cross-entropy on scores, averaged over N -> (loss, dx); logits in the hundreds",
+        summary="softmax cross-entropy on scores, averaged over N -> (loss, dx); logits near +-1000",
     ),
 )

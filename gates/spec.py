@@ -31,10 +31,15 @@ class Array:
     `grid=False` keeps the input off the coarse grid of exact zeros and ties (see checks.examples):
     for kinks deep inside a model (pooling ties of conv outputs) that only grid inputs reach, and
     that a saturated softmax makes too small for finite differences to see.
+    `offsets`: (scale, offset) magnitudes drawn beside `scales`: values at that scale around a
+    constant offset. Logits near +-1000 with a spread of 1 overflow an exp without the row max
+    subtracted, while every shifted form of softmax stays exact (a larger spread there would make
+    the loss tiny, and its rounding at the offset's scale large beside it).
     """
 
     shape: tuple[str | int, ...]
     scales: tuple[float, ...] = (1.0,)
+    offsets: tuple[tuple[float, float], ...] = ()
     differentiable: bool = True
     positive: bool = False
     floor: float = 0.1
