@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .spec import Array, Convention, Fixed, GateSpec, Labels, Sizes
+from .losses import SOFTMAX_ADVICE, SOFTMAX_SPREAD
+from .spec import Array, Convention, Extreme, Fixed, GateSpec, Labels, Sizes
 
 
 def _rnn_step(x: torch.Tensor, prev_h: torch.Tensor, Wx: torch.Tensor, Wh: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -102,7 +103,10 @@ RNN_LAYERS = (
         name="temporal_softmax_loss",
         convention=Convention.LOSS_FUNCTION,
         inputs={
-            "x": Array(("N", "T", "V"), scales=(1.0, 10.0)),  # the course's own code takes log(probs)
+            # The course's own code takes log(probs): logits far apart, or near 1000, only advise.
+            "x": Array(
+                ("N", "T", "V"), scales=(1.0, 10.0), extremes=(SOFTMAX_SPREAD, Extreme(1.0, 1000.0, advice=SOFTMAX_ADVICE))
+            ),
             "y": Labels(("N", "T"), classes="V"),
             "mask": Fixed(lambda s, rng: rng.random((s["N"], s["T"])) < 0.7),
         },
