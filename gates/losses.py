@@ -55,6 +55,6 @@ LOSSES = (
         },
         sizes=_SCORES,
         reference=lambda x, y: F.cross_entropy(x, y),
-        summary="softmax cross-entropy on scores, averaged over N -> (loss, dx); logits near +-1000",
+        summary="softmax cross-entropy on scores, averaged over N -> (loss, dx); logits spread over hundreds, and near +-1000",
     ),
 )
