@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from gradgate.gates.spec import GateSpec
+from gradgate.gates.spec import Fixed, Floor, GateSpec
 
 from .adapters import Adapter, as_array
 from .examples import Example
 from .guard import NOT_IMPLEMENTED, NotImplementedYet, StudentError
 from .numeric import Difference, difference, elementwise_error, rel_error
 from .reference import Reference
-from .results import Check, Status
+from .results import AdvisoryKind, Check, Status
 from .tolerances import CANCELLATION_ATOL, FAIL_ABOVE, FD_STEP
 
 KINK_PROBES = 16  # entries probed for a kink when torch and the student disagree
@@ -56,6 +56,9 @@ class Outcome:
     pictures: dict[str, Picture] = field(default_factory=dict)
     dout: np.ndarray | None = None
     grads: dict[str, np.ndarray] = field(default_factory=dict)  # the student's, where well formed
+    # Advisories this example shows (a consumed cache, a harmless offset in a running statistic):
+    # never a status; the engine keeps the first of each kind with its example.
+    notes: list[tuple[AdvisoryKind, str]] = field(default_factory=list)
 
     @property
     def failure(self) -> Measurement | None:
@@ -82,8 +85,11 @@ def _where(mask: np.ndarray) -> str:
     return f"{len(idx)} entr{'y' if len(idx) == 1 else 'ies'}, first at [{first}]"
 
 
-def _differences(got: Any, expected: Any, path: str, limit: float) -> list[str]:
-    """Where a (nested) param object differs from the reference's; extra keys are the student's own."""
+def _differences(
+    got: Any, expected: Any, path: str, limit: float, floors: Mapping[str, Floor], harmless: list[str], floor: Floor | None = None
+) -> list[str]:
+    """Where a (nested) param object differs from the reference's; extra keys are the student's own.
+    A difference within the spec's `Floor` for its key is not one: it is described in `harmless`."""
     if isinstance(expected, dict):
         if not isinstance(got, dict):
             return [f"{path} is {type(got).__name__}, expected a dict"]
@@ -92,7 +98,7 @@ def _differences(got: Any, expected: Any, path: str, limit: float) -> list[str]:
             if key not in got:
                 out.append(f"{path}[{key!r}] is missing")
             else:
-                out.extend(_differences(got[key], value, f"{path}[{key!r}]", limit))
+                out.extend(_differences(got[key], value, f"{path}[{key!r}]", limit, floors, harmless, floors.get(key, floor)))
         return out
     if isinstance(expected, (np.ndarray, float, np.floating)) and not isinstance(expected, bool):
         try:
@@ -105,8 +111,20 @@ def _differences(got: Any, expected: Any, path: str, limit: float) -> list[str]:
         if g.shape != e.shape:
             return [f"{path} has shape {g.shape}, expected {e.shape}"]
         err = rel_error(g, e)
-        return [f"{path} has relative error {err:.1e}"] if err > limit else []
+        if not err > limit:
+            return []
+        with np.errstate(all="ignore"):
+            gap = float(np.max(np.abs(g - e), initial=0.0))
+        if floor is not None and gap <= floor.atol:  # NaN is never within a floor
+            harmless.append(f"{path} differs from the reference by up to {gap:.1e} (relative error {err:.1e}), within {floor.atol:g}: {floor.why}")
+            return []
+        return [f"{path} has relative error {err:.1e}"]
     return [] if got == expected else [f"{path} is {got!r}, expected {expected!r}"]
+
+
+def _mutated(result: Outcome, k: str) -> bool:
+    """Whether a mutation of input k is already reported (by the forward)."""
+    return any(m.check is Check.MUTATION and m.input == k for m in result.measurements)
 
 
 def _upstream(changed: np.ndarray, ref: Reference | None) -> str:
@@ -228,9 +246,14 @@ class Battery:
             for k, expected in ref.fixed.items():
                 # Param dicts are the course's channel for state (batchnorm's running statistics):
                 # the student's must end as the reference's does.
-                wrong = _differences(args[k], expected, k, self.limits[Check.FORWARD])
+                inp = self.spec.inputs[k]
+                harmless: list[str] = []
+                floors = inp.floors if isinstance(inp, Fixed) else {}
+                wrong = _differences(args[k], expected, k, self.limits[Check.FORWARD], floors, harmless)
                 if wrong:
                     result.fail(Check.FORWARD, k, f"after forward, {k} differs from the reference: {'; '.join(wrong[:3])}")
+                elif harmless:
+                    result.notes.append((AdvisoryKind.RUNNING_STATISTICS, f"after forward, {'; '.join(harmless[:3])}; harmless"))
         elif not np.all(np.isfinite(out)):
             result.fail(Check.CONTRACT, "out", f"forward returned NaN or inf ({_where(~np.isfinite(out))})")
             return
@@ -256,10 +279,13 @@ class Battery:
                 grads[k] = g.reshape(example.values[k].shape)
         if not np.array_equal(sent, dout):
             result.fail(Check.MUTATION, "dout", f"backward changed {_upstream(sent != dout, ref)}")
-        again = self.adapter.backward(dout.copy(), state)
-        for k, g in zip(diff, again, strict=True):
-            if k in grads and rel_error(as_array(g, f"d{k}").reshape(grads[k].shape), grads[k]) > 0:
-                result.fail(Check.MUTATION, "cache", f"a second backward on the same cache gave a different d{k}")
+        # The forward's arguments are the arrays its cache holds: the caller's, still.
+        for k in arrays:
+            if args[k].shape == example.values[k].shape and not _mutated(result, k):
+                changed = ~((args[k] == example.values[k]) | (np.isnan(args[k]) & np.isnan(example.values[k])))
+                if changed.any():
+                    result.fail(Check.MUTATION, k, f"backward changed the forward's argument {k} in place ({_where(changed)})")
+        self._again(diff, dout, state, grads, result)
         result.grads = grads
         if len(grads) < len(diff):
             return
@@ -309,6 +335,22 @@ class Battery:
                     result.pictures[key] = Picture(key, grads[k], numeric, elementwise_error(grads[k], numeric))
 
         self._determinism(example, out, result)
+
+    def _again(self, diff: tuple[str, ...], dout: np.ndarray, state: Any, grads: dict[str, np.ndarray], result: Outcome) -> None:
+        """A second backward on the same cache: the same gradients, or, from a backward that frees its
+        cache (cache.pop(), as PyTorch frees a graph), an error: fine for the course's single call."""
+        try:
+            again = self.adapter.backward(dout.copy(), state)
+            again_grads = [as_array(g, f"d{k}") for k, g in zip(diff, again, strict=True)]
+        except StudentError as exc:
+            result.notes.append((
+                AdvisoryKind.CONSUMED_CACHE,
+                f"backward consumes its cache: a second backward call on it raises {exc}; fine for the course's single call",
+            ))
+            return
+        for k, g in zip(diff, again_grads, strict=True):
+            if k in grads and (g.size != grads[k].size or rel_error(g.reshape(grads[k].shape), grads[k]) > 0):
+                result.fail(Check.MUTATION, "cache", f"a second backward on the same cache gave a different d{k}")
 
     def _determinism(self, example: Example, out: np.ndarray, result: Outcome) -> None:
         """The same input gives the same output."""

@@ -32,14 +32,17 @@ from .examples import Example, element_count, examples, seed_only
 from .executor import IN_PROCESS, Executor
 from .graph import trace
 from .guard import NOT_IMPLEMENTED, StaffUnavailable, StudentAbort, StudentError
+from .probes import probe
 from .reference import Reference
 from .results import (
+    Advisory,
     Check,
     CheckResult,
     Counterexample,
     Finding,
     GraphNode,
     ImplementationResult,
+    AdvisoryKind,
     RunReport,
     Status,
     Unchecked,
@@ -254,16 +257,22 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
     last: list[_Failed] = []
     passed: list[Example] = []  # for a diagnosis: the examples without the failure (bounded)
     simplest: list[tuple[int, Example, Outcome]] = []  # the fewest input entries seen, for the graph
+    widest: list[tuple[int, Example]] = []  # the most, whose sizes the extreme-input probe uses
+    noted: dict[AdvisoryKind, Advisory] = {}  # the first example showing each kind of advisory
 
     def body(example: Example) -> None:
         outcome = battery.examine(example)
         tally.add(outcome)
         if outcome.failure is None and len(passed) < PASSES_KEPT:
             passed.append(example)
-        if spec.graph:
-            size = element_count(example, spec)
-            if not simplest or size < simplest[0][0]:
-                simplest[:] = [(size, example, outcome)]
+        for kind, message in outcome.notes:
+            if kind not in noted:
+                noted[kind] = Advisory(kind, message, {k: _jsonable(v) for k, v in example.values.items()})
+        size = element_count(example, spec)
+        if spec.graph and (not simplest or size < simplest[0][0]):
+            simplest[:] = [(size, example, outcome)]
+        if not widest or size > widest[0][0]:
+            widest[:] = [(size, example)]
         if outcome.failure is not None:
             failed = _Failed(example, outcome)
             last.append(failed)
@@ -338,6 +347,10 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
         result.graph = _graph(spec, *shown) if shown else []
     result.checks = tally.checks(minimal.outcome if minimal else None)
     result.examples_run = tally.count
+    result.advisories.extend(noted.values())
+    if result.status is Status.PASS and widest:
+        # Robustness notes past the verdict's magnitudes; a failing implementation has a verdict to read first.
+        result.advisories.extend(probe(spec, adapter, widest[0][1], battery.variant, options.limits(spec.name), _jsonable))
     result.example_errors = tally.per_example
     result.output = adapter.printed()
     result.variant = spec.variant or (battery.variant if len(spec.references) > 1 else None)

@@ -103,7 +103,9 @@ def _rng(seed: int, stream: int) -> np.random.Generator:
     return np.random.default_rng([seed, stream])
 
 
-def build_array(spec: Array, shape: tuple[int, ...], seed: int, scale: float, grid: bool, stream: int = 0) -> np.ndarray:
+def build_array(
+    spec: Array, shape: tuple[int, ...], seed: int, scale: float, grid: bool, stream: int = 0, offset: float = 0.0
+) -> np.ndarray:
     rng = _rng(seed, stream)
     values = rng.standard_normal(shape) * scale
     if grid:
@@ -114,7 +116,7 @@ def build_array(spec: Array, shape: tuple[int, ...], seed: int, scale: float, gr
     if spec.avoid_zero or spec.distinct:
         # sqrt(2) keeps sums of gaps off round numbers (an svm margin of exactly 0, say)
         values = _spread(values, 1e-2 * np.sqrt(2) * scale, spec.avoid_zero, spec.distinct)
-    return values.astype(np.float64)
+    return (values + offset).astype(np.float64)
 
 
 def _sizes(spec: GateSpec) -> st.SearchStrategy[dict[str, Any]]:
@@ -129,7 +131,13 @@ def examples(spec: GateSpec) -> st.SearchStrategy[Example]:
     """Strategy of `Example`s for `spec`: sizes once, then each input built from them."""
     # The inner strategies are built here, once, not on every draw: hypothesis validates each new
     # strategy object, which cost more than the whole draw.
-    scales = {name: st.sampled_from(inp.scales) for name, inp in spec.inputs.items() if isinstance(inp, Array)}
+    # One choice per input among its (scale, offset) magnitudes, the plain scales first (so shrinking
+    # goes to them, and a spec without offsets draws exactly as before).
+    scales = {
+        name: st.sampled_from([*((s, 0.0) for s in inp.scales), *inp.offsets])
+        for name, inp in spec.inputs.items()
+        if isinstance(inp, Array)
+    }
     return _examples(spec, _sizes(spec), scales)
 
 
@@ -145,7 +153,7 @@ _GRID = st.booleans()
 @st.composite
 def _examples(
     draw: st.DrawFn, spec: GateSpec, sizes_strategy: st.SearchStrategy[dict[str, Any]],
-    scales: Mapping[str, st.SearchStrategy[float]],
+    scales: Mapping[str, st.SearchStrategy[tuple[float, float]]],
 ) -> Example:  # fmt: skip
     sizes = draw(sizes_strategy)
     values: dict[str, Any] = {}
@@ -154,9 +162,9 @@ def _examples(
         if isinstance(inp, Array) and inp.when is not None and not sizes[inp.when]:
             continue  # an optional input (a model's gamma1 without normalization) this example lacks
         if isinstance(inp, Array):
-            scale = draw(scales[name])
+            scale, offset = draw(scales[name])
             grid = draw(_GRID) and inp.grid
-            values[name] = build_array(inp, shape_of(inp.shape, sizes), seed, scale, grid, stream)
+            values[name] = build_array(inp, shape_of(inp.shape, sizes), seed, scale, grid, stream, offset)
         elif isinstance(inp, Labels):
             classes = int(sizes[inp.classes])
             values[name] = _rng(seed, stream).integers(0, classes, shape_of(inp.shape, sizes))

@@ -195,6 +195,9 @@ class RemoteAdapter(Adapter):
     """The adapter interface, answered by a child process that holds the student's objects."""
 
     child: _Child = field(default=None)  # type: ignore[assignment]
+    # The caller's arguments of each forward, by state: a backward that changes them in the child
+    # (through its cache) changes them here too, as it would in process.
+    sent: dict[int, Mapping[str, Any]] = field(default_factory=dict)
 
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
         construct = dict(self.spec.construct(sizes)) if self.spec.construct else None
@@ -204,11 +207,16 @@ class RemoteAdapter(Adapter):
         out = response["out"]
         if not isinstance(out, np.ndarray):
             raise StudentError(f"forward's output did not come back as an array ({type(out).__name__})")
+        self.sent[response["state"]] = args
         return out, response["state"]
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
         response = self.child.request({"op": "backward", "dout": dout, "state": state})
         _write_back(dout, response["dout"])
+        args = self.sent.get(state, {})
+        for k, v in response.get("args", {}).items():
+            if k in args:
+                _write_back(args[k], v)
         return tuple(response["grads"])
 
     def printed(self) -> str:

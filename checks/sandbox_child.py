@@ -100,12 +100,14 @@ class Child:
             args = request["args"]
             self.shim.kwargs = dict(request.get("construct") or {})
             out, state = self.adapter.forward(args, request["sizes"])
-            self.states[len(self.states)] = state
+            self.states[len(self.states)] = (state, args)
             return {"out": out, "state": len(self.states) - 1, "args": args}
         if op == "backward":
             dout = request["dout"]
-            grads = self.adapter.backward(dout, self.states[request["state"]])
-            return {"grads": tuple(grads), "dout": dout}
+            state, args = self.states[request["state"]]
+            grads = self.adapter.backward(dout, state)
+            # the forward's arguments as backward left them (its cache holds them: a change shows)
+            return {"grads": tuple(grads), "dout": dout, "args": args}
         raise ValueError(f"unknown op {op!r}")
 
     def _discover(self, target: Path) -> dict[str, Any]:

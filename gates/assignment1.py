@@ -15,8 +15,8 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .losses import _svm
-from .spec import Array, Convention, Diagnoses, FindingKind, Fixed, GateSpec, Labels, Mistake, Variants
+from .losses import _svm, SOFTMAX_ADVICE
+from .spec import Array, Convention, Diagnoses, Extreme, FindingKind, Fixed, GateSpec, Labels, Mistake, Variants
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -48,10 +48,10 @@ _REG = st.sampled_from([0.1, 0.5, 1.3])  # never 0: a missing regulariser must s
 _WEIGHTS = {"N": st.integers(1, 4), "D": st.integers(1, 4), "C": st.integers(2, 4), "reg": _REG}
 
 
-def _inputs(x_scales: tuple[float, ...]) -> dict[str, Any]:
+def _inputs(x_scales: tuple[float, ...], x_extremes: tuple[Extreme, ...] = ()) -> dict[str, Any]:
     return {
         "W": Array(("D", "C")),
-        "X": Array(("N", "D"), scales=x_scales, differentiable=False),
+        "X": Array(("N", "D"), scales=x_scales, differentiable=False, extremes=x_extremes),
         "y": Labels(("N",), classes="C"),
         "reg": Fixed(lambda s, rng: s["reg"]),
     }
@@ -61,8 +61,9 @@ def _inputs(x_scales: tuple[float, ...]) -> dict[str, Any]:
 # lands within a step of 0 the engine finds it and accepts any subgradient.
 _SVM = _inputs((1.0, 10.0))
 # Logits up to about a hundred: the course's max shift with log(probs) stays exact there (softmax_loss
-# on scores is the one checked past exp's overflow, where only a log-sum-exp is finite).
-_SOFTMAX = _inputs((1.0, 10.0))
+# on scores is the one checked past exp's overflow). Data at scale 1000 (logits in the thousands) is
+# probed for advisories only.
+_SOFTMAX = _inputs((1.0, 10.0), (Extreme(1000.0, advice=SOFTMAX_ADVICE),))
 
 ASSIGNMENT1 = (
     GateSpec(

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .layers import _affine, _batchnorm, _conv_sizes, _train_only
+from .layers import _affine, _batchnorm, _conv_sizes, _train_only, RUNNING_VAR_FLOOR
 from .spec import Array, Condition, Convention, Diagnoses, FindingKind, Fixed, GateSpec, Input, Sizes
 
 
@@ -81,7 +81,7 @@ LAYER_UTILS = (
             # Off the grid: with two samples batchnorm gives +-(1 - eps/2var), so a grid beta = -gamma
             # puts the relu's input a hair from 0, where finite differences straddle the kink.
             "beta": Array(("M",), grid=False),
-            "bn_param": Fixed(_bn_param),
+            "bn_param": Fixed(_bn_param, floors=RUNNING_VAR_FLOOR),
         },
         sizes={"N": st.integers(1, 4), "D": _DIM, "M": _DIM, "mode": st.sampled_from(["train", "test"])},
         reference=lambda x, w, b, gamma, beta, p: torch.relu(_batchnorm(x @ w + b, gamma, beta, p)),

@@ -5,10 +5,19 @@ from __future__ import annotations
 import torch
 from hypothesis import strategies as st
 
-from .spec import Array, Convention, GateSpec, Node, graph_reference
+from .spec import Array, Convention, Extreme, GateSpec, Node, Symptom, graph_reference
 
 _DIM = st.integers(1, 4)
 _ELEMENTWISE = {"N": _DIM, "D": _DIM}
+
+# Past exp's float64 range (|x| > 709): only a form that never divides inf by inf is exact there.
+SIGMOID_EXTREME = Extreme(
+    1000.0,
+    advice={
+        Symptom.NAN: "exp overflows once |x| passes 709 and inf / inf is nan: take 1 / (1 + exp(-x)) "
+        "(exp(-x) = inf gives 0, exactly), and the derivative as out * (1 - out)",
+    },
+)
 
 
 def _pair(*names: str, **extra: Array) -> dict[str, Array]:
@@ -55,7 +64,7 @@ LECTURE = (
     GateSpec(
         name="SigmoidGate",
         convention=Convention.GATE_CLASS,
-        inputs={"x": Array(("N", "D"), scales=(1.0, 5.0))},
+        inputs={"x": Array(("N", "D"), scales=(1.0, 5.0), extremes=(SIGMOID_EXTREME,))},
         sizes=_ELEMENTWISE,
         reference=torch.sigmoid,
         summary="z = 1 / (1 + exp(-x))",

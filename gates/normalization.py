@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from .layers import _batchnorm, _train_only
+from .layers import _batchnorm, _train_only, RUNNING_VAR_FLOOR
 from .spec import Array, Convention, Diagnoses, FindingKind, Fixed, GateSpec, Mistake, Sizes
 
 EPS = 1e-5
@@ -80,7 +80,7 @@ NORMALIZATION = (
             "x": Array(("N", "C", "H", "W"), scales=(1.0, 10.0)),
             "gamma": Array(("C",)),
             "beta": Array(("C",)),
-            "bn_param": Fixed(_spatial_bn_param),
+            "bn_param": Fixed(_spatial_bn_param, floors=RUNNING_VAR_FLOOR),
         },
         sizes={"N": st.integers(1, 2), "C": _SMALL, "H": _SMALL, "W": _SMALL, "mode": st.sampled_from(["train", "test"])},
         reference=_spatial_batchnorm,

@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .spec import Array, Condition, Convention, Diagnoses, FindingKind, Fixed, GateSpec, Labels, Mistake, Sizes
+from .spec import Array, Condition, Convention, Diagnoses, Extreme, FindingKind, Fixed, GateSpec, Labels, Mistake, Sizes, Symptom
+from .losses import SOFTMAX_ADVICE, SOFTMAX_SPREAD
 
 
 def _rnn_step(x: torch.Tensor, prev_h: torch.Tensor, Wx: torch.Tensor, Wh: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -59,6 +60,18 @@ def _temporal_softmax_loss(x: torch.Tensor, y: torch.Tensor, mask: np.ndarray) -
     losses = F.cross_entropy(x.reshape(N * T, V), y.reshape(N * T), reduction="none")
     return torch.sum(losses * torch.as_tensor(mask.reshape(N * T), dtype=x.dtype)) / N
 
+
+# Logits spread over thousands: a masked step whose true class underflows gives mask * log(0) =
+# 0 * -inf, NaN, where an unmasked one gives inf (the course's own temporal_softmax_loss does).
+_MASKED_SPREAD = Extreme(
+    SOFTMAX_SPREAD.scale,
+    advice={
+        **SOFTMAX_ADVICE,
+        Symptom.NAN: "the loss is nan once a step's true class is more than ~745 below the row max (log(0) = -inf, "
+        "times a mask of 0, is nan) or a logit passes 709 without the row max subtracted: take -log-softmax as "
+        "shifted - log(sum(exp(shifted)))",
+    },
+)
 
 _DIM = st.integers(1, 3)
 _STEP = {"N": _DIM, "D": _DIM, "H": _DIM}
@@ -121,7 +134,8 @@ RNN_LAYERS = (
         name="temporal_softmax_loss",
         convention=Convention.LOSS_FUNCTION,
         inputs={
-            "x": Array(("N", "T", "V"), scales=(1.0, 10.0)),  # the course's own code takes log(probs)
+            # The course's own code takes log(probs): logits far apart, or near 1000, only advise.
+            "x": Array(("N", "T", "V"), scales=(1.0, 10.0), extremes=(_MASKED_SPREAD, Extreme(1.0, 1000.0, advice=SOFTMAX_ADVICE))),
             "y": Labels(("N", "T"), classes="V"),
             "mask": Fixed(lambda s, rng: rng.random((s["N"], s["T"])) < 0.7),
         },

@@ -7,6 +7,7 @@ that is the reference. The engine in `gradgate.checks` reads specs; it never nam
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -17,6 +18,27 @@ from gradgate.checks.results import FindingKind
 from hypothesis import strategies as st
 
 Sizes = Mapping[str, Any]
+
+
+class Symptom(enum.Enum):
+    """What an extreme input did to a student's result where the reference stays finite."""
+
+    INF = "inf"  # an output or gradient is +-inf (a log of an underflowed 0, an exp past 709)
+    NAN = "nan"  # NaN (inf / inf, inf - inf, 0 / 0)
+    WRONG = "wrong"  # finite, and off the reference (precision lost to subnormals)
+    RAISED = "raised"  # the student's code raised (math.exp's OverflowError, math.log(0))
+
+
+@dataclass(frozen=True)
+class Extreme:
+    """An input's magnitude past those that decide the verdict, probed once after a pass for
+    advisories only (checks.probes): the input drawn at `scale` around `offset`, on the sizes of an
+    example the verdict checked. `advice` says, per symptom, what happens there and what to do; a
+    symptom without an entry is reported with what was measured alone."""
+
+    scale: float
+    offset: float = 0.0
+    advice: Mapping[Symptom, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -32,10 +54,17 @@ class Array:
     `grid=False` keeps the input off the coarse grid of exact zeros and ties (see checks.examples):
     for kinks deep inside a model (pooling ties of conv outputs) that only grid inputs reach, and
     that a saturated softmax makes too small for finite differences to see.
+    `offsets`: (scale, offset) magnitudes drawn beside `scales`: values at that scale around a
+    constant offset. Logits near +-1000 with a spread of 1 overflow an exp without the row max
+    subtracted, while every shifted form of softmax stays exact (a larger spread there would make
+    the loss tiny, and its rounding at the offset's scale large beside it).
+    `extremes`: magnitudes past those, probed after the verdict for advisories (see `Extreme`).
     """
 
     shape: tuple[str | int, ...]
     scales: tuple[float, ...] = (1.0,)
+    offsets: tuple[tuple[float, float], ...] = ()
+    extremes: tuple[Extreme, ...] = ()
     differentiable: bool = True
     positive: bool = False
     floor: float = 0.1
@@ -55,14 +84,26 @@ class Labels:
 
 
 @dataclass(frozen=True)
+class Floor:
+    """An absolute difference up to `atol` from the reference, in one entry of the state a param
+    dict is left in, that is harmless: accepted, with an advisory saying `why`."""
+
+    atol: float
+    why: str
+
+
+@dataclass(frozen=True)
 class Fixed:
     """A non-array argument built from the drawn sizes: a param dict, a reg strength, a mode.
 
     `build(sizes, rng)` must return a fresh object each call (students may write into param dicts,
-    as batchnorm does with its running statistics).
+    as batchnorm does with its running statistics). `floors`: per key of the dict, the absolute
+    difference from the reference's state that is harmless (see `Floor`); any other difference
+    beyond the forward tolerance fails.
     """
 
     build: Callable[[Sizes, np.random.Generator], Any]
+    floors: Mapping[str, Floor] = field(default_factory=dict)
     differentiable: bool = field(default=False, init=False)
 
 
@@ -150,8 +191,8 @@ def graph_reference(graph: tuple[Node, ...], inputs: tuple[str, ...]) -> Callabl
 
 
 __all__ = [
-    "Array", "Condition", "Convention", "Diagnoses", "Fixed", "FindingKind", "GateSpec", "Input", "Labels", "Mistake",
-    "Node", "Sizes", "evaluate", "graph_reference",
+    "Array", "Condition", "Convention", "Diagnoses", "Extreme", "FindingKind", "Fixed", "Floor", "GateSpec", "Input",
+    "Labels", "Mistake", "Node", "Sizes", "Symptom", "evaluate", "graph_reference",
 ]
 
 

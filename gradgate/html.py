@@ -464,13 +464,13 @@ def _heatmap(cex: Mapping[str, Any], reference: str, limit_check: Check, budget:
                 if expected is not None:
                     ev = float(expected[full]) if full else float(expected)
                     parts.append(f"expected {ev:.6g}" if math.isfinite(ev) else "expected n/a (kink or not computed)")
-                if math.isfinite(e):
-                    parts.append(f"error {sci(e)} {band(e)}")
+                if math.isfinite(e) or e == math.inf:  # inf: a non-finite value where the reference is finite
+                    parts.append(f"error {'inf' if math.isinf(e) else sci(e)} {band(e)}")
                     cls = BAND_CLASS[band(e)]
                 else:
                     parts.append("error n/a")
                     cls = "bna"
-                wrong = math.isfinite(e) and e > threshold
+                wrong = not math.isnan(e) and e > threshold
                 cells.append(HeatCell(c - c0, r - r0, cls, " · ".join(parts), wrong))
         label = f"{name}[{', '.join(str(i) for i in _slice_index(s, lead))}, :, :]" if lead else ""
         if r0 or c0:
