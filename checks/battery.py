@@ -19,7 +19,7 @@ from gradgate.gates.spec import GateSpec
 
 from .adapters import Adapter, as_array
 from .examples import Example
-from .guard import NOT_IMPLEMENTED, NotImplementedYet, StudentError
+from .guard import NOT_IMPLEMENTED, NotImplementedYet, StudentError, StudentRaised
 from .numeric import Difference, difference, elementwise_error, rel_error
 from .reference import Reference
 from .results import Check, Status
@@ -56,6 +56,7 @@ class Outcome:
     pictures: dict[str, Picture] = field(default_factory=dict)
     dout: np.ndarray | None = None
     grads: dict[str, np.ndarray] = field(default_factory=dict)  # the student's, where well formed
+    raised: bool = False  # the student's code raised on this example (not just broke the convention)
 
     @property
     def failure(self) -> Measurement | None:
@@ -197,6 +198,7 @@ class Battery:
             self._examine(example, result, locate)
         except StudentError as exc:
             result.fail(Check.CONTRACT, None, str(exc), Status.ERROR)
+            result.raised = isinstance(exc, StudentRaised)
         return result
 
     def _examine(self, example: Example, result: Outcome, locate: bool) -> None:

@@ -139,6 +139,9 @@ class GateSpec:
       alternatives: an implementation is judged by the one it follows).
     backward_on: the examples whose backward the course defines, None for all. batchnorm's backward
       is the train-mode one (a test-mode forward keeps no cache): test mode is checked forward-only.
+    assumes: what the course's docstring lets students assume of the sizes, None for nothing (max
+      pool's "you can assume (H - pool_height) % stride == 0"). On an example outside it, the
+      student's code raising (an assert of it) discards the example; a wrong result there still fails.
     """
 
     name: str
@@ -154,6 +157,7 @@ class GateSpec:
     graph: tuple[Node, ...] = ()
     backward_on: Callable[[Sizes], bool] | None = None
     variant: str = ""
+    assumes: Callable[[Sizes], bool] | None = None
 
     @property
     def differentiable(self) -> tuple[str, ...]:

@@ -197,7 +197,7 @@ def test_xdist_same_verdicts_one_seed_one_merged_report_written_once_by_the_cont
     ]
     assert report["summary"] == {"pass": 2, "fail": 1, "error": 0}
     assert report["unchecked"] == [
-        {"name": "helper_forward", "source": str(students.path / "buggy.py"), "reason": "no helper_backward next to it"}
+        {"name": "helper_forward", "source": str(students.path / "buggy.py"), "reason": "no helper_backward next to it", "kind": "implementation"}
     ]
     assert report["command"].endswith(f"--gradgate-seed {seed}")
     result.stdout.fnmatch_lines(["*unchecked helper_forward*", "*JSON report written to*report.json"])
