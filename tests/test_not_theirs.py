@@ -114,6 +114,11 @@ def sigmoid_backward(dout, cache):
 
 def leaky_backward(dout, cache):
     return dout * np.where(cache > 0, 1.0, 0.01)
+
+
+def net_forward_backward(x, w):
+    out = x @ w
+    return out, x.T @ np.ones_like(out)
 '''
 FEATURES_2016 = "import numpy as np\nfrom scipy.ndimage import uniform_filter\n\ndef hog_feature(im):\n    print 'old staff code'\n"
 
@@ -134,6 +139,7 @@ def _folder(root: Path) -> Path:
         "needle/autograd.py": NEEDLE_AUTOGRAD,
         "needle/ops.py": NEEDLE_OPS,
         "apps/simple_ml.py": NEEDLE_APP,
+
         # a package committed with its Python 2 __init__.pyc and without the __init__.py
         "old/linear_svm.py": "from builtins import range\n" + _student("linear_svm.py", 1),
     })
@@ -173,6 +179,8 @@ def test_only_the_students_code_is_judged_and_the_rest_is_listed_with_its_reason
         "not checked: its parameters (x, w, b, normalization) differ from the course's affine_relu_forward(x, w, b)"
     )
     assert unchecked["leaky_backward"].reason == "no leaky_forward next to it"
+    assert "a forward and its backward in one function" in unchecked["net_forward_backward"].reason
+
     # scipy, not installed here, gets a stand-in: only the call into it makes sigmoid_forward unchecked
     assert "calls expit from scipy.special, which is not installed here" in unchecked["sigmoid_forward"].reason
     # the stale __init__.pyc is said, and the package's modules are still checked
@@ -180,6 +188,23 @@ def test_only_the_students_code_is_judged_and_the_rest_is_listed_with_its_reason
     checked = {r.implementation: r for r in report.results}
     assert {"svm_loss_naive", "svm_loss_vectorized", "sigmoid_forward", "batchnorm_forward_alt"} <= set(checked)
     assert checked["batchnorm_forward_alt"].gate == "batchnorm"
+
+
+def test_needle_in_its_python_folder_is_needle_code_not_a_missing_package(tmp_path: Path) -> None:
+    """CMU 10-714's layout: needle under python/, which its apps put on sys.path themselves."""
+    folder = _write(tmp_path, {
+        "hw1/python/needle/__init__.py": "from .autograd import *\nfrom .ops import *\n",
+        "hw1/python/needle/autograd.py": NEEDLE_AUTOGRAD,
+        "hw1/python/needle/ops.py": "import needle\n" + NEEDLE_OPS,
+        "hw1/apps/simple_ml.py": NEEDLE_APP,
+    })
+    report = run(folder / "hw1", examples=3, seed=0, timeout=30)
+    assert report.error is None and not report.results
+    assert {u.name: (u.kind, u.reason) for u in report.unchecked}["apps.simple_ml"] == (
+        UncheckedKind.MODULE, "not checked: written for needle tensors (CMU 10-714); gradgate checks numpy code"
+    )
+    pointed = run(folder / "hw1" / "python", examples=3, seed=0, timeout=30)  # the folder on sys.path
+    assert "a needle TensorOp" in {u.name: u.reason for u in pointed.unchecked}["EWiseMul"]
 
 
 def test_no_message_points_into_gradgate(report: RunReport, folder: Path) -> None:
