@@ -19,7 +19,7 @@ from gradgate.gates.spec import Fixed, Floor, GateSpec
 
 from .adapters import Adapter, as_array
 from .examples import Example
-from .guard import NOT_IMPLEMENTED, NotImplementedYet, StudentError
+from .guard import NOT_IMPLEMENTED, NotImplementedYet, StudentError, StudentRaised
 from .numeric import Difference, difference, elementwise_error, rel_error
 from .reference import Reference
 from .results import AdvisoryKind, Check, Status
@@ -59,6 +59,7 @@ class Outcome:
     # Advisories this example shows (a consumed cache, a harmless offset in a running statistic):
     # never a status; the engine keeps the first of each kind with its example.
     notes: list[tuple[AdvisoryKind, str]] = field(default_factory=list)
+    raised: bool = False  # the student's code raised on this example (not just broke the convention)
 
     @property
     def failure(self) -> Measurement | None:
@@ -215,6 +216,7 @@ class Battery:
             self._examine(example, result, locate)
         except StudentError as exc:
             result.fail(Check.CONTRACT, None, str(exc), Status.ERROR)
+            result.raised = isinstance(exc, StudentRaised)
         return result
 
     def _examine(self, example: Example, result: Outcome, locate: bool) -> None:

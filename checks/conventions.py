@@ -22,13 +22,17 @@ class Convention(enum.Enum):
 STAFF_MODULES = frozenset({
     "fast_layers", "im2col", "im2col_cython", "data_utils", "gradient_check", "solver",
     "captioning_solver", "optim", "vis_utils", "coco_utils", "image_utils", "setup",
-    "collectSubmission", "collect_submission", "makepdf",
+    "collectSubmission", "collect_submission", "makepdf", "features", "classifier_trainer",
 })
 
-# Packages the course's templates import only to plot (assignment 1's neural_net.py imports
-# matplotlib.pyplot): where one is not installed, a stand-in lets the module load, and only a call
-# into it makes an implementation not checked.
-DISPLAY_PACKAGES = frozenset({"matplotlib"})
+# Packages the course's files import for what gradgate does not check, and what for: where one is
+# not installed, a stand-in lets the module load, and only a call into it makes an implementation
+# not checked (assignment 1's neural_net.py imports matplotlib.pyplot; the image utilities and
+# features.py import scipy.misc's imread/imresize and scipy.ndimage's filters).
+STAND_IN_PACKAGES = {
+    "matplotlib": "the course uses it only to plot",
+    "scipy": "the course uses it to read, resize and filter images",
+}
 
 # The names students import from staff modules with `from .fast_layers import *`, for a stand-in when
 # the file itself is missing (otherwise its own top-level names are read from it).

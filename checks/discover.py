@@ -25,6 +25,8 @@ import importlib
 import inspect
 import re
 import sys
+import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -32,8 +34,10 @@ from typing import Any
 
 from . import notebook
 from .conventions import STAFF_MODULES, Convention
+from .foreign import NEEDLE_OP_REASON, NEEDLE_REASON, is_needle_op, written_for
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
 from .hints import fix
+from .results import Unchecked, UncheckedKind
 from .staff import staff_fallback
 
 NAMESPACE = "the notebook's namespace"  # the source of what a kernel defined (no file)
@@ -56,13 +60,16 @@ class Candidate:
     # discovery: they pick between registry entries of one name (assignment 1 and 2's TwoLayerNet).
     parameters: tuple[str, ...] | None = None
     cell: dict[str, Any] | None = None  # in a notebook: {"index", "execution_count", "line"} of its definition
+    # (fewest, most) positional arguments the forward function takes, most None for *args; fewest >
+    # most when it cannot be called positionally at all (a required keyword-only parameter).
+    arity: tuple[int, int | None] | None = None
 
 
 @dataclass
 class Found:
     candidates: list[Candidate] = field(default_factory=list)
     broken: list[tuple[str, str]] = field(default_factory=list)  # (file, why it did not import)
-    incomplete: list[tuple[str, str, str]] = field(default_factory=list)  # (name, file, reason)
+    incomplete: list[Unchecked] = field(default_factory=list)  # found, or in the way, and not checked
     roots: tuple[Path, ...] = ()
 
 
@@ -71,7 +78,8 @@ def _package_root(folder: Path) -> tuple[Path, list[str]]:
     `folder` holds an __init__.py): relative imports work only inside the package."""
     folder = folder.resolve()
     prefix: list[str] = []
-    while (folder / "__init__.py").is_file() and folder.name.isidentifier() and folder.parent != folder:
+    # A folder with only a stale __init__.pyc (Python 2's, its .py never committed) is a package too.
+    while any((folder / f"__init__.{ext}").is_file() for ext in ("py", "pyc")) and folder.name.isidentifier() and folder.parent != folder:
         prefix.insert(0, folder.name)
         folder = folder.parent
     return folder, prefix
@@ -117,15 +125,24 @@ def _notebook_module(path: Path, package: list[str]) -> str:
 def _broken(exc: BaseException, name: str, path: Path, files: list[tuple[str, Path]], found: Found) -> None:
     """Sort a module that did not import: the student's failure (broken), or not theirs (not checked)."""
     if isinstance(exc, StaffUnavailable):
-        found.incomplete.append((name, str(path), f"not checked: importing it {exc}"))
+        found.incomplete.append(Unchecked(name, str(path), f"not checked: importing it {exc}", UncheckedKind.MODULE))
         return
     cause = exc.__context__
+    if isinstance(cause, PermissionError) and any(
+        "/torch/" in frame.filename for frame in traceback.extract_tb(cause.__traceback__)
+    ):  # the grading sandbox cannot load torch's compiled libraries
+        why = "not checked: it imports torch, which the grading sandbox does not load (gradgate checks numpy code)"
+        found.incomplete.append(Unchecked(name, str(path), why, UncheckedKind.MODULE))
+        return
     if isinstance(cause, ModuleNotFoundError) and cause.name and not fix(cause):
         top = cause.name.split(".")[0]
         ours = {p.stem for _, p in files} | {n.split(".")[0] for n, _ in files}
+        if top == "needle":  # CMU 10-714's own framework, imported from its python/ folder
+            found.incomplete.append(Unchecked(name, str(path), NEEDLE_REASON, UncheckedKind.MODULE))
+            return
         if top not in ours:
             why = f"not checked: it needs the module {cause.name!r}, which is not installed here"
-            found.incomplete.append((name, str(path), why))
+            found.incomplete.append(Unchecked(name, str(path), why, UncheckedKind.MODULE))
             return
         if "." in name and (path.parent / f"{top}.py").exists():
             package = name.rsplit(".", 1)[0]
@@ -147,7 +164,8 @@ def _notebook(path: Path, name: str, guard: Guard, found: Found, target: Path) -
     for at, why in loaded.broken:
         found.broken.append((str(path), why if at in why else f"{why} (at {at})"))
     for module in loaded.missing:
-        found.incomplete.append((module, str(path), f"course helper {module!r} is not beside {path.name}: the definitions that call it are not checked"))
+        why = f"course helper {module!r} is not beside {path.name}: the definitions that call it are not checked"
+        found.incomplete.append(Unchecked(module, str(path), why, UncheckedKind.COURSE_FILE))
     start = len(found.candidates)
     _candidates(loaded.module, str(path), found)
     for cand in found.candidates[start:]:
@@ -165,6 +183,20 @@ def _defined_in(module: ModuleType) -> dict[str, Any]:
     }
 
 
+def arity(obj: Any) -> tuple[int, int | None] | None:
+    """(fewest, most) positional arguments a function takes (most None for *args); (1, 0), which no
+    count fits, when a keyword-only parameter without a default makes a positional call impossible."""
+    try:
+        params = inspect.signature(obj).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if any(p.kind is p.KEYWORD_ONLY and p.default is p.empty for p in params):
+        return (1, 0)
+    most = None if any(p.kind is p.VAR_POSITIONAL for p in params) else len(positional)
+    return (sum(p.default is p.empty for p in positional), most)
+
+
 def parameters(obj: Any) -> tuple[str, ...] | None:
     """The parameter names of a function or class constructor, "**" for a **kwargs."""
     try:
@@ -174,39 +206,81 @@ def parameters(obj: Any) -> tuple[str, ...] | None:
     return tuple("**" if p.kind is p.VAR_KEYWORD else p.name for p in params)
 
 
+def _pairs(objs: dict[str, Any]) -> Iterator[tuple[str, str, str | None, str]]:
+    """(gate, forward, backward or None, label) for every forward function by the layer-pair names:
+    `NAME_forward` with `NAME_backward`, and with each alternative backward beside it
+    (`batchnorm_backward_alt`) unless a forward of the same suffix is there to pair with it;
+    `NAME_forward_naive` with `NAME_backward_naive`; `NAME_forward_SUFFIX` (a student's own
+    `batchnorm_forward_alt`) with `NAME_backward_SUFFIX`, else with `NAME_backward`."""
+    functions = [n for n, o in objs.items() if inspect.isfunction(o)]  # in definition order
+    for name in functions:
+        gate, found, suffix = name.partition("_forward")
+        if not (gate and found) or (suffix and not suffix.startswith("_")) or "_backward" in suffix:
+            continue
+        if suffix in ("", "_naive"):
+            partner = f"{gate}_backward{suffix}"
+            alternatives = sorted(
+                n for n in functions
+                if not suffix and n.startswith(partner + "_") and not n.endswith("_naive")
+                and f"{gate}_forward{n[len(partner):]}" not in functions
+            )
+            backwards = ([partner] if partner in functions else []) + alternatives
+            for backward in backwards:
+                yield gate, name, backward, name if backward == partner else backward
+            if not backwards:
+                yield gate, name, None, f"no {partner} next to it"
+        else:
+            own, plain = f"{gate}_backward{suffix}", f"{gate}_backward"
+            backward = own if own in functions else plain if plain in functions else None
+            yield gate, name, backward, name if backward else f"no {own} or {plain} next to it"
+
+
 def _candidates(module: ModuleType, source: str, found: Found) -> None:
     objs = _defined_in(module)
     start = len(found.candidates)
+
+    def add(cand: Candidate) -> None:
+        why = written_for(module, cand.objects)
+        if why:
+            found.incomplete.append(Unchecked(cand.label, source, why))
+        else:
+            found.candidates.append(cand)
+
+    def lone(name: str, why: str) -> None:  # found by the course's names, not checkable as it is
+        found.incomplete.append(Unchecked(name, source, written_for(module, (objs[name],)) or why))
+
+    pairs: dict[str, list[tuple[str, str | None, str]]] = {}
+    used: set[str] = set()
+    for gate, forward, backward, label in _pairs(objs):
+        pairs.setdefault(forward, []).append((gate, backward, label))
+        used.update(n for n in (forward, backward) if n)
     for name, obj in objs.items():
         if inspect.isclass(obj):
-            if callable(getattr(obj, "forward", None)) and callable(getattr(obj, "backward", None)):
-                found.candidates.append(Candidate(name, Convention.GATE_CLASS, (obj,), name, source))
+            if is_needle_op(obj):
+                found.incomplete.append(Unchecked(name, source, NEEDLE_OP_REASON))
+            elif callable(getattr(obj, "forward", None)) and callable(getattr(obj, "backward", None)):
+                add(Candidate(name, Convention.GATE_CLASS, (obj,), name, source))
             elif callable(getattr(obj, "loss", None)):
-                found.candidates.append(Candidate(name, Convention.MODEL, (obj,), name, source))
+                add(Candidate(name, Convention.MODEL, (obj,), name, source))
+        elif name in pairs:
+            for gate, backward, label in pairs[name]:
+                if backward is None:
+                    lone(name, label)
+                else:
+                    add(Candidate(gate, Convention.LAYER_PAIR, (obj, objs[backward]), label, source))
+        elif name in used:
             continue
-        for suffix in ("_forward", "_forward_naive"):
-            if name.endswith(suffix):
-                gate = name[: -len(suffix)]
-                partner = gate + suffix.replace("forward", "backward")
-                # Alternative backwards of the same forward (batchnorm_backward_alt) are checked too.
-                alternatives = sorted(
-                    n for n in objs
-                    if suffix == "_forward" and n.startswith(partner + "_") and not n.endswith("_naive")
-                    and inspect.isfunction(objs[n])
-                )
-                for backward in ([partner] if partner in objs else []) + alternatives:
-                    label = name if backward == partner else backward
-                    found.candidates.append(
-                        Candidate(gate, Convention.LAYER_PAIR, (obj, objs[backward]), label, source)
-                    )
-                if partner not in objs and not alternatives:
-                    found.incomplete.append((name, source, f"no {partner} next to it"))
-                break
-        else:
-            if "loss" in name:
-                found.candidates.append(Candidate(name, Convention.LOSS_FUNCTION, (obj,), name, source))
+        elif "_forward" in name and "_backward" in name:  # nn_forward_backward: both in one function
+            lone(name, "not checked: a forward and its backward in one function is not a layer pair (NAME_forward, NAME_backward)")
+        elif "_backward" in name and name.partition("_backward")[0]:
+            # a backward the course's names pair with no forward here: said, never silently skipped
+            gate, _, suffix = name.partition("_backward")
+            lone(name, f"no {gate}_forward{suffix if suffix == '_naive' else ''} next to it")
+        elif "loss" in name:
+            add(Candidate(name, Convention.LOSS_FUNCTION, (obj,), name, source))
     for cand in found.candidates[start:]:
         cand.parameters = parameters(cand.objects[0])
+        cand.arity = arity(cand.objects[0]) if cand.convention in (Convention.LAYER_PAIR, Convention.LOSS_FUNCTION) else None
 
 
 def discover(target: Path, timeout: float | None = None) -> Found:
@@ -236,7 +310,11 @@ def discover(target: Path, timeout: float | None = None) -> Found:
                     continue
                 _candidates(module, str(path), found)
             for name, (where, reason) in fallback.stand_ins.items():
-                found.incomplete.append((name, where, f"course-provided module, not checked: it {reason}"))
+                found.incomplete.append(
+                    Unchecked(name, where, f"course-provided module, not checked: it {reason}", UncheckedKind.COURSE_FILE)
+                )
+            for name, (where, reason) in fallback.stale.items():
+                found.incomplete.append(Unchecked(name, where, reason, UncheckedKind.MODULE))
     finally:
         sys.path.remove(str(root))
         for name in set(sys.modules) - before:
@@ -264,5 +342,5 @@ def in_namespace(namespace: dict[str, Any], module: str = "__main__", names: tup
             c for c in found.candidates
             if c.label in wanted or c.name in wanted or wanted & {getattr(o, "__name__", "") for o in c.objects}
         ]
-        found.incomplete = [i for i in found.incomplete if i[0] in wanted]
+        found.incomplete = [u for u in found.incomplete if u.name in wanted]
     return found

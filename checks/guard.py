@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import linecache
+import re
 import signal
 import sys
 import threading
@@ -29,6 +31,10 @@ OUTPUT_CAP = 4000  # characters of a student's printed output kept for the repor
 
 class StudentError(Exception):
     """The student's code raised, or returned something that breaks the calling convention."""
+
+
+class StudentRaised(StudentError):
+    """The student's code itself raised (as opposed to returning what breaks the convention)."""
 
 
 class StudentAbort(BaseException):
@@ -65,19 +71,26 @@ class Output:
             self.text = (self.text + text)[:OUTPUT_CAP]
 
 
-def where(exc: BaseException, roots: tuple[Path, ...] = ()) -> str:
-    """'file.py:12 in fn' for the deepest frame in the student's files (else the deepest frame)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    ours = Path(__file__).resolve().parent.parent
+OURS = Path(__file__).resolve().parent.parent  # gradgate's own package: never where a student's error is
+
+
+def student_frame(exc: BaseException, roots: tuple[Path, ...] = ()) -> traceback.FrameSummary | None:
+    """The deepest frame in the student's files, else the first outside gradgate and installed
+    packages; None when every frame is gradgate's or a library's (a call that failed on binding its
+    arguments, a TypeError raised before the student's first line)."""
     chosen = None
-    for frame in frames:
+    for frame in traceback.extract_tb(exc.__traceback__):
         path = Path(frame.filename)
         if any(root in path.parents or path == root for root in roots):
             chosen = frame
-        elif chosen is None and ours not in path.parents and "site-packages" not in frame.filename:
+        elif chosen is None and OURS not in path.resolve().parents and "site-packages" not in frame.filename and not frame.filename.startswith("<frozen"):
             chosen = frame
-    if chosen is None and frames:
-        chosen = frames[-1]
+    return chosen
+
+
+def where(exc: BaseException, roots: tuple[Path, ...] = ()) -> str:
+    """'file.py:12 in fn' for the student's frame (see `student_frame`), '' if there is none."""
+    chosen = student_frame(exc, roots)
     if chosen is None:
         return ""
     from .notebook import where as in_notebook  # a notebook's lines are its cells' (checks.notebook)
@@ -86,6 +99,29 @@ def where(exc: BaseException, roots: tuple[Path, ...] = ()) -> str:
     if cell:
         return f"{cell} in {chosen.name}"
     return f"{Path(chosen.filename).name}:{chosen.lineno} in {chosen.name}"
+
+
+def _still_none(exc: BaseException, roots: tuple[Path, ...]) -> str | None:
+    """"out is still the template's None at `out = out.astype(...)` (layers.py:12 in ...)" when the
+    student's code used an attribute of a variable its own function set to None and never assigned
+    (the 2022+ dropout template: `out = None` ... `out = out.astype(x.dtype, copy=False)`); else None."""
+    if not isinstance(exc, AttributeError) or getattr(exc, "obj", exc) is not None:
+        return None
+    frame = student_frame(exc, roots)
+    tb = exc.__traceback__
+    while tb is not None and not (tb.tb_frame.f_code.co_filename == getattr(frame, "filename", None) and tb.tb_lineno == frame.lineno):
+        tb = tb.tb_next
+    if frame is None or tb is None or not frame.line:
+        return None
+    used = re.search(rf"(\w+)\.{re.escape(exc.name or '')}\b", frame.line)
+    if used is None:
+        return None
+    first = tb.tb_frame.f_code.co_firstlineno
+    body = "\n".join(linecache.getline(frame.filename, n) for n in range(first, frame.lineno))
+    # `out = None`, or the name among `dx, dw, db = None, None, None`
+    if not re.search(rf"^\s*(?:\w+\s*,\s*)*{used.group(1)}\s*(?:,\s*\w+\s*)*=\s*None\b", body, re.MULTILINE):
+        return None
+    return f"{used.group(1)} is still the template's None at `{frame.line.strip()}` ({Path(frame.filename).name}:{frame.lineno} in {frame.name})"
 
 
 def describe(exc: BaseException, roots: tuple[Path, ...] = ()) -> str:
@@ -173,9 +209,12 @@ class Guard:
             at = where(exc, self.roots)
             raise NotImplementedYet(f"not implemented: raises NotImplementedError{f' (at {at})' if at else ''}") from None
         except BaseException as exc:  # SystemExit too: a student's exit() is a verdict, not our exit
+            template = _still_none(exc, self.roots)
+            if template:
+                raise NotImplementedYet(f"not implemented: {template}") from None
             staff = _staff_frame(exc, self.roots)
             if staff:
                 raise StaffUnavailable(f"course-provided code fails here ({staff}): {type(exc).__name__}: {exc}") from None
-            raise StudentError(describe(exc, self.roots)) from None
+            raise StudentRaised(describe(exc, self.roots)) from None
         finally:
             sys.stdout.flush()

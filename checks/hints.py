@@ -71,7 +71,14 @@ _FLOAT_INDEX = (
     "slice indices must be integers",
     "only integers, slices",
     "'float' object is not iterable",
+    "expected a sequence of integers or a single integer, got '",  # np.zeros(H / 2)
+    "list indices must be integers or slices, not float",
+    "`pad_width` must be of integral type",
 )
+# A float array used as an index: Python 2's / on integer arrays (idx = pos / W) gave integers.
+_FLOAT_ARRAY_INDEX = "arrays used as indices must be of integer (or boolean) type"
+# Bytecode of another Python version where the .py is missing (Python 2's .pyc committed in place).
+_BAD_MAGIC = re.compile(r"bad magic number in '([\w.]+)'")
 
 
 def _quoted(text: str, pattern: str) -> str | None:
@@ -95,6 +102,8 @@ def fix(exc: BaseException) -> str | None:
     if isinstance(exc, ModuleNotFoundError):
         top = (exc.name or "").split(".")[0]
         return f"{top} is Python 2's: use {PY2_MODULES[top]}" if top in PY2_MODULES else None
+    if isinstance(exc, ImportError):
+        return stale_bytecode(exc) or _numpy_private(exc)
     if isinstance(exc, NameError):
         name = getattr(exc, "name", None) or _quoted(text, r"name '(\w+)' is not defined")
         return f"{name} is Python 2's: use {PY2_NAMES[name]}" if name in PY2_NAMES else None
@@ -108,9 +117,34 @@ def fix(exc: BaseException) -> str | None:
         return None
     if isinstance(exc, (TypeError, IndexError)) and any(s in text for s in _FLOAT_INDEX):
         return "in Python 3, / always gives a float: use // for sizes and indices"
+    if isinstance(exc, IndexError) and _FLOAT_ARRAY_INDEX in text:
+        return ("a float array used as an index: in Python 3, / always gives floats; use // "
+                "(or .astype(int)) for indices")
+    if isinstance(exc, TypeError) and "unravel_index() got an unexpected keyword argument 'dims'" in text:
+        return "numpy renamed unravel_index's dims to shape: write np.unravel_index(i, shape)"
     if isinstance(exc, TypeError) and "unexpected keyword argument 'newshape'" in text:
         return "numpy 2 renamed reshape's newshape: write np.reshape(a, shape) or a.reshape(shape)"
     if isinstance(exc, TypeError) and "only 0-dimensional arrays can be converted to Python scalars" in text:
         return ("numpy 2 no longer turns an array with one entry (or several) into a number: take the entry, "
                 "a.item() or a[0], and check it is one (np.where and argmax ties give several)")
     return None
+
+
+def stale_bytecode(exc: BaseException) -> str | None:
+    """What to do about a .pyc of another Python version that stands where a .py is missing."""
+    found = _BAD_MAGIC.search(str(exc)) if isinstance(exc, ImportError) else None
+    if found is None:
+        return None
+    name = found.group(1).rpartition(".")[2]
+    return (f"{name} is a stale .pyc compiled by another Python version (Python 2's), with no {name}.py "
+            f"(or, for a package, no __init__.py) beside it: restore the .py, or delete the .pyc files")
+
+
+def _numpy_private(exc: ImportError) -> str | None:
+    """numpy 2 made numpy.lib's submodules private (`from numpy.lib.npyio import loadtxt`)."""
+    module = getattr(exc, "name", None) or ""
+    if not module.startswith("numpy.lib."):
+        return None
+    name = _quoted(str(exc), r"cannot import name '(\w+)'")
+    where = f"np.{name}" if name else "the np.* name"
+    return f"numpy 2 made {module} private: use {where} (import numpy as np)"

@@ -140,11 +140,20 @@ class ImplementationResult:
     diagnosis: list[Finding] = field(default_factory=list)  # the likely cause of a failure, when established
 
 
+class UncheckedKind(enum.Enum):
+    """What an unchecked entry is: never a verdict on the student's code, so never an exit code."""
+
+    IMPLEMENTATION = "implementation"  # the student's, found but not judged (the reason says why)
+    MODULE = "module"  # a student's module that cannot be loaded here through no fault of the code in it
+    COURSE_FILE = "course_file"  # a course-provided module that could not be loaded here, or was replaced
+
+
 @dataclass
 class Unchecked:
     name: str
     source: str
     reason: str
+    kind: UncheckedKind = UncheckedKind.IMPLEMENTATION
 
 
 @dataclass

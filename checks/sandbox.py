@@ -35,7 +35,8 @@ from . import wire
 from .adapters import Adapter
 from .conventions import Convention
 from .discover import Candidate, Found, LoadError
-from .guard import Guard, StaffUnavailable, StudentAbort, StudentError, StudentTimeout
+from .results import Unchecked, UncheckedKind
+from .guard import Guard, StaffUnavailable, StudentAbort, StudentError, StudentRaised, StudentTimeout
 
 GRACE = 5.0  # seconds past the call timeout before the parent kills a child that did not answer
 _HARNESS = tuple(
@@ -160,7 +161,7 @@ class _Child:
         if "staff" in response:
             raise StaffUnavailable(str(response["staff"]))
         if "error" in response:
-            raise StudentError(str(response["error"]))
+            raise (StudentRaised if response.get("raised") else StudentError)(str(response["error"]))
         return response
 
     def kill(self) -> None:
@@ -255,11 +256,12 @@ class Sandbox:
                     c["name"], Convention(c["convention"]), tuple(tuple(o) for o in c["objects"]), c["label"], c["source"],
                     tuple(c["parameters"]) if c["parameters"] is not None else None,
                     _cell(c.get("cell")),
+                    arity=tuple(c["arity"]) if c["arity"] is not None else None,  # type: ignore[arg-type]
                 )
                 for c in response["candidates"]
             ],
             broken=[tuple(b) for b in response["broken"]],  # type: ignore[misc]
-            incomplete=[tuple(i) for i in response["incomplete"]],  # type: ignore[misc]
+            incomplete=[Unchecked(n, f, r, UncheckedKind(k)) for n, f, r, k in response["incomplete"]],
             roots=tuple(Path(r) for r in response["roots"]),
         )
 

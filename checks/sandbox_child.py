@@ -125,11 +125,12 @@ class Child:
                     "objects": [[o.__module__, o.__qualname__] for o in c.objects],
                     "parameters": list(c.parameters) if c.parameters is not None else None,
                     "cell": c.cell,
+                    "arity": list(c.arity) if c.arity is not None else None,
                 }
                 for c in found.candidates
             ],
             "broken": [list(b) for b in found.broken],
-            "incomplete": [list(i) for i in found.incomplete],
+            "incomplete": [[u.name, u.source, u.reason, u.kind.value] for u in found.incomplete],
             "roots": [str(r) for r in found.roots],
         }
 
@@ -174,7 +175,7 @@ def main() -> None:
         try:
             response = child.handle(request)
         except guard.StudentError as exc:
-            response = {"error": str(exc)}
+            response = {"error": str(exc), "raised": isinstance(exc, guard.StudentRaised)}
         except guard.StaffUnavailable as exc:  # before StudentAbort, its base: not the student's doing
             response = {"staff": str(exc)}
         except guard.StudentAbort as exc:

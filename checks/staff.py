@@ -26,7 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from . import course_layers
-from .conventions import DISPLAY_PACKAGES, STAFF_API, STAFF_MODULES
+from .conventions import STAFF_API, STAFF_MODULES, STAND_IN_PACKAGES
 from .guard import StaffUnavailable, describe
 
 # What the `future` package's past.builtins gives old course code, in Python 3 terms.
@@ -42,9 +42,9 @@ _PAST_BUILTINS = {
 _TOP_LEVEL = re.compile(r"^(?:def|class)\s+([A-Za-z]\w*)|^([A-Za-z]\w*)\s*=", re.MULTILINE)
 
 
-def _placeholder(module: str, name: str, reason: str) -> Callable[..., Any]:
+def _placeholder(module: str, name: str, reason: str, owner: str = "course-provided ") -> Callable[..., Any]:
     def unavailable(*args: Any, **kwargs: Any) -> Any:
-        raise StaffUnavailable(f"calls {name} from course-provided {module}, which {reason}")
+        raise StaffUnavailable(f"calls {name} from {owner}{module}, which {reason}")
 
     unavailable.__name__ = unavailable.__qualname__ = name
     unavailable.__module__ = module
@@ -66,10 +66,12 @@ def _names(origin: str | None, module: str) -> list[str]:
 
 @dataclass
 class Fallback:
-    """The stand-ins made while active: module name -> (file or expected location, why)."""
+    """The stand-ins made while active: module name -> (file or expected location, why); and the
+    packages imported as empty ones because only a stale __init__.pyc stands for their __init__.py."""
 
     root: Path
     stand_ins: dict[str, tuple[str, str]] = field(default_factory=dict)
+    stale: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 class _Loader(importlib.abc.Loader):
@@ -144,7 +146,8 @@ class _CourseLayersLoader(importlib.abc.Loader):
 
 
 class _DisplayLoader(importlib.abc.Loader):
-    """A plotting package that is not installed: importable, and any use of it is a stand-in."""
+    """A package of STAND_IN_PACKAGES that is not installed (matplotlib, scipy): importable, and any
+    use of it is a stand-in."""
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
         return None
@@ -152,11 +155,12 @@ class _DisplayLoader(importlib.abc.Loader):
     def exec_module(self, module: ModuleType) -> None:
         name = module.__name__
         module.__path__ = []  # a package, so that matplotlib.pyplot resolves
+        why = f"is not installed here ({STAND_IN_PACKAGES[name.partition('.')[0]]})"
 
         def __getattr__(attr: str) -> Any:
             if attr.startswith("__"):
                 raise AttributeError(attr)
-            return _placeholder(name, attr, "is not installed here (the course uses it only to plot)")
+            return _placeholder(name, attr, why, owner="")
 
         module.__getattr__ = __getattr__  # type: ignore[method-assign]
 
@@ -172,12 +176,12 @@ class _Finder(importlib.abc.MetaPathFinder):
                 return None  # the real `future` package is installed
             return importlib.util.spec_from_loader(fullname, _PastLoader(), is_package=fullname == "past")
         top = fullname.partition(".")[0]
-        if top in DISPLAY_PACKAGES:
+        if top in STAND_IN_PACKAGES:
             if importlib.machinery.PathFinder.find_spec(top) is not None:
                 return None  # installed: the real one, submodules included
             return importlib.util.spec_from_loader(fullname, _DisplayLoader(), is_package=True)
         if fullname.rpartition(".")[2] not in STAFF_MODULES:
-            return None
+            return self._stale_package(fullname, path)
         real = importlib.machinery.PathFinder.find_spec(fullname, path)
         if real is not None and (real.origin is None or self.root not in Path(real.origin).resolve().parents):
             return None  # not the course's file in this folder (an installed package of that name)
@@ -190,6 +194,36 @@ class _Finder(importlib.abc.MetaPathFinder):
         return spec
 
 
+    def _stale_package(self, fullname: str, path: Any) -> importlib.machinery.ModuleSpec | None:
+        """A folder of the target whose __init__.py is missing but whose Python 2 __init__.pyc was
+        committed: Python 3 would load the .pyc and fail on its magic number. Imported as an empty
+        package instead (its modules are the student's), and said so."""
+        real = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if real is None or not isinstance(real.loader, importlib.machinery.SourcelessFileLoader) or not real.origin:
+            return None
+        origin = Path(real.origin)
+        if origin.name != "__init__.pyc" or self.root not in origin.resolve().parents:
+            return None
+        if origin.read_bytes()[:4] == importlib.util.MAGIC_NUMBER:
+            return None  # this Python's own bytecode: it loads
+        folder = str(origin.parent)
+        self.fallback.stale[fullname] = (folder, (
+            f"not checked as written: {fullname} has no __init__.py, only a stale __init__.pyc compiled by another "
+            "Python version; imported as an empty package (add the __init__.py, or delete the .pyc files)"
+        ))
+        spec = importlib.machinery.ModuleSpec(fullname, _EmptyLoader(), is_package=True)
+        spec.submodule_search_locations = [folder]
+        return spec
+
+
+class _EmptyLoader(importlib.abc.Loader):
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        pass
+
+
 @contextlib.contextmanager
 def staff_fallback(root: Path) -> Iterator[Fallback]:
     """Stand-ins for missing or failing course-provided modules while importing from `root`."""
@@ -200,7 +234,7 @@ def staff_fallback(root: Path) -> Iterator[Fallback]:
         yield fallback
     finally:
         sys.meta_path.remove(finder)
-        for name in fallback.stand_ins:
+        for name in [*fallback.stand_ins, *fallback.stale]:
             sys.modules.pop(name, None)
         for name, module in list(sys.modules.items()):
             if isinstance(getattr(getattr(module, "__spec__", None), "loader", None), (_PastLoader, _DisplayLoader)):

@@ -107,6 +107,7 @@ LAYER_UTILS = (
         sizes={**_CONV_SIZES, "Po": st.integers(1, 2), "PH": st.integers(1, 2), "PW": st.integers(1, 2), "pool_stride": st.integers(1, 2),
                "leftover": st.integers(0, 1)},
         derive=_conv_relu_pool_sizes,
+        assumes=lambda s: min(s["leftover"], s["pool_stride"] - 1) == 0,  # as max pool's docstring
         reference=lambda x, w, b, conv_param, pool_param: _pool(torch.relu(_conv(x, w, b, conv_param)), pool_param),
         diagnoses=Diagnoses(conditions={"pooling windows overlap (pool stride < pool size)": Condition(
             lambda s, v: s["pool_stride"] < s["PH"] or s["pool_stride"] < s["PW"], FindingKind.LOST_ACCUMULATION)}),

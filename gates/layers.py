@@ -240,6 +240,8 @@ LAYERS = (
             "leftover": st.integers(0, 2),
         },
         derive=_pool_sizes,
+        # "you can assume: (H - pool_height) % stride == 0, (W - pool_width) % stride == 0"
+        assumes=lambda s: min(s["leftover"], s["stride"] - 1) == 0,
         reference=lambda x, p: F.max_pool2d(x, (p["pool_height"], p["pool_width"]), stride=p["stride"]),
         diagnoses=Diagnoses(conditions={"pooling windows overlap (stride < pool size)": _overlap("PH", "PW")}),
         summary="max_pool_forward_naive: windows of any size and stride, overlapping ones included",

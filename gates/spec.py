@@ -218,6 +218,9 @@ class GateSpec:
     diagnoses: conditions and known mistakes that name a failure's likely cause (checks.diagnosis).
     backward_on: the examples whose backward the course defines, None for all. batchnorm's backward
       is the train-mode one (a test-mode forward keeps no cache): test mode is checked forward-only.
+    assumes: what the course's docstring lets students assume of the sizes, None for nothing (max
+      pool's "you can assume (H - pool_height) % stride == 0"). On an example outside it, the
+      student's code raising (an assert of it) discards the example; a wrong result there still fails.
     """
 
     name: str
@@ -234,6 +237,7 @@ class GateSpec:
     backward_on: Callable[[Sizes], bool] | None = None
     variant: str = ""
     diagnoses: Diagnoses = field(default_factory=Diagnoses)
+    assumes: Callable[[Sizes], bool] | None = None
 
     @property
     def differentiable(self) -> tuple[str, ...]:

@@ -5,7 +5,7 @@
 (--json FILE, --html FILE, --no-report); `report` renders the HTML again from a saved JSON.
 
 Exit codes: 0 every implementation passed, 1 any failed or errored, 2 the target could not be loaded
-or the arguments are wrong.
+or the arguments are wrong, 5 nothing was checked (as pytest's "no tests collected").
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from gradgate.gates import REGISTRY
 
 from . import html, jsonreport, terminal
 
-EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_NOTHING_CHECKED = 0, 1, 2, 5
 
 
 def _positive_int(text: str) -> int:
@@ -147,6 +147,8 @@ def _check(args: argparse.Namespace, argv: Sequence[str]) -> int:
         print(f"gradgate: cannot check {args.path}: {report.error}", file=sys.stderr)
         return EXIT_UNUSABLE
     print("\n".join(terminal.footer(report)))
+    if not report.results:
+        return EXIT_NOTHING_CHECKED
     return EXIT_OK if report.ok else EXIT_FAILED
 
 

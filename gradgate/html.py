@@ -955,12 +955,18 @@ def _cell_text(cell: Any) -> str:
     return f" cell [{count if count is not None else ' '}] (index {cell.get('index')}) line {cell.get('line')}"
 
 
+# How the page names an unchecked entry's kind (the JSON's `kind`; absent in older reports: implementation).
+UNCHECKED_KINDS = {"implementation": "implementation", "module": "module", "course_file": "course file"}
+
+
 def _pair_names(gate: str, label: str) -> tuple[str, str]:
     """(forward, backward) of a layer pair from its label: the forward's name, or an alternative
     backward's name (batchnorm_backward_alt, beside batchnorm_forward), as discovery labels them."""
     for suffix in ("_forward_naive", "_forward"):
         if label.endswith(suffix):
             return label, label[: -len(suffix)] + suffix.replace("forward", "backward")
+    if "_forward_" in label:  # a forward of the student's own suffix (batchnorm_forward_alt)
+        return label, label.replace("_forward_", "_backward_", 1)
     return f"{gate}_forward", label
 
 
@@ -1316,7 +1322,8 @@ def view(data: Mapping[str, Any], json_name: str = "report.json") -> View:
         rows=rows,
         implementations=impls,
         unchecked=[
-            {"name": str(u.get("name", "")), "source": str(u.get("source", "")), "reason": str(u.get("reason", ""))}
+            {"name": str(u.get("name", "")), "source": str(u.get("source", "")), "reason": str(u.get("reason", "")),
+             "kind": UNCHECKED_KINDS.get(str(u.get("kind", "implementation")), str(u.get("kind", "")))}
             for u in (data.get("unchecked") or [])
         ],
         seconds=data.get("seconds"),

@@ -56,7 +56,7 @@ def to_dict(report: RunReport, command: str | None = None) -> dict[str, Any]:
         "error": report.error,
         "results": [result_dict(r) for r in report.results],
         "summary": report.summary,
-        "unchecked": [asdict(u) for u in report.unchecked],
+        "unchecked": [{**asdict(u), "kind": u.kind.value} for u in report.unchecked],
         "seconds": round(report.seconds, 3),
         "versions": versions(),
         "command": command,

@@ -205,7 +205,7 @@ class Run:
         self.config = config
         self.settings = settings
         self.results: list[tuple[int, dict[str, Any]]] = []  # (collection order, result dict)
-        self.unchecked: list[tuple[str, str, str]] = []  # (name, file, reason)
+        self.unchecked: list[tuple[str, str, str, str]] = []  # (name, file, reason, kind)
         self.started = time.perf_counter()
 
     def options(self) -> Options:
@@ -304,7 +304,7 @@ class Run:
     def report(self) -> dict[str, Any]:
         """The session as one gradgate.report/1 dict, whichever worker checked which implementation."""
         from gradgate import jsonreport
-        from gradgate.checks.results import RunReport, Status, Unchecked
+        from gradgate.checks.results import RunReport, Status, Unchecked, UncheckedKind
 
         s = self.settings
         command = shlex.join(["pytest", *self.config.invocation_params.args])
@@ -315,7 +315,7 @@ class Run:
             seed=s.seed,
             examples=self.options().examples,
             error=None,
-            unchecked=[Unchecked(*u) for u in self.unchecked],
+            unchecked=[Unchecked(n, f, r, UncheckedKind(k)) for n, f, r, k in self.unchecked],
             seconds=time.perf_counter() - self.started,
         )
         report = jsonreport.to_dict(run, command)
@@ -328,7 +328,7 @@ class Run:
         if not s.paths:
             return
         terminalreporter.section("gradgate")
-        for name, source, reason in self.unchecked:
+        for name, source, reason, _ in self.unchecked:
             terminalreporter.write_line(f"unchecked {name} ({source}): {reason}")
         for label, path in (("JSON", s.json), ("HTML", s.html)):
             if path is not None:
@@ -388,12 +388,12 @@ class Gradgate(pytest.Collector):
                     order += 1
             if found is None:
                 continue
-            unchecked = list(found.incomplete)
+            unchecked = [(u.name, u.source, u.reason, u.kind.value) for u in found.incomplete]
             by_file: dict[str, list[tuple[tuple[GateSpec, ...], Candidate]]] = {}
             for cand in found.candidates:
                 specs = match(cand)
                 if isinstance(specs, str):
-                    unchecked.append((cand.label, cand.source, specs))
+                    unchecked.append((cand.label, cand.source, specs, "implementation"))
                 else:
                     by_file.setdefault(cand.source, []).append((specs, cand))
             run.unchecked.extend(u for u in unchecked if u not in run.unchecked)

@@ -3,13 +3,14 @@ error per input, and the minimal example."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from gradgate.checks.results import Check, CheckResult, ImplementationResult, RunReport, Status
+from gradgate.checks.results import Check, CheckResult, ImplementationResult, RunReport, Status, UncheckedKind
 from gradgate.gates import REGISTRY
 
 # Lines are printed as results arrive, so the columns fit the registry's names, not the run's.
@@ -112,5 +113,23 @@ def footer(report: RunReport) -> list[str]:
         f"(rerun with --seed {report.seed})"
     )
     if not report.results and report.error is None:
-        lines.append("nothing to check: no implementation found follows the course's naming conventions")
+        lines.extend(nothing_checked(report))
+    return lines
+
+
+LOOKED_FOR = (
+    "layer pairs NAME_forward with NAME_backward, classes with forward and backward (gates) or with "
+    "params and loss (models), functions whose name contains loss"
+)
+
+
+def nothing_checked(report: RunReport) -> list[str]:
+    """What was looked for and what was found, when no implementation was checked (exit code 5)."""
+    found = Counter(u.kind for u in report.unchecked)
+    kinds = [(UncheckedKind.IMPLEMENTATION, "implementation(s) not checked"), (UncheckedKind.MODULE, "module(s) that could not be loaded here"),
+             (UncheckedKind.COURSE_FILE, "course file(s) not checked")]
+    what = ", ".join(f"{found[k]} {label}" for k, label in kinds if found[k]) or "nothing that follows them"
+    lines = [f"nothing checked: gradgate looked for {LOOKED_FOR}; found {what}"]
+    reasons = Counter(u.reason for u in report.unchecked if u.kind is UncheckedKind.IMPLEMENTATION)
+    lines.extend(f"  {n} × {reason}" for reason, n in reasons.most_common(3))
     return lines

@@ -173,6 +173,37 @@ def test_unknown_implementations_are_listed_unchecked(tmp_path: Path, capsys: py
     assert "unchecked swish_forward" in out
 
 
+TORCH_ONLY = '''
+import torch
+def relu_forward(x):
+    return x.clamp(min=0), x
+def relu_backward(dout, cache):
+    return dout * (cache > 0).to(dout.dtype)
+def my_forward(x):
+    return x, x
+def my_backward(dout, cache):
+    return dout
+'''
+
+
+def test_nothing_checked_exits_5_saying_what_was_looked_for_and_found(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write(tmp_path, "eecs498.py", TORCH_ONLY)
+    code, out, _ = _check(capsys, str(tmp_path / "eecs498.py"), "--seed", "0", "--json", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html"))
+    assert code == 5
+    assert "nothing checked: gradgate looked for layer pairs NAME_forward with NAME_backward" in out
+    assert "found 2 implementation(s) not checked" in out
+    assert "1 × not checked: written for torch tensors" in out and "1 × no registry entry for layer pair 'my'" in out
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["results"] == [] and {u["kind"] for u in data["unchecked"]} == {"implementation"}
+    page = (tmp_path / "r.html").read_text()
+    assert "written for torch tensors" in page[page.index('id="unchecked"'):]
+    # an empty folder's module with nothing in it: the same exit code, "nothing that follows them"
+    (tmp_path / "empty").mkdir()
+    _write(tmp_path / "empty", "notes.py", "X = 1\n")
+    code, out, _ = _check(capsys, str(tmp_path / "empty"), "--no-report")
+    assert code == 5 and "found nothing that follows them" in out
+
+
 def test_list_names_every_registry_entry(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list"]) == 0
     out = capsys.readouterr().out

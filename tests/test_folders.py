@@ -520,11 +520,16 @@ PY2 = [
     ("dx = np.reshape(dout * (cache > 0), newshape=dout.shape)", "relu_backward", ":11", "np.reshape(a, shape)"),
     ("dx = dout * (cache > 0)\n    dx[0, 0] = float(np.where(cache[0] == cache[0, 0])[0])", "relu_backward", ":12", "a.item() or a[0]"),
     ("dx = dout * (cache > 0)\n\tdx = dx + 0", "layers.py", "line 12", "indent with spaces only"),
+    ("dx = dout * (cache > 0)\n    i, j = np.unravel_index(0, dims=dx.shape)", "relu_backward", ":12", "np.unravel_index(i, shape)"),
+    ("dx = dout * (cache > 0)\n    dx[np.arange(dx.shape[0]) / 1] += 0", "relu_backward", ":12", "a float array used as an index"),
+    ("dx = dout * (cache > 0) + np.zeros(dout.shape[1] / 1)", "relu_backward", ":11", "use // for sizes"),
+    ("from numpy.lib.npyio import loadtxt\n    dx = dout * (cache > 0)", "relu_backward", ":11", "use np.loadtxt"),
 ]
 
 
 @pytest.mark.parametrize(("body", "where", "line", "fix"), PY2, ids=["xrange", "np_float", "asscalar", "iteritems", "true_division", "print_statement", "numpy2_newshape",
-                          "numpy2_int_of_array", "tabs_and_spaces"])
+                          "numpy2_int_of_array", "tabs_and_spaces", "unravel_index_dims", "true_division_index_array",
+                          "true_division_size", "numpy2_private_npyio"])
 def test_python2_and_removed_numpy_name_the_line_and_the_fix(tmp_path: Path, body: str, where: str, line: str, fix: str) -> None:
     folder = _write(tmp_path, {"layers.py": LAYER.format(body=body)})
     report = run(folder, examples=5, seed=0, timeout=30)

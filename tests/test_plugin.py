@@ -197,7 +197,7 @@ def test_xdist_same_verdicts_one_seed_one_merged_report_written_once_by_the_cont
     ]
     assert report["summary"] == {"pass": 2, "fail": 1, "error": 0}
     assert report["unchecked"] == [
-        {"name": "helper_forward", "source": str(students.path / "buggy.py"), "reason": "no helper_backward next to it"}
+        {"name": "helper_forward", "source": str(students.path / "buggy.py"), "reason": "no helper_backward next to it", "kind": "implementation"}
     ]
     assert report["command"].endswith(f"--gradgate-seed {seed}")
     result.stdout.fnmatch_lines(["*unchecked helper_forward*", "*JSON report written to*report.json"])
@@ -367,3 +367,23 @@ def test_unused_plugin_does_not_import_the_engine(pytester: pytest.Pytester) -> 
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert "gradgate: seed" in result.stdout.str()
+
+
+def test_nothing_checkable_is_pytests_no_tests_collected_with_the_reasons(pytester: pytest.Pytester) -> None:
+    """Torch code and a course file that does not load are listed, never error items: nothing is
+    collected, which is pytest's own exit code 5."""
+    folder = pytester.mkdir("eecs")
+    (folder / "features.py").write_text("def hog_feature(im):\n    print 'old course code'\n")
+    (folder / "torchy.py").write_text(
+        "import torch\nfrom features import hog_feature\n\n"
+        "def relu_forward(x):\n    return x.clamp(min=0), x\n\n"
+        "def relu_backward(dout, cache):\n    return dout * (cache > 0).to(dout.dtype)\n"
+    )
+    result = pytester.runpytest("--gradgate", "eecs", *FAST)
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    text = result.stdout.str()
+    assert "ERROR" not in text
+    result.stdout.fnmatch_lines([
+        "*unchecked relu_forward (*torchy.py): not checked: written for torch tensors*",
+        "*unchecked features (*features.py): course-provided module, not checked: it cannot be imported here (SyntaxError*",
+    ])

@@ -1,0 +1,93 @@
+"""Code written for another framework's tensors (UMich EECS 498's torch layers, CMU 10-714's needle
+ops): found by the course's names, but gradgate checks numpy code, so it is listed as not checked,
+with the reason, instead of being fed numpy arrays and blamed for the crash.
+
+Conservative on purpose: a function counts as torch code only if its module imports torch AND its
+own code names one of those torch objects or uses a method or keyword only tensors have
+(`.clone()`, `.t()`, `.mm()`, `dim=`); a numpy module that imports torch for something else is
+checked as usual.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+from types import CodeType, ModuleType
+from typing import Any
+
+TORCH_REASON = "not checked: written for torch tensors (UMich EECS 498 style); gradgate checks numpy code"
+NEEDLE_REASON = "not checked: written for needle tensors (CMU 10-714); gradgate checks numpy code"
+NEEDLE_OP_REASON = "not checked: a needle TensorOp (CMU 10-714: compute/gradient on needle tensors); gradgate checks numpy code"
+
+# Attribute names numpy arrays do not have and torch tensors do: one of them in a function of a
+# module that imports torch means the function is called with tensors.
+TENSOR_ONLY = frozenset({
+    "clone", "t", "mm", "bmm", "unsqueeze", "permute", "contiguous", "masked_fill", "masked_fill_",
+    "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor", "numel", "detach", "cuda", "cpu",
+    "double", "type_as", "expand", "expand_as", "clamp", "clamp_", "clamp_min", "index_add_",
+    "scatter_", "scatter_add_", "add_", "mul_", "sub_", "zero_", "requires_grad",
+})
+TENSOR_KEYWORDS = frozenset({"dim", "keepdim"})  # numpy says axis=, keepdims=
+
+
+def _framework(value: Any) -> str | None:
+    """'torch' or 'needle' when `value` is that package, one of its modules or defined in it."""
+    name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+    top = name.partition(".")[0] if isinstance(name, str) else None
+    return top if top in ("torch", "needle") else None
+
+
+def _imported(module: ModuleType, framework: str) -> set[str]:
+    """The module's global names bound to `framework` objects (`torch`, `nn`, `zeros_like`)."""
+    names = set()
+    for name, value in vars(module).items():
+        try:
+            if _framework(value) == framework:
+                names.add(name)
+        except Exception:  # an object whose attributes raise is not a framework's
+            continue
+    return names
+
+
+def _codes(code: CodeType) -> Iterator[CodeType]:
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            yield from _codes(const)
+
+
+def _names(obj: Any) -> set[str]:
+    """Global, attribute and keyword-argument names used by a function or by a class's methods."""
+    if inspect.isfunction(obj):
+        functions = [obj]
+    elif inspect.isclass(obj):  # its methods, static and class methods and properties included
+        functions = [getattr(v, "__func__", getattr(v, "fget", v)) for v in vars(obj).values()]
+    else:
+        functions = []
+    names: set[str] = set()
+    for fn in functions:
+        code = getattr(fn, "__code__", None)
+        if not isinstance(code, CodeType):
+            continue
+        for c in _codes(code):
+            names.update(c.co_names)
+            names.update(s for k in c.co_consts if isinstance(k, tuple) for s in k if isinstance(s, str))
+    return names
+
+
+def written_for(module: ModuleType, objects: tuple[Any, ...]) -> str | None:
+    """Why these objects (a layer pair's functions, a class) are not numpy code, or None."""
+    if _framework(module) == "needle":
+        return NEEDLE_OP_REASON if any(is_needle_op(o) for o in objects) else NEEDLE_REASON
+    used = set().union(*(_names(o) for o in objects))
+    if used & _imported(module, "needle"):
+        return NEEDLE_REASON
+    torch_names = _imported(module, "torch")
+    if torch_names and used & (torch_names | TENSOR_ONLY | TENSOR_KEYWORDS):
+        return TORCH_REASON
+    return None
+
+
+def is_needle_op(obj: Any) -> bool:
+    """A class deriving from needle's TensorOp (EWiseAdd, MatMul, ... in hw1 of CMU 10-714)."""
+    return inspect.isclass(obj) and any(base.__name__ == "TensorOp" for base in obj.__mro__[1:])

@@ -1,0 +1,304 @@
+"""What is not the student's, or not checkable, is said so, never an error of theirs (issue 10, part 4).
+
+Whole folders in the course's layout (built as in tests/test_folders.py) with, beside correct student
+code: course files that do not load, a package whose __init__.py is only a stale Python 2 .pyc, code
+written for torch tensors or needle, a helper of the student's own signature under a course name, a
+student's own batchnorm_forward_alt, a backward without its forward and scipy imports. Every function
+found by the course's names is judged or listed with its reason, and no message points into gradgate.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from gradgate.checks.engine import run
+from gradgate.checks.executor import IN_PROCESS
+from gradgate.checks.guard import OURS
+from gradgate.checks.results import RunReport, Status, UncheckedKind
+from gradgate.checks.sandbox import Sandbox
+
+from .test_folders import FAST_NUMPY, _failed, _student, _write, assignment2
+
+# Python 2's magic number and a header: what a .pyc committed from a 2016 checkout starts with.
+PY2_PYC = b"\x03\xf3\r\n" + b"\x00" * 4 + b"c\x00\x00\x00"
+
+TORCH_CODE = '''
+import torch
+
+
+def svm_loss(x, y):
+    N = x.shape[0]
+    correct = x[torch.arange(N), y]
+    margins = (x - correct[:, None] + 1).clamp(min=0)
+    margins[torch.arange(N), y] = 0
+    dx = (margins > 0).to(x.dtype)
+    dx[torch.arange(N), y] -= dx.sum(dim=1)
+    return margins.sum() / N, dx / N
+
+
+class Linear(object):
+    @staticmethod
+    def forward(x, w, b):
+        return x.view(x.shape[0], -1).mm(w) + b, (x, w, b)
+
+    @staticmethod
+    def backward(dout, cache):
+        x, w, b = cache
+        return dout.mm(w.t()).view(x.shape), x.view(x.shape[0], -1).t().mm(dout), dout.sum(dim=0)
+'''
+# numpy code in a module that imports torch for something else: checked as usual.
+NUMPY_BESIDE_TORCH = '''
+import numpy as np
+import torch
+
+torch.manual_seed(0)
+
+
+def sigmoid_forward(x):
+    out = 1 / (1 + np.exp(-x))
+    return out, out
+
+
+def sigmoid_backward(dout, cache):
+    return dout * cache * (1 - cache)
+'''
+NEEDLE_AUTOGRAD = "class Op:\n    pass\n\n\nclass TensorOp(Op):\n    pass\n"
+NEEDLE_OPS = '''
+from .autograd import TensorOp
+
+
+class EWiseMul(TensorOp):
+    def compute(self, a, b):
+        return a * b
+
+    def gradient(self, out_grad, node):
+        lhs, rhs = node.inputs
+        return out_grad * rhs, out_grad * lhs
+'''
+NEEDLE_APP = '''
+import needle as ndl
+
+
+def softmax_loss(Z, y_one_hot):
+    return (ndl.log(ndl.exp(Z).sum(axes=(1,))).sum() - (Z * y_one_hot).sum()) / Z.shape[0]
+'''
+OWN_HELPERS = '''
+import numpy as np
+import scipy.special
+from scipy.misc import imread
+from .layers import *
+
+
+def affine_relu_forward(x, w, b, normalization):
+    a, fc_cache = affine_forward(x, w, b)
+    out, relu_cache = relu_forward(a)
+    return out, (fc_cache, relu_cache)
+
+
+def affine_relu_backward(dout, cache):
+    fc_cache, relu_cache = cache
+    return affine_backward(relu_backward(dout, relu_cache), fc_cache)
+
+
+def sigmoid_forward(x):
+    out = scipy.special.expit(x)
+    return out, out
+
+
+def sigmoid_backward(dout, cache):
+    return dout * cache * (1 - cache)
+
+
+def leaky_backward(dout, cache):
+    return dout * np.where(cache > 0, 1.0, 0.01)
+
+
+def net_forward_backward(x, w):
+    out = x @ w
+    return out, x.T @ np.ones_like(out)
+'''
+FEATURES_2016 = "import numpy as np\nfrom scipy.ndimage import uniform_filter\n\ndef hog_feature(im):\n    print 'old staff code'\n"
+
+
+def _folder(root: Path) -> Path:
+    files = assignment2(FAST_NUMPY)
+    for name in ("cs231n/classifiers/cnn.py", "cs231n/classifiers/fc_net.py", "cs231n/layer_utils.py"):
+        del files[name]  # faster: the layers are enough beside what is under test here
+    # the student's own alternative forward, beside the course's batchnorm_backward(_alt)
+    files["cs231n/layers.py"] += "\n\ndef batchnorm_forward_alt(x, gamma, beta, bn_param):\n    return batchnorm_forward(x, gamma, beta, bn_param)\n"
+    files.update({
+        "cs231n/features.py": FEATURES_2016,  # course-provided, Python 2
+        "cs231n/feature_net.py": "from .features import hog_feature\nfrom .layers import *\n",
+        "cs231n/own.py": OWN_HELPERS,
+        "cs231n/eecs498.py": TORCH_CODE,
+        "cs231n/beside_torch.py": NUMPY_BESIDE_TORCH,
+        "needle/__init__.py": "from .autograd import *\nfrom .ops import *\n",
+        "needle/autograd.py": NEEDLE_AUTOGRAD,
+        "needle/ops.py": NEEDLE_OPS,
+        "apps/simple_ml.py": NEEDLE_APP,
+
+        # a package committed with its Python 2 __init__.pyc and without the __init__.py
+        "old/linear_svm.py": "from builtins import range\n" + _student("linear_svm.py", 1),
+    })
+    folder = _write(root, files)
+    (folder / "old" / "__init__.pyc").write_bytes(PY2_PYC)
+    return folder
+
+
+def _messages(report: RunReport) -> list[str]:
+    return [r.message for r in report.results] + [u.reason for u in report.unchecked]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _folder(tmp_path_factory.mktemp("not_theirs"))
+
+
+@pytest.fixture(scope="module")
+def report(folder: Path) -> RunReport:
+    return run(folder, examples=8, seed=4, timeout=30)
+
+
+def test_only_the_students_code_is_judged_and_the_rest_is_listed_with_its_reason(report: RunReport) -> None:
+    assert report.error is None, report.error
+    assert report.ok, _failed(report)  # nothing here is the student's error
+    unchecked = {u.name: u for u in report.unchecked}
+    # the course's Python 2 features.py, imported by a student module: a course file, not an error
+    assert unchecked["cs231n.features"].kind is UncheckedKind.COURSE_FILE
+    assert "print(...)" in unchecked["cs231n.features"].reason
+    # torch and needle code is not fed numpy arrays
+    for name in ("svm_loss", "Linear"):
+        assert unchecked[name].reason.startswith("not checked: written for torch tensors"), unchecked[name]
+    assert "a needle TensorOp" in unchecked["EWiseMul"].reason
+    assert "written for needle tensors" in unchecked["softmax_loss"].reason
+    # a helper of the student's own signature under a course name
+    assert unchecked["affine_relu_forward"].reason == (
+        "not checked: its parameters (x, w, b, normalization) differ from the course's affine_relu_forward(x, w, b)"
+    )
+    assert unchecked["leaky_backward"].reason == "no leaky_forward next to it"
+    assert "a forward and its backward in one function" in unchecked["net_forward_backward"].reason
+
+    # scipy, not installed here, gets a stand-in: only the call into it makes sigmoid_forward unchecked
+    assert "calls expit from scipy.special, which is not installed here" in unchecked["sigmoid_forward"].reason
+    # the stale __init__.pyc is said, and the package's modules are still checked
+    assert unchecked["old"].kind is UncheckedKind.MODULE and "stale __init__.pyc" in unchecked["old"].reason
+    checked = {r.implementation: r for r in report.results}
+    assert {"svm_loss_naive", "svm_loss_vectorized", "sigmoid_forward", "batchnorm_forward_alt"} <= set(checked)
+    assert checked["batchnorm_forward_alt"].gate == "batchnorm"
+
+
+def test_needle_in_its_python_folder_is_needle_code_not_a_missing_package(tmp_path: Path) -> None:
+    """CMU 10-714's layout: needle under python/, which its apps put on sys.path themselves."""
+    folder = _write(tmp_path, {
+        "hw1/python/needle/__init__.py": "from .autograd import *\nfrom .ops import *\n",
+        "hw1/python/needle/autograd.py": NEEDLE_AUTOGRAD,
+        "hw1/python/needle/ops.py": "import needle\n" + NEEDLE_OPS,
+        "hw1/apps/simple_ml.py": NEEDLE_APP,
+    })
+    report = run(folder / "hw1", examples=3, seed=0, timeout=30)
+    assert report.error is None and not report.results
+    assert {u.name: (u.kind, u.reason) for u in report.unchecked}["apps.simple_ml"] == (
+        UncheckedKind.MODULE, "not checked: written for needle tensors (CMU 10-714); gradgate checks numpy code"
+    )
+    pointed = run(folder / "hw1" / "python", examples=3, seed=0, timeout=30)  # the folder on sys.path
+    assert "a needle TensorOp" in {u.name: u.reason for u in pointed.unchecked}["EWiseMul"]
+
+
+def test_no_message_points_into_gradgate(report: RunReport, folder: Path) -> None:
+    students = {p.name for p in folder.rglob("*.py")}
+    for message in _messages(report):
+        for file in re.findall(r"\(at ([\w.]+):\d+", message):
+            assert file in students, message
+        assert str(OURS) not in message and not re.search(r"\b(guard|engine|adapters|battery|discover|staff)\.py", message), message
+
+
+def test_a_wrong_arity_call_names_no_gradgate_file(tmp_path: Path) -> None:
+    """A TypeError raised by the call itself has no frame of the student's: no location, not ours."""
+    folder = _write(tmp_path, {"layers.py": textwrap.dedent('''
+        import numpy as np
+
+        def relu_forward(x):
+            return np.maximum(x, 0), x
+
+        def relu_backward(dout, cache, extra):
+            return dout * (cache > 0)
+        ''')})
+    (result,) = run(folder, examples=3, seed=0, timeout=30).results
+    assert result.status is Status.ERROR
+    assert "relu_backward() missing 1 required positional argument: 'extra'" in result.message
+    assert "(at " not in result.message and ".py" not in result.message, result.message
+
+
+def test_the_sandbox_agrees_but_loads_no_torch(folder: Path, report: RunReport) -> None:
+    """The same verdicts and list in the grading sandbox, except that it cannot load torch: a module
+    importing torch is listed as such there, never an error."""
+    boxed = run(folder, examples=8, seed=4, timeout=30, executor=Sandbox(timeout=30))
+    torch_modules = {"eecs498.py", "beside_torch.py"}
+    assert [(r.implementation, r.status, r.message) for r in boxed.results] == [
+        (r.implementation, r.status, r.message) for r in report.results if Path(r.source).name not in torch_modules
+    ]
+    mine = sorted((u.name, u.reason, u.kind) for u in report.unchecked if Path(u.source).name not in torch_modules)
+    assert sorted((u.name, u.reason, u.kind) for u in boxed.unchecked if Path(u.source).name not in torch_modules) == mine
+    not_loaded = {u.name: u for u in boxed.unchecked if Path(u.source).name in torch_modules}
+    assert set(not_loaded) == {"cs231n.eecs498", "cs231n.beside_torch"}
+    assert all(u.kind is UncheckedKind.MODULE and "imports torch" in u.reason for u in not_loaded.values())
+
+
+DROPOUT_2022 = '''
+import numpy as np
+
+
+def dropout_forward(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if "seed" in dropout_param:
+        np.random.seed(dropout_param["seed"])
+    mask = None
+    out = None
+    if mode == "train":
+        pass
+    elif mode == "test":
+        pass
+    cache = (dropout_param, mask)
+    out = out.astype(x.dtype, copy=False)
+    return out, cache
+
+
+def dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    mode = dropout_param["mode"]
+    dx = None
+    if mode == "train":
+        pass
+    elif mode == "test":
+        dx = dout
+    return dx
+'''
+
+
+@pytest.mark.parametrize("executor", [IN_PROCESS, Sandbox(timeout=30)], ids=["in_process", "sandbox"])
+def test_the_2022_dropout_template_is_not_implemented(tmp_path: Path, executor: object) -> None:
+    folder = _write(tmp_path, {"layers.py": DROPOUT_2022})
+    report = run(folder, examples=5, seed=0, timeout=30, executor=executor)  # type: ignore[arg-type]
+    (result,) = report.results
+    assert result.status is Status.ERROR and result.counterexample is None
+    assert result.message.startswith("not implemented: out is still the template's None at `out = out.astype(x.dtype, copy=False)`"), result.message
+
+
+def test_a_None_of_the_students_own_making_is_still_their_error(tmp_path: Path) -> None:
+    """Only a name the function itself set to None reads as the template: other Nones are bugs."""
+    folder = _write(tmp_path, {"layers.py": textwrap.dedent('''
+        import numpy as np
+
+        def relu_forward(x):
+            out = {"a": np.maximum(x, 0)}.get("b")
+            return out.astype(x.dtype), x
+
+        def relu_backward(dout, cache):
+            return dout * (cache > 0)
+        ''')})
+    (result,) = run(folder, examples=3, seed=0, timeout=30).results
+    assert result.status is Status.ERROR and not result.message.startswith("not implemented"), result.message
+    assert "'NoneType' object has no attribute 'astype'" in result.message
