@@ -78,7 +78,7 @@ class AdvisoryKind(enum.Enum):
     CONSUMED_CACHE = "consumed_cache"  # a backward that frees its cache, as PyTorch frees a graph
     RUNNING_STATISTICS = "running_statistics"  # running mean/var off by a harmless eps-level offset
     TIES = "ties"  # a max tie routed to every maximal entry
-    PARAMETER_SHAPE = "parameter_shape"  # a model parameter kept in another shape than the course's
+    PARAMETER_SHAPE = "parameter_shape"  # a model parameter kept in another shape (or dtype) than the course's
     CONFIGURATION_IGNORED = "configuration_ignored"  # a model option (dropout, normalization) that changes nothing
 
 
@@ -112,6 +112,7 @@ class ImplementationResult:
     tolerances: dict[str, float] = field(default_factory=dict)  # a grader's overrides of the thresholds, by check
     advisories: list[Advisory] = field(default_factory=list)  # robustness notes; never change the status
     cell: dict[str, Any] | None = None  # in a notebook: {"index", "execution_count", "line"} of the definition
+    configuration: str | None = None  # which of a model's configurations (dropout, batchnorm, ...) this result is
 
 
 @dataclass
