@@ -9,12 +9,12 @@ wrong number of gradients) raises `StudentError` with what was expected and what
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
-from .conventions import Convention
+from .conventions import Convention, Option
 from .guard import Guard, NotImplementedYet, StudentError
 
 
@@ -77,6 +77,8 @@ class Binding(Protocol):
     @property
     def outputs(self) -> int: ...
 
+    def option(self, sizes: Mapping[str, Any]) -> Option | None: ...
+
 
 @dataclass
 class Adapter:
@@ -84,6 +86,10 @@ class Adapter:
 
     spec: Binding
     guard: Guard
+    # Notes for advisories, as (AdvisoryKind value, about, message), one per (kind, about): a model
+    # parameter kept in another shape than the course's ("" about: a note on its own, the first one
+    # kept). Plain tuples, to cross the sandbox's wire.
+    notes: list[tuple[str, str, str]] = field(default_factory=list, init=False)
 
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
         raise NotImplementedError
@@ -94,6 +100,18 @@ class Adapter:
     def printed(self) -> str:
         """What the student's code printed while being checked (truncated)."""
         return self.guard.output.text
+
+    def noted(self) -> list[tuple[str, str, str]]:
+        return list(self.notes)
+
+    def note(self, kind: str, about: str, message: str, replace: bool = False) -> None:
+        """Keep the first note of a kind about one thing (or, with `replace`, the latest)."""
+        for n, (k, a, _) in enumerate(self.notes):
+            if (k, a) == (kind, about):
+                if replace:
+                    self.notes[n] = (kind, about, message)
+                return
+        self.notes.append((kind, about, message))
 
 
 @dataclass
@@ -174,11 +192,22 @@ class LossFunction(Adapter):
         return tuple(dout * g if isinstance(g, np.ndarray) else g for g in state)
 
 
+PARAMETER_SHAPE = "parameter_shape"  # results.AdvisoryKind.PARAMETER_SHAPE (results is not loaded in the sandbox)
+
+
+def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(d for d in shape if d != 1)
+
+
 @dataclass
 class Model(Adapter):
-    """cls(**construct) with differentiable inputs set as .params; .loss(*rest) -> (loss, grads)."""
+    """cls(**construct), then .loss(*rest) -> (loss, grads), on the parameters its own constructor
+    makes: gradgate's values are written into the student's arrays (their shapes; float64), the keys
+    the spec does not know are left as constructed. A parameter kept as (1, D) where the course has
+    (D,) is the same parameter, noted for an advisory; its gradient must then be (1, D) too."""
 
     cls: type = None  # type: ignore[assignment]
+    _shown: dict[str, int] = field(default_factory=dict, init=False)  # the size each shape note was made at
 
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
         name = self.cls.__name__
@@ -192,9 +221,14 @@ class Model(Adapter):
             raise NotImplementedYet(f"not implemented: {name}() leaves self.params empty")
         missing = [k for k in diff if k not in params]
         if missing:
-            raise StudentError(f"{name}().params has no {', '.join(missing)} (it has {', '.join(params)})")
-        for key in diff:
-            params[key] = args[key]
+            option = self.spec.option(sizes)
+            if option is not None and set(missing) <= set(option.added):
+                raise NotImplementedYet(
+                    f"not implemented: {option.words}: {name}() makes no {', '.join(missing)} in self.params "
+                    f"(it has {', '.join(map(str, params))})"
+                )
+            raise StudentError(f"{name}().params has no {', '.join(missing)} (it has {', '.join(map(str, params))})")
+        shapes = {key: self._place(params, key, args[key], kwargs) for key in diff}
         data = [v for k, v in args.items() if k not in self.spec.differentiable]
         result = self.guard.call(model.loss, *data)
         if result is None:
@@ -209,7 +243,42 @@ class Model(Adapter):
         absent = [k for k in diff if k not in grads]
         if absent:
             raise StudentError(f"{name}.loss's grads has no {', '.join(absent)}")
-        return as_array(result[0], f"{name}.loss"), grads_tuple(tuple(grads[k] for k in diff), len(diff), f"{name}.loss", diff)
+        returned = grads_tuple(tuple(grads[k] for k in diff), len(diff), f"{name}.loss", diff)
+        shaped = []
+        for key, g in zip(diff, returned, strict=True):
+            course = np.shape(args[key])
+            if shapes[key] != course and isinstance(g, np.ndarray):
+                # The student's own shape: a gradient has its parameter's, then compared as the course's.
+                if g.shape != shapes[key]:
+                    raise StudentError(
+                        f"grads[{key!r}] has shape {g.shape} but params[{key!r}] has shape {shapes[key]}: "
+                        "a gradient has the shape of its parameter"
+                    )
+                g = g.reshape(course)
+            shaped.append(g)
+        return as_array(result[0], f"{name}.loss"), tuple(shaped)
+
+    def _place(self, params: dict[Any, Any], key: str, value: np.ndarray, kwargs: Mapping[str, Any]) -> tuple[int, ...]:
+        """Write gradgate's values for `key` into the student's parameter; its shape."""
+        name = self.cls.__name__
+        have = params[key]
+        if not isinstance(have, np.ndarray):
+            raise StudentError(f"{name}().params[{key!r}] should be a numpy array, got {_kind(have)}")
+        if have.dtype != np.float64 and kwargs.get("dtype") is np.float64:
+            # Checked in float64 all the same: the course's gradient checks ask for dtype=np.float64,
+            # and at float32 no finite difference could tell a right gradient from a wrong one.
+            self.note(PARAMETER_SHAPE, "", f"params[{key!r}] is {have.dtype} although the constructor was given dtype=np.float64 (checked in float64)")
+        if have.shape == value.shape:
+            params[key] = value  # the argument itself: a loss that changes it in place shows as such
+            return value.shape
+        if have.size != value.size or _squeezed(have.shape) != _squeezed(value.shape):
+            raise StudentError(f"{name}().params[{key!r}] has shape {have.shape} where the course has {value.shape}")
+        params[key] = value.reshape(have.shape)  # a view: an in-place change still shows
+        # the largest example says it best: (1, 3) for (3,), not (1, 1) for (1,)
+        self.note(PARAMETER_SHAPE, key, f"params[{key!r}] has shape {have.shape} where the course has {value.shape}",
+                  replace=value.size > self._shown.get(key, 0))  # fmt: skip
+        self._shown[key] = max(value.size, self._shown.get(key, 0))
+        return have.shape
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
         return tuple(dout * g if isinstance(g, np.ndarray) else g for g in state)

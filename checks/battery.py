@@ -171,8 +171,8 @@ class Battery:
         gradients may differ where the output does not tell them apart: a model's loss with a zero
         weight matrix does not show which dropout mask was drawn)."""
         refs = self.spec.references
-        if not refs:
-            return None, []
+        if not refs or (self.spec.reference_on is not None and not self.spec.reference_on(example.sizes)):
+            return None, []  # no reference, or none that can judge this example (a student's own dropout mask)
         if self.variant is not None:
             return Reference(self.spec, example.values, example.sizes, refs[self.variant]), []
         if len(refs) == 1:

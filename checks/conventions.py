@@ -7,6 +7,7 @@ load the adapters without loading anything a student could use.
 from __future__ import annotations
 
 import enum
+from typing import NamedTuple
 
 
 class Convention(enum.Enum):
@@ -14,6 +15,16 @@ class Convention(enum.Enum):
     GATE_CLASS = "gate class"  # Cls().forward(*inputs) -> out; .backward(dout) -> grads
     LOSS_FUNCTION = "loss function"  # fn(*inputs) -> (loss, grad or grads)
     MODEL = "model"  # Cls(**construct).params[...] = ...; .loss(*data) -> (loss, grads)
+
+
+class Option(NamedTuple):
+    """A model configuration's option against its baseline, as the constructor's keyword arguments
+    say it ("dropout_keep_ratio=0.5" against "dropout_keep_ratio=1"), and the parameters only the
+    option brings (gamma1, beta1 under normalization). A tuple, so that it crosses the sandbox's wire."""
+
+    words: str
+    baseline: str
+    added: tuple[str, ...]
 
 
 # Course-provided (staff) modules of a CS231n assignment folder, by module name: not the student's

@@ -27,6 +27,7 @@ from .adapters import Adapter
 from .battery import Battery, Outcome
 from .conventions import Convention
 from .diagnosis import diagnose, first_wrong
+from .configurations import OptionEffect, configure, labels, named
 from .discover import Candidate, Found, LoadError, parameters
 from .examples import Example, element_count, examples, seed_only
 from .executor import IN_PROCESS, Executor
@@ -36,6 +37,7 @@ from .probes import probe
 from .reference import Reference
 from .results import (
     Advisory,
+    AdvisoryKind,
     Check,
     CheckResult,
     Counterexample,
@@ -214,22 +216,45 @@ def _callable_with(candidate: Candidate, count: int) -> bool:
     return fewest <= count and (most is None or count <= most)
 
 
+def configurations(specs: Sequence[GateSpec]) -> tuple[str | None, ...]:
+    """The configurations an implementation matched to `specs` is checked in, one result each
+    (`FullyConnectedNet[dropout]`); (None,) for a gate checked as one."""
+    return labels(specs)
+
+
 def check_implementation(
     specs: Sequence[GateSpec],
     candidate: Candidate,
     options: Options,
     roots: Sequence[Path] = (),
     executor: Executor = IN_PROCESS,
+    configuration: str | None = None,
 ) -> ImplementationResult:
-    """Fuzz one implementation against its spec (or its alternatives, see `match`). One that calls
-    course-provided code that cannot run here is an error result here; `run` lists it as not checked."""
-    result = _check_alternatives(specs, candidate, options, roots, executor)
+    """Fuzz one implementation against its spec (or its alternatives, see `match`), in one of the
+    `configurations` of the gate where it has them. One that calls course-provided code that cannot
+    run here is an error result here; `run` lists it as not checked."""
+    if configuration not in labels(specs):
+        raise ValueError(f"{specs[0].name} is checked per configuration, one of {labels(specs)}: got {configuration!r}")
+    result = _check_configuration(specs, configuration, candidate, options, roots, executor)
     if isinstance(result, Unchecked):
         spec = specs[0]
         return ImplementationResult(
-            spec.name, candidate.label, Status.ERROR, [], message=result.reason, source=candidate.source,
-            convention=candidate.convention.value, outputs=spec.outputs,
+            spec.name, result.name, Status.ERROR, [], message=result.reason, source=candidate.source,
+            convention=candidate.convention.value, outputs=spec.outputs, configuration=configuration,
         )
+    return result
+
+
+def _check_configuration(
+    specs: Sequence[GateSpec], label: str | None, candidate: Candidate, options: Options, roots: Sequence[Path],
+    executor: Executor,
+) -> ImplementationResult | Unchecked:  # fmt: skip
+    """One configuration's verdict (the alternatives that have it), named after it."""
+    result = _check_alternatives(configure(specs, label), candidate, options, roots, executor)
+    if isinstance(result, Unchecked):
+        return Unchecked(named(result.name, label), result.source, result.reason)
+    result.implementation = named(result.implementation, label)
+    result.configuration = label
     return result
 
 
@@ -270,6 +295,7 @@ def _check(
 
 def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapter) -> ImplementationResult:
     battery = Battery(spec, adapter, options.limits(spec.name))
+    effect = OptionEffect(spec, adapter, options.limits(spec.name)[Check.FORWARD])
     tally = _Tally()
     last: list[_Failed] = []
     passed: list[Example] = []  # for a diagnosis: the examples without the failure (bounded)
@@ -296,6 +322,7 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
             failed = _Failed(example, outcome)
             last.append(failed)
             raise failed
+        effect.observe(example)
 
     test = settings(
         max_examples=options.examples,
@@ -309,7 +336,7 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
         print_blob=False,
     )(given(examples(spec))(body))
     if not options.derandomize:
-        test = hypothesis_seed(zlib.crc32(f"{options.seed}:{spec.name}".encode()))(test)
+        test = hypothesis_seed(zlib.crc32(f"{options.seed}:{named(spec.name, spec.configuration)}".encode()))(test)
 
     result = ImplementationResult(
         spec.name, candidate.label, Status.PASS, [], source=candidate.source,
@@ -374,6 +401,15 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
     result.output = adapter.printed()
     result.variant = spec.variant or (battery.variant if len(spec.references) > 1 else None)
     result.tolerances = {c.value: v for c, v in options.tolerances.get(spec.name, {}).items()}
+    result.advisories.extend(_advisories(adapter.noted()))
+    ignored = effect.ignored
+    if ignored is not None:
+        # Every check passes on a model that ignores the option (its backward agrees with its own
+        # forward): the configuration is not implemented, which is what the verdict says.
+        result.advisories.append(Advisory(AdvisoryKind.CONFIGURATION_IGNORED, f"{ignored}: {effect.evidence}"))
+        if result.status is Status.PASS:
+            result.status = Status.ERROR
+            result.message = f"{NOT_IMPLEMENTED}: {ignored}"
     return result
 
 
@@ -392,6 +428,21 @@ def _diagnosis(
             return diagnose(spec, battery, failures, passed)
     except StudentAbort:
         return []  # the student's code hung or crashed while a cause was sought: no diagnosis, never a wrong one
+
+
+def _advisories(notes: Sequence[tuple[str, str, str]]) -> list[Advisory]:
+    """One advisory per kind of note about named things (the first, and what else it is about);
+    notes about nothing named stand on their own."""
+    kinds: dict[tuple[str, bool], list[tuple[str, str]]] = {}
+    for kind, about, message in notes:
+        kinds.setdefault((kind, bool(about)), []).append((about, message))
+    out = []
+    for (kind, _), found in kinds.items():
+        message = found[0][1]
+        if len(found) > 1:
+            message += f" (likewise {', '.join(about for about, _ in found[1:])})"
+        out.append(Advisory(AdvisoryKind(kind), message))
+    return out
 
 
 def run(
@@ -444,10 +495,11 @@ def check_found(
         if isinstance(specs, str):
             report.unchecked.append(Unchecked(cand.label, cand.source, specs))
             continue
-        result = _check_alternatives(specs, cand, options, found.roots, executor)
-        if isinstance(result, Unchecked):
-            report.unchecked.append(result)
-            continue
-        report.results.append(result)
-        if on_result:
-            on_result(result)
+        for label in labels(specs):
+            result = _check_configuration(specs, label, cand, options, found.roots, executor)
+            if isinstance(result, Unchecked):
+                report.unchecked.append(result)
+                continue
+            report.results.append(result)
+            if on_result:
+                on_result(result)

@@ -78,7 +78,7 @@ class AdvisoryKind(enum.Enum):
     CONSUMED_CACHE = "consumed_cache"  # a backward that frees its cache, as PyTorch frees a graph
     RUNNING_STATISTICS = "running_statistics"  # running mean/var off by a harmless eps-level offset
     TIES = "ties"  # a max tie routed to every maximal entry
-    PARAMETER_SHAPE = "parameter_shape"  # a model parameter kept in another shape than the course's
+    PARAMETER_SHAPE = "parameter_shape"  # a model parameter kept in another shape (or dtype) than the course's
     CONFIGURATION_IGNORED = "configuration_ignored"  # a model option (dropout, normalization) that changes nothing
 
 
@@ -146,6 +146,7 @@ class UncheckedKind(enum.Enum):
     IMPLEMENTATION = "implementation"  # the student's, found but not judged (the reason says why)
     MODULE = "module"  # a student's module that cannot be loaded here through no fault of the code in it
     COURSE_FILE = "course_file"  # a course-provided module that could not be loaded here, or was replaced
+    configuration: str | None = None  # which of a model's configurations (dropout, batchnorm, ...) this result is
 
 
 @dataclass

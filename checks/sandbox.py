@@ -135,6 +135,7 @@ class _Child:
         os.close(req_r)
         os.close(resp_w)
         self.printed = ""
+        self.notes: list[tuple[str, str, str]] = []  # the child adapter's notes for advisories
 
     def request(self, message: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
         """Send one request and wait for its answer; a dead or silent child raises StudentAbort."""
@@ -155,6 +156,9 @@ class _Child:
                 raise StudentAbort(f"the process sent a malformed answer: {exc}") from None
             raise StudentAbort(_death(self.proc.returncode)) from None
         self.printed = str(response.pop("printed", self.printed))
+        notes = response.pop("notes", None)
+        if isinstance(notes, list):  # (kind, about, message) strings, and only those: the judging is ours
+            self.notes = [(str(n[0]), str(n[1]), str(n[2])) for n in notes if isinstance(n, (list, tuple)) and len(n) == 3]
         if "abort" in response:
             self.kill()
             raise (StudentTimeout if "timed out" in str(response["abort"]) else StudentAbort)(str(response["abort"]))
@@ -202,7 +206,11 @@ class RemoteAdapter(Adapter):
 
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
         construct = dict(self.spec.construct(sizes)) if self.spec.construct else None
-        response = self.child.request({"op": "forward", "args": dict(args), "sizes": dict(sizes), "construct": construct})
+        option = self.spec.option(sizes)
+        response = self.child.request({
+            "op": "forward", "args": dict(args), "sizes": dict(sizes), "construct": construct,
+            "option": list(option) if option is not None else None,
+        })  # fmt: skip
         for k, v in response["args"].items():
             _write_back(args[k], v)
         out = response["out"]
@@ -222,6 +230,9 @@ class RemoteAdapter(Adapter):
 
     def printed(self) -> str:
         return self.child.printed
+
+    def noted(self) -> list[tuple[str, str, str]]:
+        return list(self.child.notes)
 
 
 class Sandbox:

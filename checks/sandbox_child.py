@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gradgate.checks import adapters, discover, guard, notebook, staff, wire
-from gradgate.checks.conventions import Convention
+from gradgate.checks.conventions import Convention, Option
 
 _DENIED_EVENTS = (
     "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
@@ -78,6 +78,10 @@ class _Shim:
         self.outputs = outputs
         self.kwargs: dict[str, Any] = {}
         self.construct = lambda sizes: self.kwargs  # the parent's constructor arguments, sent per call
+        self.configured: Option | None = None  # the parent's configuration option, sent per call
+
+    def option(self, sizes: Any) -> Option | None:
+        return self.configured
 
 
 class Child:
@@ -99,6 +103,8 @@ class Child:
         if op == "forward":
             args = request["args"]
             self.shim.kwargs = dict(request.get("construct") or {})
+            option = request.get("option")
+            self.shim.configured = Option(str(option[0]), str(option[1]), tuple(option[2])) if option else None
             out, state = self.adapter.forward(args, request["sizes"])
             self.states[len(self.states)] = (state, args)
             return {"out": out, "state": len(self.states) - 1, "args": args}
@@ -183,6 +189,7 @@ def main() -> None:
         except Exception as exc:  # a bug of ours: say so, never blame the student silently
             response = {"abort": f"internal error in the sandbox: {type(exc).__name__}: {exc}"}
         response["printed"] = child.guard.output.text
+        response["notes"] = [list(n) for n in child.adapter.notes] if child.adapter is not None else []
         wire.write_frame(responses, response)
 
 

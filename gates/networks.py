@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from hypothesis import strategies as st
 
 from .layers import course_rand
-from .spec import Array, Convention, GateSpec, Input, Labels, Sizes, Variants
+from .spec import Array, Configuration, Convention, GateSpec, Input, Labels, Sizes, Variants
 
 EPS = 1e-5
 
@@ -72,13 +72,13 @@ def _fc_net(keep_arg: str, factor: float) -> Callable[..., torch.Tensor]:
     return reference
 
 
-def _fc_net_2016(kept: Callable[[np.ndarray, float], np.ndarray], factor: float) -> Callable[..., torch.Tensor]:
+def _fc_net_2016(factor: float) -> Callable[..., torch.Tensor]:
     """2016-17: `dropout` is the drop probability (0: no dropout), `use_batchnorm` the only norm."""
 
     def reference(*args, **c: Any) -> torch.Tensor:  # type: ignore[no-untyped-def]
         drop = c["dropout"]
         return _fc_forward(*args, normalization="batchnorm" if c["use_batchnorm"] else None,
-                           mask=_keep_mask(1 - drop, lambda r: kept(r, drop)), seed=c["seed"], reg=factor * c["reg"])  # fmt: skip
+                           mask=_keep_mask(1 - drop, lambda r: r >= drop), seed=c["seed"], reg=factor * c["reg"])  # fmt: skip
 
     return reference
 
@@ -123,6 +123,23 @@ _FC_INPUTS: dict[str, Input] = {
     }
 
 
+# The configurations the course grades FullyConnectedNet in (FullyConnectedNets, Dropout,
+# BatchNormalization and LayerNormalization notebooks), each with the depths and reg drawn: one
+# verdict each. With dropout on, the mask is the student's own draw (np.random.rand or binomial,
+# re-seeded per layer or once): no reference knows it, so those examples are checked against finite
+# differences of the student's own seeded forward, and the forward against torch with dropout off.
+_FC_CONFIGURATIONS = {
+    "plain": Configuration({"normalization": None, "keep": 1}),
+    "dropout": Configuration({"normalization": None, "keep": 0.5}, baseline="plain"),
+    "batchnorm": Configuration({"normalization": "batchnorm", "keep": 1}, baseline="plain"),
+    "layernorm": Configuration({"normalization": "layernorm", "keep": 1}, baseline="plain"),
+}
+
+
+def _dropout_off(s: Sizes) -> bool:
+    return bool(s["keep"] == 1)
+
+
 # Hidden units exactly at 0 (relu), pooling ties and dropped units are kinks inside the network, out
 # of reach of the input domains: where an example lands on one, the engine finds it.
 NETWORKS = (
@@ -157,6 +174,8 @@ NETWORKS = (
             },
             signature=("hidden_dims", "input_dim", "num_classes", *signature),
             reference=reference,
+            reference_on=_dropout_off,
+            configurations={k: c for k, c in _FC_CONFIGURATIONS.items() if c.sizes["normalization"] in norms},
             summary=f"fc_net.py {years}: 1-2 hidden layers, {'/'.join(str(n) for n in norms)}, seeded dropout, (0.5) reg ||W||^2",
         )
         for years, signature, norms, options, reference in (
@@ -179,11 +198,7 @@ NETWORKS = (
                 ("dropout", "use_batchnorm"),
                 [None, "batchnorm"],
                 lambda s: {"dropout": 1 - s["keep"], "use_batchnorm": s["normalization"] == "batchnorm"},
-                Variants({
-                    f"{reg}, dropout kept where {form}": _fc_net_2016(kept, f)
-                    for reg, f in _REG_FACTORS.items()
-                    for form, kept in (("rand >= p", lambda r, p: r >= p), ("rand < 1 - p", lambda r, p: r < 1 - p))
-                }),
+                Variants({label: _fc_net_2016(f) for label, f in _REG_FACTORS.items()}),
             ),
         )
     ),

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
 import numpy as np
-from gradgate.checks.conventions import Convention
+from gradgate.checks.conventions import Convention, Option
 from gradgate.checks.results import FindingKind
 from hypothesis import strategies as st
 
@@ -190,9 +190,24 @@ def graph_reference(graph: tuple[Node, ...], inputs: tuple[str, ...]) -> Callabl
     return reference
 
 
+@dataclass(frozen=True)
+class Configuration:
+    """One configuration of a configurable model that the course grades on its own (FullyConnectedNet
+    with dropout, with batch norm, ...): the size values it fixes, the rest drawn as the spec says.
+
+    baseline: the configuration this one only adds an option to. Where the course's loss changes
+    with the option and the student's does not, the option is named as ignored ("dropout_keep_ratio=0.5
+    changes nothing"), and parameters only the option brings (gamma1) that the constructor does not
+    make are reported as the option not implemented.
+    """
+
+    sizes: Mapping[str, Any]
+    baseline: str | None = None
+
+
 __all__ = [
-    "Array", "Condition", "Convention", "Diagnoses", "Extreme", "FindingKind", "Fixed", "Floor", "GateSpec", "Input",
-    "Labels", "Mistake", "Node", "Sizes", "Symptom", "evaluate", "graph_reference",
+    "Array", "Condition", "Configuration", "Convention", "Diagnoses", "Extreme", "FindingKind", "Fixed", "Floor",
+    "GateSpec", "Input", "Labels", "Mistake", "Node", "Option", "Sizes", "Symptom", "evaluate", "graph_reference",
 ]
 
 
@@ -221,6 +236,12 @@ class GateSpec:
     assumes: what the course's docstring lets students assume of the sizes, None for nothing (max
       pool's "you can assume (H - pool_height) % stride == 0"). On an example outside it, the
       student's code raising (an assert of it) discards the example; a wrong result there still fails.
+    reference_on: the examples the reference can judge, None for all. A model's dropout mask is the
+      student's own draw: with dropout on, the backward is checked against finite differences of the
+      student's own seeded forward only, and the forward against torch where dropout is off.
+    configurations: label -> Configuration, for a model the course grades per configuration; each is
+      checked and reported on its own (`FullyConnectedNet[dropout]`). `configuration` is the label
+      of a spec made by `configured`, None otherwise.
     """
 
     name: str
@@ -238,6 +259,9 @@ class GateSpec:
     variant: str = ""
     diagnoses: Diagnoses = field(default_factory=Diagnoses)
     assumes: Callable[[Sizes], bool] | None = None
+    reference_on: Callable[[Sizes], bool] | None = None
+    configurations: Mapping[str, Configuration] = field(default_factory=dict)
+    configuration: str | None = None
 
     @property
     def differentiable(self) -> tuple[str, ...]:
@@ -251,3 +275,49 @@ class GateSpec:
         if isinstance(self.reference, Variants):
             return self.reference.choices
         return {"": self.reference}
+
+    def configured(self, label: str) -> GateSpec:
+        """This spec restricted to one of its configurations: its sizes fixed, the rest drawn."""
+        fixed = self.configurations[label].sizes
+        unknown = sorted(set(fixed) - set(self.sizes))
+        if unknown:
+            raise ValueError(f"{self.name}[{label}] fixes sizes the spec does not draw: {', '.join(unknown)}")
+        sizes = {k: (st.just(fixed[k]) if k in fixed else v) for k, v in self.sizes.items()}
+        return replace(self, sizes=sizes, configuration=label)
+
+    def all_sizes(self, drawn: Mapping[str, Any]) -> dict[str, Any]:
+        """Drawn sizes with the derived ones added."""
+        return {**drawn, **(self.derive(drawn) if self.derive else {})}
+
+    def present(self, sizes: Sizes) -> tuple[str, ...]:
+        """The inputs an example of these sizes has (optional ones only where their size is truthy)."""
+        return tuple(k for k, v in self.inputs.items() if not (isinstance(v, Array) and v.when is not None and not sizes[v.when]))
+
+    def baseline_sizes(self, sizes: Sizes) -> dict[str, Any] | None:
+        """The same example's sizes in the configuration's baseline (dropout off), None without one."""
+        config = self.configurations.get(self.configuration or "")
+        if config is None or config.baseline is None:
+            return None
+        drawn = {k: v for k, v in sizes.items() if k in self.sizes}
+        return self.all_sizes({**drawn, **self.configurations[config.baseline].sizes})
+
+    def option(self, sizes: Sizes) -> Option | None:
+        """What this configuration adds to its baseline, in the constructor's own words: the keyword
+        arguments that differ ("dropout_keep_ratio=0.5" against "dropout_keep_ratio=1") and the inputs
+        only it brings (gamma1, beta1 under normalization)."""
+        base = self.baseline_sizes(sizes)
+        if base is None or self.construct is None:
+            return None
+        here, there = self.construct(sizes), self.construct(base)
+        keys = [k for k in here if k not in there or not _same(here[k], there[k])]
+        added = tuple(k for k in self.present(sizes) if k not in self.present(base))
+        words = ", ".join(f"{k}={here[k]!r}" for k in keys)
+        before = ", ".join(f"{k}={there.get(k)!r}" for k in keys)
+        return Option(words, before, added)
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # arrays, or objects without a truth value for ==
+        return a is b

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from gradgate.checks.discover import Candidate
-from gradgate.checks.engine import Options, check_implementation, match
+from gradgate.checks.engine import Options, check_implementation, configurations, match
 from gradgate.checks.results import Status
 from gradgate.gates import REGISTRY
 from gradgate.gates.spec import Array, Convention, GateSpec
@@ -152,9 +152,11 @@ def _check(specs: tuple[GateSpec, ...], objects: tuple[Any, ...], main: Any, opt
     first = specs[0]
     candidate = Candidate(first.name, first.convention, objects, getattr(main, "__name__", first.name), source)
     roots = (Path(source).resolve().parent,) if source else ()
-    result = check_implementation(specs, candidate, options, roots)
-    if result.status is not Status.PASS:
-        lines = terminal.implementation_lines(result)
+    # a configurable model is checked in every configuration the course grades; each must pass
+    results = [check_implementation(specs, candidate, options, roots, configuration=c) for c in configurations(specs)]
+    failed = [r for r in results if r.status is not Status.PASS]
+    if failed:
+        lines = [line for r in failed for line in terminal.implementation_lines(r)]
         if not options.derandomize:
             lines.append(f"      (seed={options.seed} repeats this check)")
         raise AssertionError("\n".join(lines))

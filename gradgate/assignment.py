@@ -14,6 +14,9 @@
     visibility = "after_published"
     counterexamples = "hidden"
     tolerances = { backward_vs_torch = 1e-5 }
+    [gates.FullyConnectedNet]
+    points = 5
+    configurations = ["plain"]         # a configurable model: the configurations graded (default: all)
 
 Every key is optional. Without a [gates] table, every gate found is worth one point (as without a
 file). `load` validates everything up front and raises AssignmentError with the file, the key and
@@ -40,7 +43,7 @@ VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gra
 COUNTEREXAMPLES = ("shown", "hidden")
 TOLERANCE_CHECKS = tuple(c.value for c in FAIL_ABOVE)
 TOP_KEYS = ("title", "examples", "seed", "forbid_imports", "visibility", "counterexamples", "gates")
-GATE_KEYS = ("points", "visibility", "counterexamples", "tolerances")
+GATE_KEYS = ("points", "visibility", "counterexamples", "tolerances", "configurations")
 
 
 class AssignmentError(Exception):
@@ -54,6 +57,8 @@ class GateRule:
     visibility: str = "visible"
     counterexamples: str = "shown"
     tolerances: Mapping[str, float] = field(default_factory=dict)
+    # a configurable model's configurations that count (FullyConnectedNet's "plain", ...); empty: all
+    configurations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,11 @@ class Assignment:
         data = asdict(self)
         data["forbid_imports"] = list(self.forbid_imports)
         data["gates"] = [dict(asdict(r), tolerances=dict(r.tolerances)) for r in self.gates]
+        for gate in data["gates"]:  # absent unless chosen: a file without them keeps its digest
+            if gate["configurations"]:
+                gate["configurations"] = list(gate["configurations"])
+            else:
+                del gate["configurations"]
         return data
 
     @property
@@ -140,12 +150,18 @@ def _gate(name: str, table: Any, path: Path, defaults: Assignment) -> GateRule:
     for check, limit in tolerances.items():
         if _number(limit, f"{where} tolerances.{check}") <= 0:
             raise AssignmentError(f"{where} tolerances.{check} should be more than 0, got {limit!r}")
+    offered = list(dict.fromkeys(c for s in REGISTRY if s.name == name for c in s.configurations))
+    chosen = table.get("configurations")
+    if chosen is not None and (not isinstance(chosen, list) or not chosen or any(c not in offered for c in chosen)):
+        expected = f"a list of some of {', '.join(map(repr, offered))}" if offered else f"left out: {name} has no configurations"
+        raise AssignmentError(f"{where} configurations should be {expected}, got {chosen!r}")
     return GateRule(
         gate=name,
         points=points,
         visibility=_choice(table.get("visibility", defaults.visibility), VISIBILITIES, f"{where} visibility"),
         counterexamples=_choice(table.get("counterexamples", defaults.counterexamples), COUNTEREXAMPLES, f"{where} counterexamples"),
         tolerances={k: float(v) for k, v in tolerances.items()},
+        configurations=tuple(dict.fromkeys(chosen or ())),
     )
 
 

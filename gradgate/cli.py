@@ -86,7 +86,8 @@ def parser() -> argparse.ArgumentParser:
 def _list() -> int:
     for spec in REGISTRY:
         inputs = ", ".join(spec.inputs)
-        print(f"{spec.name:{terminal.GATE_WIDTH}} {spec.convention.value:13} ({inputs})  {spec.summary}")
+        configured = f"; one verdict each: {', '.join(f'[{c}]' for c in spec.configurations)}" if spec.configurations else ""
+        print(f"{spec.name:{terminal.GATE_WIDTH}} {spec.convention.value:13} ({inputs})  {spec.summary}{configured}")
     return EXIT_OK
 
 

@@ -171,9 +171,13 @@ def _total(values: Sequence[float]) -> float:
     return round(total, 6) if isinstance(total, float) else total
 
 
-def score_gate(gate: str, points: float, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The verdict, score and reason for one gate of one report."""
-    mine = [r for r in data["results"] if r["gate"] == gate and not _broken(r)]
+def score_gate(gate: str, points: float, data: Mapping[str, Any], configurations: Sequence[str] = ()) -> dict[str, Any]:
+    """The verdict, score and reason for one gate of one report; of a configurable model, the
+    results of the `configurations` graded (all without any)."""
+    mine = [
+        r for r in data["results"]
+        if r["gate"] == gate and not _broken(r) and (not configurations or r.get("configuration") in configurations)
+    ]  # fmt: skip
     cell: dict[str, Any] = {
         "gate": gate,
         "verdict": "pass",
@@ -192,7 +196,8 @@ def score_gate(gate: str, points: float, data: Mapping[str, Any]) -> dict[str, A
         bad = [r for r in mine if r["status"] != "pass"]
         if bad:
             first = next((r for r in bad if r["status"] == "error"), bad[0])
-            where = f" in {Path(first['source']).name}" if len(mine) > 1 and first.get("source") else ""
+            several = len({r.get("source") for r in mine}) > 1  # a model's configurations are one file
+            where = f" in {Path(first['source']).name}" if several and first.get("source") else ""
             cell.update(
                 verdict=first["status"],
                 score=0,
@@ -205,11 +210,11 @@ def score_gate(gate: str, points: float, data: Mapping[str, Any]) -> dict[str, A
 def score(data: Mapping[str, Any], assignment: Assignment) -> dict[str, Any]:
     """Score per gate: the assignment's gates, or without any every gate found at one point."""
     if assignment.gates:
-        gates = [(r.gate, r.points) for r in assignment.gates]
+        gates = [(r.gate, r.points, r.configurations) for r in assignment.gates]
     else:
         found = {r["gate"] for r in data["results"] if not _broken(r)}
-        gates = [(name, 1) for name in dict.fromkeys(s.name for s in REGISTRY) if name in found]
-    cells = [score_gate(gate, points, data) for gate, points in gates]
+        gates = [(name, 1, ()) for name in dict.fromkeys(s.name for s in REGISTRY) if name in found]
+    cells = [score_gate(gate, points, data, chosen) for gate, points, chosen in gates]
     return {
         "score": _total([c["score"] for c in cells]),
         "max_score": _total([c["max_score"] for c in cells]),

@@ -1000,6 +1000,9 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
     declared_outputs = result.get("outputs")
     outputs = declared_outputs if isinstance(declared_outputs, int) and declared_outputs > 1 else 1
     impl = str(result["implementation"])
+    configuration = result.get("configuration")
+    if isinstance(configuration, str) and impl.endswith(f"[{configuration}]"):
+        impl = impl[: -len(configuration) - 2]  # the class, without the configuration it was checked in
     folder, module = _module(str(data.get("target", "")), str(result.get("source", "")))
     forward, backward = _pair_names(str(result["gate"]), impl)
 
@@ -1082,8 +1085,9 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
             add("# the constructor has a parameter for (reg, ...); the weights are set below anyway")
             add(f"sizes = {_literal(cex.get('sizes', {}), 'sizes = ')}")
             add(f"model = {impl}(**{{k: v for k, v in sizes.items() if k in inspect.signature({impl}).parameters}})")
+        add("# gradgate's values, in the shapes your constructor made (a (1, D) gamma for the course's (D,))")
         for k in grads:
-            add(f"model.params[{k!r}] = {k}")
+            add(f"model.params[{k!r}] = {k}.reshape(np.shape(model.params[{k!r}]))")
         data_args = ", ".join(k for k in inputs if k not in grads)
         add(f"out, grads = model.loss({data_args})  # (loss, grads)")
 
@@ -1140,7 +1144,7 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
         else:
             add("# gradgate treats the loss as a layer: its gradients, times an upstream gradient dout")
             for k in grads:
-                add(f"d{k} = dout * grads[{k!r}]")
+                add(f"d{k} = dout * np.reshape(grads[{k!r}], np.shape({k}))")
         if mutation_of == "dout":
             add("assert np.array_equal(dout, dout_before), 'backward changed dout in place'")
             return "\n".join(lines) + "\n"

@@ -369,7 +369,7 @@ class Gradgate(pytest.Collector):
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
         from gradgate.checks.discover import LoadError, discover
-        from gradgate.checks.engine import DEFAULT_TIMEOUT, match
+        from gradgate.checks.engine import DEFAULT_TIMEOUT, configurations, match
 
         run = self.config.stash[RUN]
         order = 0
@@ -404,7 +404,7 @@ class Gradgate(pytest.Collector):
                     yield StudentFile.from_parent(
                         self, name=self._name(path), path=path, pairs=pairs, roots=found.roots, first=order
                     )
-                    order += len(pairs)
+                    order += sum(len(configurations(specs)) for specs, _ in pairs)
 
     def _name(self, path: Path) -> str:
         try:
@@ -423,8 +423,17 @@ class StudentFile(pytest.Collector):
         self.first = first
 
     def collect(self) -> Iterator[pytest.Item]:
-        for n, (specs, cand) in enumerate(self.pairs):
-            yield Implementation.from_parent(self, name=cand.label, specs=specs, candidate=cand, order=self.first + n)
+        from gradgate.checks.configurations import named
+        from gradgate.checks.engine import configurations
+
+        order = self.first
+        for specs, cand in self.pairs:
+            # one item per configuration of a configurable model: FullyConnectedNet[dropout]
+            for label in configurations(specs):
+                yield Implementation.from_parent(
+                    self, name=named(cand.label, label), specs=specs, candidate=cand, configuration=label, order=order
+                )
+                order += 1
 
 
 class _Checked(pytest.Item):
@@ -448,17 +457,20 @@ class _Checked(pytest.Item):
 
 
 class Implementation(_Checked):
-    def __init__(self, *, specs: tuple[GateSpec, ...], candidate: Candidate, **kwargs: Any) -> None:
+    def __init__(self, *, specs: tuple[GateSpec, ...], candidate: Candidate, configuration: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.specs = specs  # alternatives of one gate (engine.match)
         self.candidate = candidate
+        self.configuration = configuration  # of a configurable model, None otherwise
 
     def runtest(self) -> None:
         from gradgate.checks.engine import check_implementation
         from gradgate.checks.results import Status
 
         assert isinstance(self.parent, StudentFile)
-        result = check_implementation(self.specs, self.candidate, self.config.stash[RUN].options(), self.parent.roots)
+        result = check_implementation(
+            self.specs, self.candidate, self.config.stash[RUN].options(), self.parent.roots, configuration=self.configuration
+        )
         self._record(result)
         if result.status is not Status.PASS:
             raise GradgateFailure(result)
@@ -471,7 +483,7 @@ class Implementation(_Checked):
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"gradgate {self.specs[0].name}: {self.candidate.label}"
+        return self.path, None, f"gradgate {self.specs[0].name}: {self.name}"
 
 
 class BrokenFile(_Checked):

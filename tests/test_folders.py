@@ -18,7 +18,7 @@ import pytest
 from gradgate.checks.discover import Candidate, discover
 from gradgate.checks.engine import match, run
 from gradgate.checks.executor import IN_PROCESS
-from gradgate.checks.results import RunReport, Status
+from gradgate.checks.results import ImplementationResult, RunReport, Status
 from gradgate.checks.sandbox import Sandbox
 from gradgate.gates import REGISTRY
 
@@ -217,6 +217,11 @@ def _labels(*student_files: str) -> set[str]:
     return found
 
 
+def _unconfigured(r: ImplementationResult) -> str:
+    """The implementation's own name: FullyConnectedNet for FullyConnectedNet[dropout]."""
+    return r.implementation.removesuffix(f"[{r.configuration}]") if r.configuration else r.implementation
+
+
 def _failed(report: RunReport) -> list[str]:
     return [f"{r.gate} {r.implementation}: {r.message}" for r in report.results if r.status is not Status.PASS]
 
@@ -238,7 +243,7 @@ def test_assignment_folder_passes_and_each_implementation_is_checked_once(tmp_pa
     checked = [(r.gate, r.implementation, Path(r.source).name) for r in report.results]
     assert len(checked) == len(set(checked)), "an implementation was checked twice"
     # everything the student wrote, under its own name, and nothing imported by `from .layers import *`
-    assert {r.implementation for r in report.results} == _labels(*sources)
+    assert {_unconfigured(r) for r in report.results} == _labels(*sources)
     # course-provided modules are neither results nor failures, and are not even imported when unused
     assert not any(Path(r.source).stem in {"data_utils", "gradient_check", "solver", "vis_utils"} for r in report.results)
     assert not any("gradient_check" in u.source or "data_utils" in u.source for u in report.unchecked)
@@ -276,8 +281,9 @@ def test_planted_bug_is_found_in_place(tmp_path: Path, name: str, module: str, m
     gate = mutant.split("__")[0]
     report = run(folder, examples=EXAMPLES * 2, seed=3, timeout=30, registry=[s for s in REGISTRY if s.name == gate])
     assert report.error is None, report.error
-    (result,) = [r for r in report.results if r.gate == gate and Path(r.source).name == Path(module).name]
-    assert result.status is not Status.PASS, f"planted bug not found: {(MUTANTS / mutant).read_text().splitlines()[0]}"
+    mine = [r for r in report.results if r.gate == gate and Path(r.source).name == Path(module).name]
+    assert len({_unconfigured(r) for r in mine}) == 1, mine  # one implementation (one result per configuration)
+    assert any(r.status is not Status.PASS for r in mine), f"planted bug not found: {(MUTANTS / mutant).read_text().splitlines()[0]}"
 
 
 @pytest.mark.parametrize(
@@ -485,7 +491,7 @@ def test_functions_at_their_template_are_not_implemented_not_crashes(tmp_path: P
     folder = _write(tmp_path, {"layers.py": TEMPLATE})
     report = run(folder, examples=10, seed=0, timeout=30)
     results = {r.implementation: r for r in report.results}
-    for label in ("affine_forward", "dropout_forward", "softmax_loss_vectorized", "FullyConnectedNet", "relu_forward", "batchnorm_forward"):
+    for label in ("affine_forward", "dropout_forward", "softmax_loss_vectorized", "FullyConnectedNet[plain]", "relu_forward", "batchnorm_forward"):
         r = results[label]
         assert r.status is Status.ERROR and r.message.startswith("not implemented"), (label, r.message)
         assert r.counterexample is None
@@ -494,7 +500,9 @@ def test_functions_at_their_template_are_not_implemented_not_crashes(tmp_path: P
     assert "relu_backward returns None for dx" in results["relu_forward"].message
     assert "NotImplementedError" in results["dropout_forward"].message
     assert "mode=test" in results["batchnorm_forward"].message  # only the test mode is still a template
-    assert "params empty" in results["FullyConnectedNet"].message
+    assert "params empty" in results["FullyConnectedNet[plain]"].message
+    # one verdict per configuration the course grades, each its own
+    assert {f"FullyConnectedNet[{c}]" for c in ("plain", "dropout", "batchnorm", "layernorm")} <= set(results)
 
 
 LAYER = '''

@@ -485,6 +485,11 @@ BAD_ASSIGNMENTS = {
     "bad seed": ("seed = -3\n", "seed should be a whole number"),
     "bad forbid_imports": ("forbid_imports = ['numpy.linalg']\n", "forbid_imports should be a list of top-level module names"),
     "unknown top-level key": ("seeds = 3\n", "unknown key 'seeds' (did you mean 'seed'?)"),
+    "unknown configuration": (
+        "[gates.FullyConnectedNet]\npoints = 1\nconfigurations = ['dropuot']\n",
+        "configurations should be a list of some of 'plain', 'dropout', 'batchnorm', 'layernorm'",
+    ),
+    "configurations of a gate without": ("[gates.affine]\npoints = 1\nconfigurations = ['plain']\n", "affine has no configurations"),
 }
 
 
@@ -618,3 +623,23 @@ def test_a_grader_failure_costs_that_submission_and_exits_1(tmp_path: Path, caps
     assert _json(tmp_path / "out" / "alice" / "report.json")["error"] is None
     bob = _rows(tmp_path / "out")[1]
     assert (bob["submission"], bob["affine"], bob["total"]) == ("bob", "", "0")
+
+
+def test_an_assignment_grades_the_configurations_it_names(tmp_path: Path) -> None:
+    """A model half-way through the assignment (dropout and normalization not implemented yet):
+    graded on [plain] alone it earns its points; on every configuration it does not."""
+    from gradgate import jsonreport
+    from gradgate.assignment import parse
+    from gradgate.checks.engine import run
+    from gradgate.grade import score
+
+    mutant = Path(__file__).resolve().parent / "mutants" / "FullyConnectedNet__options_not_implemented.py"
+    data = jsonreport.to_dict(run(mutant, examples=10, seed=0))
+    plain = parse({"gates": {"FullyConnectedNet": {"points": 3, "configurations": ["plain"]}}}, tmp_path / "a.toml")
+    every = parse({"gates": {"FullyConnectedNet": {"points": 3}}}, tmp_path / "a.toml")
+    (graded,) = score(data, plain)["gates"]
+    assert (graded["verdict"], graded["score"], graded["implementations"]) == ("pass", 3, ["FullyConnectedNet[plain]"])
+    (graded,) = score(data, every)["gates"]
+    assert (graded["verdict"], graded["score"]) == ("error", 0)
+    assert graded["reason"].startswith("FullyConnectedNet[dropout]: not implemented: dropout_keep_ratio=0.5 changes nothing")
+    assert plain.digest != every.digest

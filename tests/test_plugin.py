@@ -387,3 +387,23 @@ def test_nothing_checkable_is_pytests_no_tests_collected_with_the_reasons(pytest
         "*unchecked relu_forward (*torchy.py): not checked: written for torch tensors*",
         "*unchecked features (*features.py): course-provided module, not checked: it cannot be imported here (SyntaxError*",
     ])
+
+
+def test_a_configurable_model_is_one_item_per_configuration(pytester: pytest.Pytester) -> None:
+    """FullyConnectedNet[plain], [dropout], ...: one item each, with its own verdict, selectable by
+    -k and by node id, and under xdist the same items."""
+    mutant = Path(__file__).resolve().parent / "mutants" / "FullyConnectedNet__options_not_implemented.py"
+    pytester.makepyfile(fc_net=mutant.read_text())
+    result = pytester.runpytest("--gradgate", "fc_net.py", "-v", "-p", "no:cacheprovider", "--gradgate-examples", "10")
+    result.assert_outcomes(passed=1, failed=3)
+    result.stdout.fnmatch_lines([
+        "*gradgate::fc_net.py::FullyConnectedNet[[]plain[]] PASSED*",
+        "*gradgate::fc_net.py::FullyConnectedNet[[]dropout[]] FAILED*",
+        "*gradgate::fc_net.py::FullyConnectedNet[[]batchnorm[]] FAILED*",
+        "*gradgate::fc_net.py::FullyConnectedNet[[]layernorm[]] FAILED*",
+    ])  # fmt: skip
+    assert "not implemented: dropout_keep_ratio=0.5 changes nothing" in result.stdout.str()
+    chosen = pytester.runpytest("--gradgate", "fc_net.py", "-v", "-p", "no:cacheprovider", "--gradgate-examples", "10", "-k", "plain")
+    chosen.assert_outcomes(passed=1)
+    spread = pytester.runpytest("--gradgate", "fc_net.py", "-n", "2", "-p", "no:cacheprovider", "--gradgate-examples", "10")
+    spread.assert_outcomes(passed=1, failed=3)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from gradgate.checks.engine import run
-from gradgate.checks.results import Status
+from gradgate.checks.results import RunReport, Status
 from gradgate.checks.sandbox import Sandbox
 
 GOOD = '''
@@ -125,3 +125,21 @@ def test_sandbox_verdicts_match_in_process(tmp_path: Path) -> None:
     boxed = run(student, examples=30, seed=5, executor=Sandbox(timeout=10))
     assert [(r.gate, r.status, r.message) for r in inproc.results] == [(r.gate, r.status, r.message) for r in boxed.results]
     assert inproc.results[0].counterexample == boxed.results[0].counterexample
+
+
+@pytest.mark.parametrize(
+    "name", ["mutants/FullyConnectedNet__options_not_implemented.py", "correct/FullyConnectedNet__gamma_beta_kept_2d.py"]
+)
+def test_sandboxed_models_are_judged_per_configuration_on_their_own_parameters(name: str) -> None:
+    """A model's configurations, the option it does not implement and the parameters it keeps in its
+    own shapes come out the same from the sandbox: the option and the notes cross the wire."""
+    student = Path(__file__).resolve().parent / name
+    inproc = run(student, examples=15, seed=2)
+    boxed = run(student, examples=15, seed=2, executor=Sandbox(timeout=10))
+
+    def verdicts(report: RunReport) -> list[tuple[object, ...]]:
+        return [(r.implementation, r.configuration, r.status, r.message, r.advisories) for r in report.results]
+
+    assert verdicts(boxed) == verdicts(inproc)
+    assert {r.configuration for r in boxed.results} == {"plain", "dropout", "batchnorm", "layernorm"}
+    assert any(r.advisories for r in boxed.results)
