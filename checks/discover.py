@@ -2,7 +2,8 @@
 
 - `NAME_forward` with `NAME_backward` (also `NAME_forward_naive` / `NAME_backward_naive`): a layer pair;
   an alternative backward beside it (`batchnorm_backward_alt`) is a layer pair of its own with the
-  same forward
+  same forward; a student's own `NAME_forward_SUFFIX` pairs with `NAME_backward_SUFFIX`, else with
+  `NAME_backward`
 - a class with `forward` and `backward` methods: a gate class
 - a class with a `loss` method: a model
 - a function whose name contains `loss`: a loss function
@@ -17,6 +18,10 @@ Course-provided (staff) modules are not the student's work: they are not scanned
 when the student's code imports them; a missing or failing one gets a stand-in (`checks.staff`) and is
 listed as not checked. A module that needs a package not installed here is listed as not checked,
 not as the student's failure.
+
+Whatever is found by these names and cannot be checked is listed in `Found.incomplete` with the
+reason, never dropped: a forward or backward without its partner, code written for torch tensors or
+needle (`checks.foreign`), a package whose __init__.py is only a stale Python 2 .pyc.
 """
 
 from __future__ import annotations
