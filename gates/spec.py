@@ -85,6 +85,38 @@ class Variants:
 
 
 @dataclass(frozen=True)
+class WrongMask:
+    """A recognisable mistake of a stochastic layer and what the report says of it. `values(sizes)`:
+    the mask values the mistake gives on an example of these sizes (None where it does not show);
+    `kept(sizes)`: the fraction of units it keeps, which the kept-fraction probe recognises."""
+
+    message: str
+    values: Callable[[Sizes], tuple[float, ...] | None] = lambda s: None
+    kept: Callable[[Sizes], float | None] = lambda s: None
+
+
+@dataclass(frozen=True)
+class Mask:
+    """A stochastic layer judged by its own mask, not by the random calls it makes: its output is
+    `input` times a mask it draws, read back as out / input (so `input` must be an `avoid_zero` Array).
+
+    On every example each entry of that mask must be one of `values(sizes)`; the reference is then
+    input * the student's own mask, so backward must be dout times that same mask, and determinism
+    (the same seed gives the same mask) and finite differences of its own forward apply as usual.
+    A probe on large inputs (`probe`: sizes, one per keep probability; `seed` names the size that
+    seeds the mask) checks that the fraction of units kept is `kept(sizes)` and that two seeds give
+    two masks. `wrong` names the mistakes a wrong mask is recognised as.
+    """
+
+    input: str
+    values: Callable[[Sizes], tuple[float, ...]]
+    kept: Callable[[Sizes], float]
+    seed: str
+    probe: tuple[Mapping[str, Any], ...]
+    wrong: tuple[WrongMask, ...] = ()
+
+
+@dataclass(frozen=True)
 class Node:
     """One node of a computational graph as the lecture draws it: `name = op(*inputs)`.
 
@@ -115,7 +147,7 @@ def graph_reference(graph: tuple[Node, ...], inputs: tuple[str, ...]) -> Callabl
     return reference
 
 
-__all__ = ["Array", "Convention", "Fixed", "GateSpec", "Input", "Labels", "Node", "Sizes", "evaluate", "graph_reference"]
+__all__ = ["Array", "Convention", "Fixed", "GateSpec", "Input", "Labels", "Mask", "Node", "Sizes", "WrongMask", "evaluate", "graph_reference"]
 
 
 @dataclass(frozen=True)
@@ -139,6 +171,8 @@ class GateSpec:
       alternatives: an implementation is judged by the one it follows).
     backward_on: the examples whose backward the course defines, None for all. batchnorm's backward
       is the train-mode one (a test-mode forward keeps no cache): test mode is checked forward-only.
+    stochastic: a layer that multiplies an input by a random mask of its own (dropout), judged by
+      that mask (see `Mask`); its `reference` is None.
     """
 
     name: str
@@ -154,6 +188,13 @@ class GateSpec:
     graph: tuple[Node, ...] = ()
     backward_on: Callable[[Sizes], bool] | None = None
     variant: str = ""
+    stochastic: Mask | None = None
+
+    def __post_init__(self) -> None:
+        if self.stochastic is not None:
+            masked = self.inputs.get(self.stochastic.input)
+            if not (isinstance(masked, Array) and masked.avoid_zero):
+                raise ValueError(f"{self.name}: the mask is read as out / {self.stochastic.input}, which must be an avoid_zero Array")
 
     @property
     def differentiable(self) -> tuple[str, ...]:
