@@ -1,7 +1,8 @@
 """The engine is proven by its corpora: every mutant must fail, every correct implementation must
 pass on every seed. One generic test per corpus; the files carry the cases.
 
-- tests/mutants/<gate>__<bug>.py: one known-wrong implementation of <gate> (first line: # BUG: ...).
+- tests/mutants/<gate>__<bug>.py: one known-wrong implementation of <gate> (first line: # BUG: ...;
+  an optional second line `# MESSAGE: ...` is a fragment its verdict's message must contain).
 - tests/correct/<gate>__<variant>.py and gates/student/: correct ones, kink-heavy variants included.
 """
 
@@ -17,6 +18,7 @@ from gradgate.gates import REGISTRY
 from .conftest import CORRECT, MUTANTS, SEEDS, STUDENT
 
 GATES = {s.name for s in REGISTRY}
+MESSAGE = "# MESSAGE: "  # a mutant's second line: what its verdict must say
 
 
 def _files(folder: Path) -> list[Path]:
@@ -44,8 +46,11 @@ def test_mutant_fails(path: Path) -> None:
     verdicts = {r.gate: r for r in report.results}
     assert _gate(path) in verdicts, f"{_gate(path)} not found in {path.name}"
     result = verdicts[_gate(path)]
-    assert result.status in (Status.FAIL, Status.ERROR), f"mutant passed: {path.read_text().splitlines()[0]}"
+    lines = path.read_text().splitlines()
+    assert result.status in (Status.FAIL, Status.ERROR), f"mutant passed: {lines[0]}"
     assert result.counterexample is not None or result.status is Status.ERROR
+    if len(lines) > 1 and lines[1].startswith(MESSAGE):
+        assert lines[1].removeprefix(MESSAGE) in result.message, result.message
 
 
 @pytest.mark.parametrize("seed", range(SEEDS))
