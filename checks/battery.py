@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from gradgate.gates.spec import Fixed, Floor, GateSpec
 
+from . import stochastic
 from .adapters import Adapter, as_array
 from .examples import Example
 from .guard import NOT_IMPLEMENTED, NotImplementedYet, StudentError, StudentRaised
@@ -195,6 +196,19 @@ class Battery:
         self.variant = chosen
         return built[chosen], []
 
+    def _masked(self, example: Example, out: np.ndarray, result: Outcome) -> Reference | None:
+        """A stochastic layer's reference: its input times the student's own mask, if that mask is
+        one the spec allows (see checks.stochastic); else the failure is recorded and None returned."""
+        reading = stochastic.read(self.spec, example, out, self.limits[Check.FORWARD])
+        if reading.check is Check.CONTRACT:
+            result.fail(Check.CONTRACT, "out", reading.message)
+        elif reading.message:
+            assert reading.reference is not None
+            m = result.add(Check.FORWARD, "out", float(np.max(reading.error, initial=0.0)))
+            m.message = reading.message
+            result.pictures["out"] = Picture("out", out.reshape(reading.mask.shape), reading.reference.out, reading.error)
+        return None if reading.message else reading.reference
+
     def _forward(self, example: Example, shift: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, Any]:
         args = example.fresh()
         for k, d in (shift or {}).items():
@@ -231,7 +245,9 @@ class Battery:
             if args[k].shape != example.values[k].shape or changed.any():
                 result.fail(Check.MUTATION, k, f"forward changed its argument {k} in place ({_where(changed)})")
 
-        ref, equally = self._reference(example, out)
+        ref, equally = self._reference(example, out) if self.spec.stochastic is None else (self._masked(example, out, result), [])
+        if ref is None and self.spec.stochastic is not None:
+            return  # the mask itself is wrong (recorded)
         if ref is not None:
             if not _same_shape(out.shape, ref.out.shape):
                 result.fail(Check.CONTRACT, "out", f"forward returned shape {out.shape}, expected {ref.out.shape}")

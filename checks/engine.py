@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Flaky, HypothesisException
 
+from . import stochastic
 from .adapters import Adapter
 from .battery import Battery, Outcome
 from .conventions import Convention
@@ -365,6 +366,13 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
             result.message = f"could not be checked: {type(exc).__name__}: {exc}"
     finally:
         torch.set_num_threads(threads)
+    probed = minimal is None and result.status is Status.PASS and spec.stochastic is not None
+    if probed:  # every example passed: the kept fraction, on large inputs (checks.stochastic)
+        try:
+            minimal = _probe(spec, adapter, options)
+        except StudentAbort as exc:
+            result.status = Status.ERROR
+            result.message = str(exc)
     located: Outcome | None = None
     if minimal is not None:
         failure = minimal.outcome.failure
@@ -378,7 +386,7 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
             result.message = f"{failure.message} (on {sizes})" if sizes else failure.message
         else:
             try:
-                located = battery.examine(minimal.example, locate=True)
+                located = minimal.outcome if probed else battery.examine(minimal.example, locate=True)
             except StudentAbort:
                 located = minimal.outcome
             result.counterexample = _counterexample(spec, minimal.example, minimal.outcome, located)
@@ -443,6 +451,16 @@ def _advisories(notes: Sequence[tuple[str, str, str]]) -> list[Advisory]:
             message += f" (likewise {', '.join(about for about, _ in found[1:])})"
         out.append(Advisory(AdvisoryKind(kind), message))
     return out
+
+
+def _probe(spec: GateSpec, adapter: Adapter, options: Options) -> _Failed | None:
+    """A stochastic layer's kept-fraction probe; what it finds, as a failed example."""
+    outcome = Outcome(options.limits(spec.name))
+    found = stochastic.probe(spec, adapter, options.seed, outcome.limits[Check.FORWARD])
+    if found is None:
+        return None
+    outcome.fail(found.check, None if found.status is Status.ERROR else "out", found.message, found.status)
+    return _Failed(found.example, outcome)
 
 
 def run(

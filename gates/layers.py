@@ -10,7 +10,9 @@ import torch
 import torch.nn.functional as F
 from hypothesis import strategies as st
 
-from .spec import Array, Condition, Convention, Diagnoses, FindingKind, Fixed, Floor, GateSpec, Mistake, Sizes, Variants
+from .spec import (
+    Array, Condition, Convention, Diagnoses, FindingKind, Fixed, Floor, GateSpec, Mask, Mistake, Sizes, WrongMask,
+)
 from .lecture import SIGMOID_EXTREME
 
 _DIM = st.integers(1, 4)
@@ -70,17 +72,46 @@ def course_rand(shape: tuple[int, ...], seed: int) -> np.ndarray:
     return r
 
 
-def _dropout(keep: Callable[[np.ndarray, float], np.ndarray], scale: Callable[[float], float]) -> Callable[..., Any]:
-    """Inverted dropout whose mask comes from `course_rand`: `keep(r, p)` says which units stay,
-    `scale(p)` what they are multiplied by."""
+def _scaled(factor: float) -> tuple[float, ...] | None:
+    """A test-mode output of x * factor, where that tells something (0 and 1 are other mistakes)."""
+    return (factor,) if 0 < factor < 1 else None
 
-    def reference(x: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
-        if p["mode"] != "train":
-            return x
-        mask = keep(course_rand(tuple(x.shape), p["seed"]), p["p"]) * scale(p["p"])
-        return x * torch.as_tensor(mask)
 
-    return reference
+def _dropout_mask(ps: tuple[float, ...], keep: Callable[[float], float], scale: str, misuse: str) -> Mask:
+    """Inverted dropout's mask where `keep(p)` is the keep probability (p drawn from `ps`): units kept with that
+    probability and scaled by 1 / keep(p) in train mode, the identity in test mode. The mistakes
+    recognised are stated in the convention's own terms: `scale` is how 1 / keep(p) is written,
+    `misuse` what p mistaken for the other convention's is called."""
+
+    def train(s: Sizes) -> bool:
+        return bool(s["mode"] == "train")
+
+    def values(s: Sizes) -> tuple[float, ...]:
+        return (0.0, 1 / keep(s["p"])) if train(s) else (1.0,)
+
+    def swapped(s: Sizes) -> tuple[float, ...] | None:  # units kept with 1 - keep(p), scaled to match
+        return (0.0, 1 / (1 - keep(s["p"]))) if train(s) and keep(s["p"]) < 1 else None
+
+    return Mask(
+        input="x",
+        values=values,
+        kept=lambda s: keep(s["p"]),
+        seed="seed",
+        probe=tuple({"N": 100, "D": 100, "p": p, "mode": "train"} for p in ps),
+        wrong=(
+            WrongMask(f"kept units are not scaled by {scale}", values=lambda s: (0.0, 1.0) if train(s) else None),
+            WrongMask(misuse, values=swapped, kept=lambda s: 1 - keep(s["p"])),
+            WrongMask("test mode scales by p", values=lambda s: None if train(s) else _scaled(s["p"])),
+            WrongMask("test mode scales by 1 - p", values=lambda s: None if train(s) else _scaled(1 - s["p"])),
+        ),
+    )
+
+
+# p in 0.25 and 0.8 tells the two conventions apart by the fraction kept; 0.5 cannot, and either
+# convention passes there. p = 1 keeps every unit when p is the keep probability, p = 0 when it is
+# the drop probability (the other extreme divides by zero).
+_KEEP_PS = (0.5, 0.25, 0.8, 1.0)
+_DROP_PS = (0.5, 0.25, 0.8, 0.0)
 
 
 def _conv_sizes(s: Sizes) -> dict[str, int]:
@@ -163,14 +194,14 @@ LAYERS = (
         summary="batch normalization: train mode (batch statistics, running ones updated in bn_param), test mode",
     ),
     # The course's docstring has p as the keep probability since 2018 and as the drop probability
-    # in 2016-17 ("We drop each neuron output with probability p"): alternatives. p = 1 keeps every
-    # unit in the first, p = 0 in the second (the other extreme divides by zero).
+    # in 2016-17 ("We drop each neuron output with probability p"): alternatives. Either is judged by
+    # its own mask (whichever random call draws it), read from its output.
     *(
         GateSpec(
             name="dropout",
             convention=Convention.LAYER_PAIR,
             inputs={
-                "x": Array(("N", "D")),
+                "x": Array(("N", "D"), avoid_zero=True),
                 "dropout_param": Fixed(lambda s, rng: {"p": s["p"], "mode": s["mode"], "seed": s["seed"]}),
             },
             sizes={
@@ -180,19 +211,17 @@ LAYERS = (
                 "mode": st.sampled_from(["train", "test"]),
                 "seed": st.integers(0, 2**16),
             },
-            reference=reference,
+            reference=None,
+            stochastic=mask,
             variant=variant,
-            summary=f"inverted dropout, {variant}, mask from np.random.seed(seed)",
+            summary=f"inverted dropout, {variant}: x times a seeded mask of its own (0 or 1/keep), judged by that mask",
         )
-        for variant, ps, reference in (
-            ("p = keep probability", [0.5, 0.25, 0.8, 1.0], _dropout(lambda r, p: r < p, lambda p: 1 / p)),
+        for variant, ps, mask in (
+            ("p = keep probability", _KEEP_PS, _dropout_mask(_KEEP_PS, lambda p: p, "1/p", "p is used as the drop probability")),
             (
                 "p = drop probability (2016-17)",
-                [0.5, 0.25, 0.8, 0.0],
-                Variants({
-                    "kept where rand >= p": _dropout(lambda r, p: r >= p, lambda p: 1 / (1 - p)),
-                    "kept where rand < 1 - p": _dropout(lambda r, p: r < 1 - p, lambda p: 1 / (1 - p)),
-                }),
+                _DROP_PS,
+                _dropout_mask(_DROP_PS, lambda p: 1 - p, "1/(1 - p)", "p is used as the keep probability"),
             ),
         )
     ),

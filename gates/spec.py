@@ -160,6 +160,38 @@ class Diagnoses:
 
 
 @dataclass(frozen=True)
+class WrongMask:
+    """A recognisable mistake of a stochastic layer and what the report says of it. `values(sizes)`:
+    the mask values the mistake gives on an example of these sizes (None where it does not show);
+    `kept(sizes)`: the fraction of units it keeps, which the kept-fraction probe recognises."""
+
+    message: str
+    values: Callable[[Sizes], tuple[float, ...] | None] = lambda s: None
+    kept: Callable[[Sizes], float | None] = lambda s: None
+
+
+@dataclass(frozen=True)
+class Mask:
+    """A stochastic layer judged by its own mask, not by the random calls it makes: its output is
+    `input` times a mask it draws, read back as out / input (so `input` must be an `avoid_zero` Array).
+
+    On every example each entry of that mask must be one of `values(sizes)`; the reference is then
+    input * the student's own mask, so backward must be dout times that same mask, and determinism
+    (the same seed gives the same mask) and finite differences of its own forward apply as usual.
+    A probe on large inputs (`probe`: sizes, one per keep probability; `seed` names the size that
+    seeds the mask) checks that the fraction of units kept is `kept(sizes)` and that two seeds give
+    two masks. `wrong` names the mistakes a wrong mask is recognised as.
+    """
+
+    input: str
+    values: Callable[[Sizes], tuple[float, ...]]
+    kept: Callable[[Sizes], float]
+    seed: str
+    probe: tuple[Mapping[str, Any], ...]
+    wrong: tuple[WrongMask, ...] = ()
+
+
+@dataclass(frozen=True)
 class Node:
     """One node of a computational graph as the lecture draws it: `name = op(*inputs)`.
 
@@ -207,7 +239,8 @@ class Configuration:
 
 __all__ = [
     "Array", "Condition", "Configuration", "Convention", "Diagnoses", "Extreme", "FindingKind", "Fixed", "Floor",
-    "GateSpec", "Input", "Labels", "Mistake", "Node", "Option", "Sizes", "Symptom", "evaluate", "graph_reference",
+    "GateSpec", "Input", "Labels", "Mask", "Mistake", "Node", "Option", "Sizes", "Symptom", "WrongMask", "evaluate",
+    "graph_reference",
 ]
 
 
@@ -242,6 +275,8 @@ class GateSpec:
     configurations: label -> Configuration, for a model the course grades per configuration; each is
       checked and reported on its own (`FullyConnectedNet[dropout]`). `configuration` is the label
       of a spec made by `configured`, None otherwise.
+    stochastic: a layer that multiplies an input by a random mask of its own (dropout), judged by
+      that mask (see `Mask`); its `reference` is None.
     """
 
     name: str
@@ -262,6 +297,13 @@ class GateSpec:
     reference_on: Callable[[Sizes], bool] | None = None
     configurations: Mapping[str, Configuration] = field(default_factory=dict)
     configuration: str | None = None
+    stochastic: Mask | None = None
+
+    def __post_init__(self) -> None:
+        if self.stochastic is not None:
+            masked = self.inputs.get(self.stochastic.input)
+            if not (isinstance(masked, Array) and masked.avoid_zero):
+                raise ValueError(f"{self.name}: the mask is read as out / {self.stochastic.input}, which must be an avoid_zero Array")
 
     @property
     def differentiable(self) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """The engine is proven by its corpora: every mutant must fail, every correct implementation must
 pass on every seed. One generic test per corpus; the files carry the cases.
 
-- tests/mutants/<gate>__<bug>.py: one known-wrong implementation of <gate> (first line: # BUG: ...).
+- tests/mutants/<gate>__<bug>.py: one known-wrong implementation of <gate> (first line: # BUG: ...;
+  an optional second line `# MESSAGE: ...` is a fragment its verdict's message must contain).
 - tests/correct/<gate>__<variant>.py and gates/student/: correct ones, kink-heavy variants included.
 """
 
@@ -17,6 +18,7 @@ from gradgate.gates import REGISTRY
 from .conftest import CORRECT, MUTANTS, SEEDS, STUDENT
 
 GATES = {s.name for s in REGISTRY}
+MESSAGE = "# MESSAGE: "  # a mutant's second line: what its verdict must say
 
 
 def _files(folder: Path) -> list[Path]:
@@ -48,6 +50,9 @@ def test_mutant_fails(path: Path) -> None:
     failed = [r for r in mine if r.status in (Status.FAIL, Status.ERROR)]
     assert failed, f"mutant passed: {path.read_text().splitlines()[0]}"
     assert all(r.counterexample is not None or r.status is Status.ERROR for r in failed)
+    lines = path.read_text().splitlines()
+    if len(lines) > 1 and lines[1].startswith(MESSAGE):
+        assert any(lines[1].removeprefix(MESSAGE) in r.message for r in failed), [r.message for r in failed]
 
 
 @pytest.mark.parametrize("seed", range(SEEDS))

@@ -396,6 +396,10 @@ SNIPPET_MUTANTS = [
 SNIPPET_GAPS = {
     "batchnorm__running_stats_not_updated": "the reference's bn_param after forward is not in the JSON, only the message",
     "dropout__ignores_seed": "unseeded randomness: the snippet draws its own mask, which may match",
+    # found by the kept-fraction probe (checks.stochastic): a property of many units, no expected output
+    "dropout__p_as_drop_probability": "the fraction kept over many units: the JSON has the input, not an expected output",
+    "dropout__scale_by_drop_probability": "the fraction kept over many units: the JSON has the input, not an expected output",
+    "dropout__constant_seed": "two seeds giving one mask: the snippet reproduces one call",
     "spatial_batchnorm__running_stats_not_stored": "the reference's bn_param after forward is not in the JSON, only the message",
 }
 ALL_SNIPPETS = os.environ.get("GRADGATE_SNIPPETS") == "all"

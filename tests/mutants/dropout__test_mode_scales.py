@@ -1,4 +1,5 @@
 # BUG: test mode multiplies by p (non-inverted dropout) although train mode already divides by p (test mode, p < 1).
+# MESSAGE: test mode scales by p
 import numpy as np
 
 

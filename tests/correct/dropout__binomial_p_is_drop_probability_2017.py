@@ -1,0 +1,23 @@
+# VARIANT: the 2016-17 convention (p = drop probability) with np.random.binomial(1, 1 - p, x.shape) / (1 - p).
+import numpy as np
+
+
+def dropout_forward(x, dropout_param):
+    p, mode = dropout_param['p'], dropout_param['mode']
+    if 'seed' in dropout_param:
+        np.random.seed(dropout_param['seed'])
+    mask = None
+    if mode == 'train':
+        mask = np.random.binomial(1, 1 - p, x.shape) / (1 - p)
+        out = x * mask
+    else:
+        out = x
+    cache = (dropout_param, mask)
+    return out, cache
+
+
+def dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    if dropout_param['mode'] == 'train':
+        return dout * mask
+    return dout
