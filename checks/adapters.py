@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .conventions import Convention, Option
-from .guard import Guard, NotImplementedYet, StudentError
+from .guard import Guard, NotImplementedYet, OwnDesign, StudentError
 
 
 def _kind(value: Any) -> str:
@@ -220,6 +220,12 @@ class Model(Adapter):
         if not params and diff:
             raise NotImplementedYet(f"not implemented: {name}() leaves self.params empty")
         missing = [k for k in diff if k not in params]
+        if missing and len(missing) == len(diff) and not any(isinstance(k, str) and k in self.spec.differentiable for k in params):
+            # A naming of the student's own ({('W', 0): ...}): which is the course's W1 cannot be known.
+            raise OwnDesign(
+                f"names its parameters {', '.join(map(repr, list(params)[:6]))} where the course has "
+                f"{', '.join(diff)}: which is which cannot be told"
+            )
         if missing:
             option = self.spec.option(sizes)
             if option is not None and set(missing) <= set(option.added):

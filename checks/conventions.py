@@ -43,6 +43,7 @@ STAFF_MODULES = frozenset({
 STAND_IN_PACKAGES = {
     "matplotlib": "the course uses it only to plot",
     "scipy": "the course uses it to read, resize and filter images",
+    "IPython": "a leftover debugging import (from IPython import embed)",
 }
 
 # The names students import from staff modules with `from .fast_layers import *`, for a stand-in when

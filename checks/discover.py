@@ -83,11 +83,29 @@ def _package_root(folder: Path) -> tuple[Path, list[str]]:
     `folder` holds an __init__.py): relative imports work only inside the package."""
     folder = folder.resolve()
     prefix: list[str] = []
-    # A folder with only a stale __init__.pyc (Python 2's, its .py never committed) is a package too.
-    while any((folder / f"__init__.{ext}").is_file() for ext in ("py", "pyc")) and folder.name.isidentifier() and folder.parent != folder:
+    # A folder with only a stale __init__.pyc (Python 2's, its .py never committed) is a package too,
+    # and so is one without any __init__ whose own files import it by name (a namespace package,
+    # as Python 3 imports a cs231n/ committed without its __init__.py).
+    while folder.name.isidentifier() and folder.parent != folder and (
+        any((folder / f"__init__.{ext}").is_file() for ext in ("py", "pyc")) or _imports_itself(folder)
+    ):
         prefix.insert(0, folder.name)
         folder = folder.parent
     return folder, prefix
+
+
+def _imports_itself(folder: Path, limit: int = 200) -> bool:
+    """Whether a module in `folder` imports `folder.name` absolutely (`from cs231n.layers import *`)."""
+    pattern = re.compile(rf"^\s*(?:from|import)\s+{re.escape(folder.name)}(?:\.|\s)", re.MULTILINE)
+    for n, path in enumerate(folder.rglob("*.py")):
+        if n >= limit:
+            break
+        try:
+            if pattern.search(path.read_text(errors="replace")):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _module_files(target: Path) -> tuple[Path, list[tuple[str, Path]]]:

@@ -60,6 +60,11 @@ class StaffUnavailable(StudentAbort):
     student's fault: the implementation is reported as not checked, with this reason."""
 
 
+class OwnDesign(StaffUnavailable):
+    """The student's code follows a design of its own that the registry cannot map (a model whose
+    params are named {('W', 0): ...}): not checked, with the reason, never the student's error."""
+
+
 class Output:
     """What student code printed, truncated to OUTPUT_CAP characters."""
 

@@ -302,3 +302,44 @@ def test_a_None_of_the_students_own_making_is_still_their_error(tmp_path: Path) 
     (result,) = run(folder, examples=3, seed=0, timeout=30).results
     assert result.status is Status.ERROR and not result.message.startswith("not implemented"), result.message
     assert "'NoneType' object has no attribute 'astype'" in result.message
+
+
+@pytest.mark.parametrize("sandboxed", [False, True], ids=["in-process", "sandbox"])
+def test_a_cs231n_folder_without_its_init_is_imported_as_python_3_does(tmp_path: Path, sandboxed: bool) -> None:
+    """A namespace package: cs231n/ committed without __init__.py, its modules importing
+    `cs231n.layers` absolutely, is checked, not listed as a missing module."""
+    package = tmp_path / "cs231n"
+    layers = (Path(__file__).resolve().parent.parent / "gates" / "student" / "layers.py").read_text()
+    _write(package, {
+        "layers.py": layers,
+        "layer_utils.py": "from cs231n.layers import *\n",
+        "classifiers/__init__.py": "",
+        "classifiers/sigmoid_user.py": "import numpy as np\nfrom cs231n.layers import relu_forward\n\n"
+        "def sigmoid_forward(x):\n    out = 1 / (1 + np.exp(-x))\n    return out, out\n\n"
+        "def sigmoid_backward(dout, cache):\n    return dout * cache * (1 - cache)\n",
+    })
+    report = run(package, examples=5, seed=0, timeout=30, executor=Sandbox(timeout=30) if sandboxed else IN_PROCESS)
+    assert report.error is None
+    assert {"relu", "affine", "sigmoid"} <= {r.gate for r in report.results}, report.unchecked
+    assert not [u for u in report.unchecked if "cs231n" in u.reason], report.unchecked
+
+
+def test_a_model_naming_its_parameters_its_own_way_is_unchecked_with_the_reason(tmp_path: Path) -> None:
+    model = '''
+import numpy as np
+
+
+class TwoLayerNet(object):
+    def __init__(self, input_dim=3, hidden_dim=4, num_classes=2, weight_scale=1e-3, reg=0.0):
+        self.reg = reg
+        self.params = {("W", 0): weight_scale * np.random.randn(input_dim, hidden_dim), ("b", 0): np.zeros(hidden_dim),
+                       ("W", 1): weight_scale * np.random.randn(hidden_dim, num_classes), ("b", 1): np.zeros(num_classes)}
+
+    def loss(self, X, y=None):
+        return 0.0, {k: np.zeros_like(v) for k, v in self.params.items()}
+'''
+    path = _write(tmp_path, {"fc_net.py": model}) / "fc_net.py"
+    report = run(path, examples=5, seed=0)
+    assert not report.results
+    (entry,) = [u for u in report.unchecked if u.name == "TwoLayerNet"]
+    assert "names its parameters ('W', 0)" in entry.reason and "W1, b1, W2, b2" in entry.reason
