@@ -25,6 +25,7 @@ from hypothesis.errors import Flaky, HypothesisException
 
 from .adapters import Adapter
 from .battery import Battery, Outcome
+from .conventions import Convention
 from .discover import Candidate, Found, LoadError, parameters
 from .examples import Example, element_count, examples, seed_only
 from .executor import IN_PROCESS, Executor
@@ -177,16 +178,42 @@ def _accepts(candidate: Candidate, names: Sequence[str]) -> bool:
 def match(candidate: Candidate, registry: Iterable[GateSpec] = REGISTRY) -> tuple[GateSpec, ...] | str:
     """The registry entries that apply to a candidate, or why none does. Entries may share a name:
     those whose `signature` the candidate's forward or constructor accepts apply (assignment 1's and
-    assignment 2's TwoLayerNet differ there); several that remain are alternative conventions of one
+    assignment 2's TwoLayerNet differ there; DLS's linear_forward(A, W, b) is not the lecture's
+    linear, which names no signature); several that remain are alternative conventions of one
     gate (groupnorm's gamma (1, C, 1, 1) or (C,)), checked in turn by `check_implementation`."""
     same = [s for s in registry if s.name == candidate.name and s.convention is candidate.convention]
     if not same:
         return f"no registry entry for {candidate.convention.value} {candidate.name!r}"
     fitting = tuple(spec for spec in same if _accepts(candidate, spec.signature))
+    named = tuple(spec for spec in fitting if spec.signature)
+    if named:  # an entry whose parameters the candidate has is more specific than one that names none
+        return named
     if fitting:
         return fitting
     expected = " or ".join(f"({', '.join(s.signature)})" for s in same)
     return f"its parameters fit no registry entry named {candidate.name!r}: expected {expected}"
+
+
+def _object_name(obj: Any) -> str:
+    return str(obj[-1]).rpartition(".")[2] if isinstance(obj, tuple) else getattr(obj, "__name__", "")
+
+
+def expand(candidates: Iterable[Candidate], registry: Iterable[GateSpec] = REGISTRY) -> list[Candidate]:
+    """The candidates, where a layer pair the registry does not know whose functions it names as
+    plain functions (DLS's L_model_forward and L_model_backward) is taken as those functions."""
+    registry = tuple(registry)
+    plain = {s.name for s in registry if s.convention is Convention.FUNCTIONS}
+    out: list[Candidate] = []
+    for cand in candidates:
+        known = any(s.name == cand.name and s.convention is cand.convention for s in registry)
+        named = [o for o in cand.objects if _object_name(o) in plain] if cand.convention is Convention.LAYER_PAIR else []
+        if known or not named:
+            out.append(cand)
+            continue
+        for obj in named:
+            name = _object_name(obj)
+            out.append(Candidate(name, Convention.FUNCTIONS, (obj,), name, cand.source, None if isinstance(obj, tuple) else parameters(obj), cand.cell))
+    return out
 
 
 def check_implementation(
@@ -378,8 +405,10 @@ def check_found(
             on_result(broken)
     for name, source, reason in found.incomplete:
         report.unchecked.append(Unchecked(name, source, reason))
-    for cand in found.candidates:
+    for cand in expand(found.candidates, registry):
         specs = match(cand, registry)
+        if isinstance(specs, str) and cand.convention is Convention.FUNCTIONS:
+            continue  # a plain function the registry does not name is a helper, not an implementation
         if isinstance(specs, str):
             report.unchecked.append(Unchecked(cand.label, cand.source, specs))
             continue

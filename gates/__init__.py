@@ -8,6 +8,7 @@ name up without a signature.
 from __future__ import annotations
 
 from .assignment1 import ASSIGNMENT1
+from .dls import DLS
 from .layer_utils import LAYER_UTILS
 from .layers import LAYERS
 from .lecture import LECTURE
@@ -19,7 +20,7 @@ from .rnn_layers import RNN_LAYERS
 from .spec import GateSpec
 
 REGISTRY: tuple[GateSpec, ...] = (
-    LECTURE + LAYERS + NORMALIZATION + LAYER_UTILS + LOSSES + MODELS + NETWORKS + ASSIGNMENT1 + RNN_LAYERS
+    LECTURE + LAYERS + NORMALIZATION + LAYER_UTILS + LOSSES + MODELS + NETWORKS + ASSIGNMENT1 + RNN_LAYERS + DLS
 )
 
 __all__ = ["REGISTRY", "GateSpec"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 import numpy as np
-from gradgate.checks.conventions import Convention
+from gradgate.checks.conventions import Call, Convention, Steps
 from hypothesis import strategies as st
 
 Sizes = Mapping[str, Any]
@@ -115,7 +115,7 @@ def graph_reference(graph: tuple[Node, ...], inputs: tuple[str, ...]) -> Callabl
     return reference
 
 
-__all__ = ["Array", "Convention", "Fixed", "GateSpec", "Input", "Labels", "Node", "Sizes", "evaluate", "graph_reference"]
+__all__ = ["Array", "Call", "Convention", "Fixed", "GateSpec", "Input", "Labels", "Node", "Sizes", "Steps", "evaluate", "graph_reference"]
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,14 @@ class GateSpec:
       alternatives: an implementation is judged by the one it follows).
     backward_on: the examples whose backward the course defines, None for all. batchnorm's backward
       is the train-mode one (a test-mode forward keeps no cache): test mode is checked forward-only.
+    backward_args: for a layer pair, inputs its backward takes again after the cache (DLS's
+      `linear_activation_backward(dA, cache, activation)`).
+    gradient_scale: per input, the multiple of the true gradient the course's backward returns
+      (DLS's linear_backward gives dW = dZ A_prevᵀ / m and db / m, the cost's mean taken there, and a
+      true dA_prev); torch's and the finite differences' gradients are scaled alike before comparing.
+    steps: for plain functions (Convention.FUNCTIONS), how they are called (checks.conventions.Steps);
+      the reference then also gets the steps' `observed` values (a forward's own dropout masks) as
+      keyword arguments.
     """
 
     name: str
@@ -154,6 +162,9 @@ class GateSpec:
     graph: tuple[Node, ...] = ()
     backward_on: Callable[[Sizes], bool] | None = None
     variant: str = ""
+    backward_args: tuple[str, ...] = ()
+    gradient_scale: Callable[[Sizes], Mapping[str, float]] | None = None
+    steps: Steps | None = None
 
     @property
     def differentiable(self) -> tuple[str, ...]:

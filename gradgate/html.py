@@ -1043,6 +1043,11 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
     if dout is not None:
         assign("dout", dout, "example['dout']")
     add("")
+    if convention == "functions":
+        # plain functions called as the registry entry's steps say (`gradgate list`): the inputs
+        # above, with the message; the calls are the course's (L_model_forward, compute_cost, ...)
+        add(_comment(f"gradgate: {cex.get('message', '')}"))
+        return "\n".join(lines) + "\n"
 
     args = ", ".join(inputs)
     grad_names = [f"d{k}" for k in grads]

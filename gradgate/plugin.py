@@ -368,8 +368,9 @@ class Gradgate(pytest.Collector):
     """The root of every item `--gradgate` adds; discovery (importing student code) happens here."""
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        from gradgate.checks.conventions import Convention
         from gradgate.checks.discover import LoadError, discover
-        from gradgate.checks.engine import DEFAULT_TIMEOUT, match
+        from gradgate.checks.engine import DEFAULT_TIMEOUT, expand, match
 
         run = self.config.stash[RUN]
         order = 0
@@ -390,8 +391,10 @@ class Gradgate(pytest.Collector):
                 continue
             unchecked = list(found.incomplete)
             by_file: dict[str, list[tuple[tuple[GateSpec, ...], Candidate]]] = {}
-            for cand in found.candidates:
+            for cand in expand(found.candidates):
                 specs = match(cand)
+                if isinstance(specs, str) and cand.convention is Convention.FUNCTIONS:
+                    continue  # a helper function the registry does not name
                 if isinstance(specs, str):
                     unchecked.append((cand.label, cand.source, specs))
                 else:
