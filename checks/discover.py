@@ -8,7 +8,7 @@
 - a function whose name contains `loss`: a loss function
 - `NAME` with `NAME_backward` and no `NAME_forward` (deeplearning.ai's `relu`, `relu_backward`): a
   layer pair
-- any other function: a plain function (`L_model_backward`), checked if the registry names it
+- every function, also: a plain function (`L_model_backward`), checked if the registry names it
 
 Only objects defined in the student's own modules count (not names they imported). Modules are
 imported under their own names with the folder first on sys.path, so sibling imports work, and are
@@ -177,14 +177,6 @@ def parameters(obj: Any) -> tuple[str, ...] | None:
     return tuple("**" if p.kind is p.VAR_KEYWORD else p.name for p in params)
 
 
-def _paired(name: str, objs: dict[str, Any]) -> bool:
-    """Whether a function is the backward of a layer pair (relu_backward beside relu_forward or relu)."""
-    for gate in {name.split("_backward")[0]} if "_backward" in name else set():
-        if {f"{gate}_forward", f"{gate}_forward_naive", gate} & set(objs):
-            return True
-    return False
-
-
 def _candidates(module: ModuleType, source: str, found: Found) -> None:
     objs = _defined_in(module)
     start = len(found.candidates)
@@ -219,9 +211,9 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
             elif f"{name}_backward" in objs and f"{name}_forward" not in objs:
                 # deeplearning.ai's `relu(Z) -> (A, cache)` beside `relu_backward(dA, cache)`
                 found.candidates.append(Candidate(name, Convention.LAYER_PAIR, (obj, objs[f"{name}_backward"]), name, source))
-            elif not _paired(name, objs):
-                # a plain function: an implementation if the registry names it (`L_model_backward`)
-                found.candidates.append(Candidate(name, Convention.FUNCTIONS, (obj,), name, source))
+        # Every function is also a plain function: an implementation if the registry names it
+        # (DLS's L_model_forward and L_model_backward, though they look like a pair `L_model`).
+        found.candidates.append(Candidate(name, Convention.FUNCTIONS, (obj,), name, source))
     for cand in found.candidates[start:]:
         cand.parameters = parameters(cand.objects[0])
 

@@ -194,26 +194,16 @@ def match(candidate: Candidate, registry: Iterable[GateSpec] = REGISTRY) -> tupl
     return f"its parameters fit no registry entry named {candidate.name!r}: expected {expected}"
 
 
-def _object_name(obj: Any) -> str:
-    return str(obj[-1]).rpartition(".")[2] if isinstance(obj, tuple) else getattr(obj, "__name__", "")
-
-
-def expand(candidates: Iterable[Candidate], registry: Iterable[GateSpec] = REGISTRY) -> list[Candidate]:
-    """The candidates, where a layer pair the registry does not know whose functions it names as
-    plain functions (DLS's L_model_forward and L_model_backward) is taken as those functions."""
+def superseded(candidate: Candidate, candidates: Sequence[Candidate], registry: Iterable[GateSpec] = REGISTRY) -> bool:
+    """A layer pair the registry does not know whose functions it names as plain functions (DLS's
+    L_model_forward and L_model_backward, which look like a pair `L_model`): those are checked
+    instead, and the pair is not listed as unknown."""
     registry = tuple(registry)
+    if candidate.convention is not Convention.LAYER_PAIR or any(s.name == candidate.name and s.convention is candidate.convention for s in registry):
+        return False
     plain = {s.name for s in registry if s.convention is Convention.FUNCTIONS}
-    out: list[Candidate] = []
-    for cand in candidates:
-        known = any(s.name == cand.name and s.convention is cand.convention for s in registry)
-        named = [o for o in cand.objects if _object_name(o) in plain] if cand.convention is Convention.LAYER_PAIR else []
-        if known or not named:
-            out.append(cand)
-            continue
-        for obj in named:
-            name = _object_name(obj)
-            out.append(Candidate(name, Convention.FUNCTIONS, (obj,), name, cand.source, None if isinstance(obj, tuple) else parameters(obj), cand.cell))
-    return out
+    return any(c.convention is Convention.FUNCTIONS and c.source == candidate.source and c.objects[0] in candidate.objects and c.name in plain
+               for c in candidates)  # fmt: skip
 
 
 def check_implementation(
@@ -405,9 +395,9 @@ def check_found(
             on_result(broken)
     for name, source, reason in found.incomplete:
         report.unchecked.append(Unchecked(name, source, reason))
-    for cand in expand(found.candidates, registry):
+    for cand in found.candidates:
         specs = match(cand, registry)
-        if isinstance(specs, str) and cand.convention is Convention.FUNCTIONS:
+        if isinstance(specs, str) and (cand.convention is Convention.FUNCTIONS or superseded(cand, found.candidates, registry)):
             continue  # a plain function the registry does not name is a helper, not an implementation
         if isinstance(specs, str):
             report.unchecked.append(Unchecked(cand.label, cand.source, specs))

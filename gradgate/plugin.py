@@ -370,7 +370,7 @@ class Gradgate(pytest.Collector):
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
         from gradgate.checks.conventions import Convention
         from gradgate.checks.discover import LoadError, discover
-        from gradgate.checks.engine import DEFAULT_TIMEOUT, expand, match
+        from gradgate.checks.engine import DEFAULT_TIMEOUT, match, superseded
 
         run = self.config.stash[RUN]
         order = 0
@@ -391,9 +391,9 @@ class Gradgate(pytest.Collector):
                 continue
             unchecked = list(found.incomplete)
             by_file: dict[str, list[tuple[tuple[GateSpec, ...], Candidate]]] = {}
-            for cand in expand(found.candidates):
+            for cand in found.candidates:
                 specs = match(cand)
-                if isinstance(specs, str) and cand.convention is Convention.FUNCTIONS:
+                if isinstance(specs, str) and (cand.convention is Convention.FUNCTIONS or superseded(cand, found.candidates)):
                     continue  # a helper function the registry does not name
                 if isinstance(specs, str):
                     unchecked.append((cand.label, cand.source, specs))
