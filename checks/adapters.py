@@ -231,7 +231,7 @@ class Model(Adapter):
         return tuple(dout * g if isinstance(g, np.ndarray) else g for g in state)
 
 
-from .functions import Functions  # noqa: E402 - it builds on Adapter above
+from .functions import Functions  # (imported here: it builds on Adapter above)
 
 ADAPTERS: Mapping[Convention, type[Adapter]] = {
     Convention.LAYER_PAIR: LayerPair,

@@ -24,7 +24,7 @@ from .spec import Array, Call, Convention, Fixed, GateSpec, Labels, Sizes, Steps
 
 _DIM = st.integers(1, 4)
 _MAX_LAYERS = 4
-_NEVER: Callable[[Sizes], bool] = lambda s: False  # noqa: E731 - forward-only entries: no backward
+_NEVER: Callable[[Sizes], bool] = lambda s: False  # forward-only entries: no backward
 # Weights of the course's scale order (it starts from 0.01 randn): a deep net's sigmoid output
 # stays off 0 and 1, where the course's own log(1 - AL) loses its digits.
 _W = (0.5,)
@@ -117,7 +117,7 @@ _DROPOUT_CACHE = ("Z1", "D1", "A1", "W1", "b1", "Z2", "D2", "A2", "W2", "b2", "Z
 
 
 def _three(differentiable: bool = True) -> dict[str, Array]:
-    shapes = {"W1": ("n1", "n0"), "b1": ("n1", 1), "W2": ("n2", "n1"), "b2": ("n2", 1), "W3": (1, "n2"), "b3": (1, 1)}
+    shapes: dict[str, tuple[str | int, ...]] = {"W1": ("n1", "n0"), "b1": ("n1", 1), "W2": ("n2", "n1"), "b2": ("n2", 1), "W3": (1, "n2"), "b3": (1, 1)}
     return {k: Array(v, scales=_W, differentiable=differentiable) for k, v in shapes.items()}
 
 
@@ -128,7 +128,7 @@ def _three_parameters(s: Sizes, rng: np.random.Generator) -> dict[str, np.ndarra
 
 def _l2(ws: Mapping[str, Any] | tuple[torch.Tensor, ...], lambd: float, m: int) -> torch.Tensor:
     weights = [torch.as_tensor(ws[k]) for k in ("W1", "W2", "W3")] if isinstance(ws, Mapping) else list(ws)
-    return lambd / (2 * m) * sum(torch.sum(w**2) for w in weights)
+    return lambd / (2 * m) * torch.stack([torch.sum(w**2) for w in weights]).sum()
 
 
 def _regularized_cost(x: torch.Tensor, y: torch.Tensor, w1: torch.Tensor, b1: torch.Tensor, w2: torch.Tensor,
@@ -144,7 +144,7 @@ def _dropout_net(x: torch.Tensor, w1: torch.Tensor, b1: torch.Tensor, w2: torch.
 
 def _dropout_cost(x: torch.Tensor, y: torch.Tensor, *rest: Any, D1: torch.Tensor, D2: torch.Tensor) -> torch.Tensor:
     *ws, keep_prob = rest
-    return _cross_entropy(_dropout_net(x, *ws, keep_prob, D1=D1, D2=D2), y)
+    return _cross_entropy(_deep(x, _layers(tuple(ws)), [D1, D2], keep_prob), y)
 
 
 def _n_cost(x: torch.Tensor, y: torch.Tensor, *ws: torch.Tensor) -> torch.Tensor:

@@ -12,9 +12,10 @@ import pytest
 from gradgate.checks.engine import run
 from gradgate.checks.results import Status
 from gradgate.checks.sandbox import Sandbox
-from gradgate.cli import main
 from gradgate.gates import COURSES, REGISTRY
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from gradgate.cli import main
 
 STUDENT = Path(__file__).resolve().parent.parent / "gates" / "student" / "dls_step_by_step.py"
 PROVIDED = ("sigmoid", "relu", "sigmoid_backward", "relu_backward")
@@ -38,12 +39,12 @@ def _step_by_step(folder: Path, *, helpers: bool, wrong_dAL: bool = False) -> Pa
         new_code_cell("import numpy as np\nimport h5py\nimport matplotlib.pyplot as plt\n"
                       "from testCases import *\nfrom dnn_utils import sigmoid, sigmoid_backward, relu, relu_backward\n"
                       "from public_tests import *\n\n%matplotlib inline\n%load_ext autoreload\n%autoreload 2\nnp.random.seed(1)",
-                      execution_count=1),  # fmt: skip
+                      execution_count=1),
         *(c for name in GRADED for c in (
             new_markdown_cell(f"### Exercise - {name}"),
             new_code_cell(f"# GRADED FUNCTION: {name}\n\n{graded[name]}", execution_count=GRADED.index(name) + 2),
             new_code_cell(f"t = {name}_test_case()\n{name}_test({name})", execution_count=GRADED.index(name) + 20),
-        )),  # fmt: skip
+        )),
     ]
     nbformat.write(nb, str(folder / "Building_your_Deep_Neural_Network_Step_by_Step.ipynb"))
     if helpers:

@@ -4,7 +4,6 @@ bugs the notebook plants in backward_propagation_n fixed), with the course's gc_
 
 import numpy as np
 
-
 # ---- gc_utils (provided by the course)
 
 

@@ -4,7 +4,6 @@ so the file stands alone)."""
 
 import numpy as np
 
-
 # ---- reg_utils (provided by the course)
 
 

@@ -4,7 +4,6 @@ file stands alone)."""
 
 import numpy as np
 
-
 # ---- dnn_utils (provided by the course)
 
 
