@@ -29,6 +29,7 @@ _NEVER: Callable[[Sizes], bool] = lambda s: False  # forward-only entries: no ba
 # stays off 0 and 1, where the course's own log(1 - AL) loses its digits.
 _W = (0.5,)
 _LABELS = Labels((1, "m"), classes="two")
+_BINARY: Callable[[Sizes], dict[str, int]] = lambda s: {"two": 2}  # Y's classes, 0 and 1: a size, not drawn
 
 
 def _per_example(s: Sizes) -> dict[str, float]:
@@ -73,7 +74,7 @@ def _deep_sizes(s: Sizes) -> dict[str, Any]:
     L = s["L"]
     out: dict[str, Any] = {f"n{l}": 1 if l >= L else s[f"h{l}"] for l in range(1, _MAX_LAYERS + 1)}
     out.update({f"has{l}": l <= L for l in range(1, _MAX_LAYERS + 1)})
-    return out
+    return {**out, **_BINARY(s)}
 
 
 _DEEP_SIZES = {"m": _DIM, "n0": _DIM, "L": st.integers(1, _MAX_LAYERS), **{f"h{l}": st.integers(1, 3) for l in range(1, _MAX_LAYERS)}}
@@ -138,11 +139,12 @@ def _regularized_cost(x: torch.Tensor, y: torch.Tensor, w1: torch.Tensor, b1: to
 
 
 def _dropout_net(x: torch.Tensor, w1: torch.Tensor, b1: torch.Tensor, w2: torch.Tensor, b2: torch.Tensor, w3: torch.Tensor,
-                 b3: torch.Tensor, keep_prob: float, *, D1: torch.Tensor, D2: torch.Tensor) -> torch.Tensor:  # fmt: skip
+                 b3: torch.Tensor, keep_prob: float, *, D1: torch.Tensor | None = None, D2: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+    """With the student's masks D1, D2 (as checked: from its cache); without them, nothing dropped."""
     return _deep(x, [(w1, b1), (w2, b2), (w3, b3)], [D1, D2], keep_prob)
 
 
-def _dropout_cost(x: torch.Tensor, y: torch.Tensor, *rest: Any, D1: torch.Tensor, D2: torch.Tensor) -> torch.Tensor:
+def _dropout_cost(x: torch.Tensor, y: torch.Tensor, *rest: Any, D1: torch.Tensor | None = None, D2: torch.Tensor | None = None) -> torch.Tensor:
     *ws, keep_prob = rest
     return _cross_entropy(_deep(x, _layers(tuple(ws)), [D1, D2], keep_prob), y)
 
@@ -203,7 +205,8 @@ DLS = (
         name="compute_cost",
         convention=Convention.FUNCTIONS,
         inputs={"AL": Fixed(_probabilities), "Y": _LABELS},
-        sizes={"m": _DIM, "two": st.just(2)},
+        sizes={"m": _DIM},
+        derive=_BINARY,
         reference=lambda al, y: _cross_entropy(torch.as_tensor(al), y),
         steps=Steps(forward=(Call("", ("AL", "Y"), ("cost",)),), output="cost"),
         backward_on=_NEVER,
@@ -224,7 +227,7 @@ DLS = (
         name="L_model_backward",
         convention=Convention.FUNCTIONS,
         inputs={"A0": Array(("n0", "m")), **_weights(), "Y": _LABELS},
-        sizes={**_DEEP_SIZES, "two": st.just(2)},
+        sizes=_DEEP_SIZES,
         derive=_deep_sizes,
         reference=_l_model_cost,
         gradient_scale=lambda s: {"A0": s["m"]},
@@ -240,7 +243,8 @@ DLS = (
         name="compute_cost_with_regularization",
         convention=Convention.FUNCTIONS,
         inputs={"A3": Fixed(_probabilities), "Y": _LABELS, "parameters": Fixed(_three_parameters), "lambd": Fixed(lambda s, rng: s["lambd"])},
-        sizes={**_THREE, "two": st.just(2), "lambd": st.sampled_from([0.7, 0.1, 0.0, 2.0])},
+        sizes={**_THREE, "lambd": st.sampled_from([0.7, 0.1, 0.0, 2.0])},
+        derive=_BINARY,
         reference=lambda a3, y, p, lambd: _cross_entropy(torch.as_tensor(a3), y) + _l2(p, lambd, y.shape[1]),
         steps=Steps(forward=(Call("", ("A3", "Y", "parameters", "lambd"), ("cost",)),), output="cost"),
         backward_on=_NEVER,
@@ -250,7 +254,8 @@ DLS = (
         name="backward_propagation_with_regularization",
         convention=Convention.FUNCTIONS,
         inputs={"X": Array(("n0", "m"), differentiable=False), "Y": _LABELS, **_three(), "lambd": Fixed(lambda s, rng: s["lambd"])},
-        sizes={**_THREE, "two": st.just(2), "lambd": st.sampled_from([0.7, 0.1, 0.0, 2.0])},
+        sizes={**_THREE, "lambd": st.sampled_from([0.7, 0.1, 0.0, 2.0])},
+        derive=_BINARY,
         reference=_regularized_cost,
         steps=Steps(
             forward=(
@@ -283,7 +288,8 @@ DLS = (
         name="backward_propagation_with_dropout",
         convention=Convention.FUNCTIONS,
         inputs={"X": Array(("n0", "m"), differentiable=False), "Y": _LABELS, **_three(), "keep_prob": Fixed(lambda s, rng: s["keep_prob"])},
-        sizes={**_THREE, "two": st.just(2), "keep_prob": _KEEP},
+        sizes={**_THREE, "keep_prob": _KEEP},
+        derive=_BINARY,
         reference=_dropout_cost,
         steps=Steps(
             forward=(_DROPOUT_FORWARD, Call("compute_cost", ("A3", "Y"), ("cost",))),
@@ -299,7 +305,8 @@ DLS = (
         name="forward_propagation_n",
         convention=Convention.FUNCTIONS,
         inputs={"X": Array(("n0", "m"), differentiable=False), "Y": _LABELS, **_three(differentiable=False)},
-        sizes={**_THREE, "two": st.just(2)},
+        sizes=_THREE,
+        derive=_BINARY,
         reference=_n_cost,
         steps=_STEPS_N,
         backward_on=_NEVER,
@@ -309,7 +316,8 @@ DLS = (
         name="backward_propagation_n",
         convention=Convention.FUNCTIONS,
         inputs={"X": Array(("n0", "m"), differentiable=False), "Y": _LABELS, **_three()},
-        sizes={**_THREE, "two": st.just(2)},
+        sizes=_THREE,
+        derive=_BINARY,
         reference=_n_cost,
         steps=Steps(
             forward=(Call("forward_propagation_n", ("X", "Y", "parameters"), ("cost", "cache")),),
