@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .conventions import Convention, Option
+from .conventions import Convention, Option, Steps
 from .guard import Guard, NotImplementedYet, OwnDesign, StudentError
 
 
@@ -24,6 +24,9 @@ def _kind(value: Any) -> str:
     if isinstance(value, tuple):
         return f"tuple of {len(value)}"
     return type(value).__name__
+
+
+describe = _kind  # what a value is, for messages ("array of shape (3, 2)", "tuple of 2")
 
 
 def as_array(value: Any, what: str) -> np.ndarray:
@@ -63,6 +66,7 @@ class _PairState:
     cache: Any
     shapes: tuple[tuple[int, ...], ...]
     names: tuple[str, ...]
+    extra: tuple[Any, ...] = ()  # the spec's `backward_args`, as this forward got them
 
 
 class Binding(Protocol):
@@ -78,6 +82,11 @@ class Binding(Protocol):
     def outputs(self) -> int: ...
 
     def option(self, sizes: Mapping[str, Any]) -> Option | None: ...
+    @property
+    def backward_args(self) -> tuple[str, ...]: ...
+
+    @property
+    def steps(self) -> Steps | None: ...
 
 
 @dataclass
@@ -96,6 +105,10 @@ class Adapter:
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
         raise NotImplementedError
+
+    def observed(self, state: Any) -> Mapping[str, np.ndarray]:
+        """What the forward drew itself that the reference needs (a dropout mask); none by default."""
+        return {}
 
     def printed(self) -> str:
         """What the student's code printed while being checked (truncated)."""
@@ -116,7 +129,8 @@ class Adapter:
 
 @dataclass
 class LayerPair(Adapter):
-    """NAME_forward(*inputs) -> (out, cache), NAME_backward(dout, cache). With k > 1 outputs
+    """NAME_forward(*inputs) -> (out, cache), NAME_backward(dout, cache, *backward_args): the spec's
+    `backward_args` name inputs the backward takes again (DLS's `activation`). With k > 1 outputs
     (lstm_step: next_h, next_c) the forward returns (out1, ..., outk, cache) and the backward takes
     (dout1, ..., doutk, cache): the battery sees one output, the outputs flattened and concatenated."""
 
@@ -137,7 +151,8 @@ class LayerPair(Adapter):
             none = ", ".join(lb for lb, o in zip(labels, result[:-1], strict=True) if o is None)
             raise NotImplementedYet(f"not implemented: {name} returns None for {none}")
         arrays = [as_array(o, f"{name}'s {lb}") for lb, o in zip(labels, result[:-1], strict=True)]
-        state = _PairState(result[-1], tuple(a.shape for a in arrays), _present(self.spec, args))
+        extra = tuple(args[k] for k in self.spec.backward_args)
+        state = _PairState(result[-1], tuple(a.shape for a in arrays), _present(self.spec, args), extra)
         out = arrays[0] if count == 1 else np.concatenate([a.ravel() for a in arrays])
         return out, state
 
@@ -148,7 +163,7 @@ class LayerPair(Adapter):
         else:  # views into dout, so that an in-place change still shows as one
             ends = np.cumsum([int(np.prod(s)) for s in state.shapes])
             douts = [p.reshape(s) for p, s in zip(np.split(dout.reshape(-1), ends[:-1]), state.shapes, strict=True)]
-        result = self.guard.call(self.backward_fn, *douts, state.cache)
+        result = self.guard.call(self.backward_fn, *douts, state.cache, *state.extra)
         return grads_tuple(result, len(state.names), name, state.names)
 
 
@@ -290,11 +305,14 @@ class Model(Adapter):
         return tuple(dout * g if isinstance(g, np.ndarray) else g for g in state)
 
 
+from .functions import Functions  # (imported here: it builds on Adapter above)
+
 ADAPTERS: Mapping[Convention, type[Adapter]] = {
     Convention.LAYER_PAIR: LayerPair,
     Convention.GATE_CLASS: GateClass,
     Convention.LOSS_FUNCTION: LossFunction,
     Convention.MODEL: Model,
+    Convention.FUNCTIONS: Functions,
 }
 
 
@@ -306,5 +324,6 @@ def bind(spec: Binding, convention: Convention, guard: Guard, objects: Sequence[
         GateClass: ("cls",),
         LossFunction: ("fn",),
         Model: ("cls",),
+        Functions: ("fn",),
     }[adapter]
     return adapter(spec, guard, **dict(zip(fields, objects, strict=True)))

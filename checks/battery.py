@@ -167,22 +167,23 @@ class Battery:
         self.variant: str | None = None
         self.possible: list[str] | None = None  # the variants the outputs so far fit
 
-    def _reference(self, example: Example, out: np.ndarray) -> tuple[Reference | None, list[Reference]]:
+    def _reference(self, example: Example, out: np.ndarray, observed: Mapping[str, np.ndarray]) -> tuple[Reference | None, list[Reference]]:
         """The reference for this example, and the other variants its output fits equally (their
         gradients may differ where the output does not tell them apart: a model's loss with a zero
-        weight matrix does not show which dropout mask was drawn)."""
+        weight matrix does not show which dropout mask was drawn). `observed`: what the student's
+        forward drew itself (its masks), which the reference takes as given."""
         refs = self.spec.references
         if not refs or (self.spec.reference_on is not None and not self.spec.reference_on(example.sizes)):
             return None, []  # no reference, or none that can judge this example (a student's own dropout mask)
         if self.variant is not None:
-            return Reference(self.spec, example.values, example.sizes, refs[self.variant]), []
+            return Reference(self.spec, example.values, example.sizes, refs[self.variant], observed), []
         if len(refs) == 1:
             self.variant = next(iter(refs))
-            return Reference(self.spec, example.values, example.sizes, refs[self.variant]), []
+            return Reference(self.spec, example.values, example.sizes, refs[self.variant], observed), []
         # Undecided: the variants still possible narrow to those this output fits, example by example;
         # one left is kept from then on. If the output fits none, the closest is kept (and judged).
         possible = self.possible if self.possible is not None else list(refs)
-        built = {label: Reference(self.spec, example.values, example.sizes, refs[label]) for label in possible}
+        built = {label: Reference(self.spec, example.values, example.sizes, refs[label], observed) for label in possible}
         errors = {
             label: rel_error(out.reshape(r.out.shape), r.out) for label, r in built.items() if _same_shape(out.shape, r.out.shape)
         }
@@ -245,7 +246,10 @@ class Battery:
             if args[k].shape != example.values[k].shape or changed.any():
                 result.fail(Check.MUTATION, k, f"forward changed its argument {k} in place ({_where(changed)})")
 
-        ref, equally = self._reference(example, out) if self.spec.stochastic is None else (self._masked(example, out, result), [])
+        if self.spec.stochastic is None:
+            ref, equally = self._reference(example, out, self.adapter.observed(state))
+        else:
+            ref, equally = self._masked(example, out, result), []
         if ref is None and self.spec.stochastic is not None:
             return  # the mask itself is wrong (recorded)
         if ref is not None:
@@ -316,7 +320,10 @@ class Battery:
         # Cancellation is measured against the example's largest reference gradient: a gradient that
         # is exactly zero by structure (a bias in front of batchnorm) comes out of autograd as the
         # rounding residue of terms of that size, not as 0.
-        expected = ref.vjp(dout) if ref is not None else ()
+        # A course whose backward returns a multiple of the gradient (DLS: dW = dZ A_prevᵀ / m, the
+        # cost's mean taken there) is compared as such, with torch and with finite differences alike.
+        factor = dict(self.spec.gradient_scale(example.sizes)) if self.spec.gradient_scale else {}
+        expected = tuple(g * factor.get(k, 1.0) for k, g in zip(diff, ref.vjp(dout), strict=True)) if ref is not None else ()
         if equally:  # variants this output cannot tell apart: the gradients of the closest one
             options = [expected, *(r.vjp(dout) for r in equally)]
             expected = min(options, key=lambda e: max((rel_error(grads[k], rg) for k, rg in zip(diff, e, strict=False)), default=0.0))
@@ -334,7 +341,7 @@ class Battery:
         # backward vs finite differences of the student's own forward, along one random direction
         directions = {k: rng.standard_normal(grads[k].shape) * _scale(example.values[k]) for k in diff}
         fd = difference(self._loss(example, dout, directions), base.f0, base.m0, FD_STEP)
-        analytic = sum(float(np.sum(grads[k] * d)) for k, d in directions.items())
+        analytic = sum(float(np.sum(grads[k] * d)) / factor.get(k, 1.0) for k, d in directions.items())
         inputs = ",".join(f"d{k}" for k in diff)
         if fd.kink:
             result.add(Check.BACKWARD_FD, inputs, None)
@@ -347,7 +354,7 @@ class Battery:
                 )
         if locate:
             for k in diff:
-                numeric = self._per_entry(example, base, k)
+                numeric = self._per_entry(example, base, k) * factor.get(k, 1.0)
                 key = f"d{k}"
                 if key not in result.pictures:
                     result.pictures[key] = Picture(key, grads[k], numeric, elementwise_error(grads[k], numeric))

@@ -7,7 +7,9 @@ load the adapters without loading anything a student could use.
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 
 class Convention(enum.Enum):
@@ -15,6 +17,63 @@ class Convention(enum.Enum):
     GATE_CLASS = "gate class"  # Cls().forward(*inputs) -> out; .backward(dout) -> grads
     LOSS_FUNCTION = "loss function"  # fn(*inputs) -> (loss, grad or grads)
     MODEL = "model"  # Cls(**construct).params[...] = ...; .loss(*data) -> (loss, grads)
+    FUNCTIONS = "functions"  # plain functions called as the spec's `Steps` say (deeplearning.ai DLS)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of a `Steps`: `function` ("" for the implementation itself, else a name in its
+    module: its own definition or an import, as a course helper is) on values of the pool named by
+    `arguments`; `results` name what it returns (one name binds the whole result, several unpack a
+    tuple of that length)."""
+
+    function: str
+    arguments: tuple[str, ...]
+    results: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Steps:
+    """How plain functions form one implementation (L_model_forward, compute_cost, L_model_backward).
+
+    The pool starts as the spec's inputs by name, plus a dict per `packs` entry (the DLS
+    `parameters`: W1, b1, ... that are present). `forward` runs in order; the pool's `output` is the
+    checked output. `backward`, if any, returns a dict: `grads` maps each differentiable input to
+    its key there (W1 -> dW1; by default d + the input's name). `unpack` names the entries of a tuple
+    in the pool (the course's dropout cache, Z1, D1, A1, ...); those in `observed` (its masks D1,
+    D2, each with the value whose shape it must have) are handed to the reference, so a stochastic
+    forward is judged by its own draw."""
+
+    forward: tuple[Call, ...]
+    output: str
+    backward: Call | None = None
+    grads: Mapping[str, str] = field(default_factory=dict)
+    packs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    unpack: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    observed: Mapping[str, str] = field(default_factory=dict)
+
+    def plain(self) -> dict[str, Any]:
+        """As JSON-able data, for the grading sandbox's child."""
+        def call(c: Call | None) -> list[Any] | None:
+            return None if c is None else [c.function, list(c.arguments), list(c.results)]
+
+        return {
+            "forward": [call(c) for c in self.forward], "output": self.output, "backward": call(self.backward),
+            "grads": dict(self.grads), "packs": {k: list(v) for k, v in self.packs.items()},
+            "unpack": {k: list(v) for k, v in self.unpack.items()}, "observed": dict(self.observed),
+        }  # fmt: skip
+
+    @classmethod
+    def from_plain(cls, data: Mapping[str, Any]) -> Steps:
+        def call(c: list[Any] | None) -> Call | None:
+            return None if c is None else Call(c[0], tuple(c[1]), tuple(c[2]))
+
+        forward = tuple(c for c in (call(x) for x in data["forward"]) if c is not None)
+        return cls(
+            forward, data["output"], call(data["backward"]), dict(data["grads"]),
+            {k: tuple(v) for k, v in data["packs"].items()}, {k: tuple(v) for k, v in data["unpack"].items()},
+            dict(data["observed"]),
+        )  # fmt: skip
 
 
 class Option(NamedTuple):

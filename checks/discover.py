@@ -7,6 +7,9 @@
 - a class with `forward` and `backward` methods: a gate class
 - a class with a `loss` method: a model
 - a function whose name contains `loss`: a loss function
+- `NAME` with `NAME_backward` and no `NAME_forward` (deeplearning.ai's `relu`, `relu_backward`): a
+  layer pair
+- every function, also: a plain function (`L_model_backward`), checked if the registry names it
 
 Only objects defined in the student's own modules count (not names they imported). Modules are
 imported under their own names with the folder first on sys.path, so sibling imports work, and are
@@ -237,6 +240,10 @@ def _pairs(objs: dict[str, Any]) -> Iterator[tuple[str, str, str | None, str]]:
     `batchnorm_forward_alt`) with `NAME_backward_SUFFIX`, else with `NAME_backward`."""
     functions = [n for n, o in objs.items() if inspect.isfunction(o)]  # in definition order
     for name in functions:
+        if "_forward" not in name and "_backward" not in name and f"{name}_backward" in functions \
+                and f"{name}_forward" not in functions:
+            yield name, name, f"{name}_backward", name  # deeplearning.ai's relu(Z) beside relu_backward(dA, cache)
+            continue
         gate, found, suffix = name.partition("_forward")
         if not (gate and found) or (suffix and not suffix.startswith("_")) or "_backward" in suffix:
             continue
@@ -301,6 +308,10 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
             lone(name, f"no {gate}_forward{suffix if suffix == '_naive' else ''} next to it")
         elif "loss" in name:
             add(Candidate(name, Convention.LOSS_FUNCTION, (obj,), name, source))
+        # Every function is also a plain function: an implementation if the registry names it
+        # (DLS's L_model_forward and L_model_backward, though they look like a pair `L_model`).
+        if inspect.isfunction(obj) and not written_for(module, (obj,)):
+            found.candidates.append(Candidate(name, Convention.FUNCTIONS, (obj,), name, source))
     for cand in found.candidates[start:]:
         cand.parameters = parameters(cand.objects[0])
         cand.arity = arity(cand.objects[0]) if cand.convention in (Convention.LAYER_PAIR, Convention.LOSS_FUNCTION) else None

@@ -188,7 +188,8 @@ def _accepts(candidate: Candidate, names: Sequence[str]) -> bool:
 def match(candidate: Candidate, registry: Iterable[GateSpec] = REGISTRY) -> tuple[GateSpec, ...] | str:
     """The registry entries that apply to a candidate, or why none does. Entries may share a name:
     those whose `signature` the candidate's forward or constructor accepts apply (assignment 1's and
-    assignment 2's TwoLayerNet differ there); several that remain are alternative conventions of one
+    assignment 2's TwoLayerNet differ there; DLS's linear_forward(A, W, b) is not the lecture's
+    linear, which names no signature); several that remain are alternative conventions of one
     gate (groupnorm's gamma (1, C, 1, 1) or (C,)), checked in turn by `check_implementation`."""
     same = [s for s in registry if s.name == candidate.name and s.convention is candidate.convention]
     if not same:
@@ -197,6 +198,8 @@ def match(candidate: Candidate, registry: Iterable[GateSpec] = REGISTRY) -> tupl
     if not fitting:
         expected = " or ".join(f"({', '.join(s.signature)})" for s in same)
         return f"its parameters fit no registry entry named {candidate.name!r}: expected {expected}"
+    # an entry whose parameters the candidate has is more specific than one that names none
+    fitting = tuple(spec for spec in fitting if spec.signature) or fitting
     callable_ = tuple(spec for spec in fitting if _callable_with(candidate, len(spec.inputs)))
     if callable_:
         return callable_
@@ -221,6 +224,18 @@ def configurations(specs: Sequence[GateSpec]) -> tuple[str | None, ...]:
     """The configurations an implementation matched to `specs` is checked in, one result each
     (`FullyConnectedNet[dropout]`); (None,) for a gate checked as one."""
     return labels(specs)
+
+
+def superseded(candidate: Candidate, candidates: Sequence[Candidate], registry: Iterable[GateSpec] = REGISTRY) -> bool:
+    """A layer pair the registry does not know whose functions it names as plain functions (DLS's
+    L_model_forward and L_model_backward, which look like a pair `L_model`): those are checked
+    instead, and the pair is not listed as unknown."""
+    registry = tuple(registry)
+    if candidate.convention is not Convention.LAYER_PAIR or any(s.name == candidate.name and s.convention is candidate.convention for s in registry):
+        return False
+    plain = {s.name for s in registry if s.convention is Convention.FUNCTIONS}
+    return any(c.convention is Convention.FUNCTIONS and c.source == candidate.source and c.objects[0] in candidate.objects and c.name in plain
+               for c in candidates)  # fmt: skip
 
 
 def check_implementation(
@@ -510,6 +525,8 @@ def check_found(
     report.unchecked.extend(found.incomplete)
     for cand in found.candidates:
         specs = match(cand, registry)
+        if isinstance(specs, str) and (cand.convention is Convention.FUNCTIONS or superseded(cand, found.candidates, registry)):
+            continue  # a plain function the registry does not name is a helper, not an implementation
         if isinstance(specs, str):
             report.unchecked.append(Unchecked(cand.label, cand.source, specs))
             continue

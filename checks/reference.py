@@ -15,9 +15,11 @@ class Reference:
     """The reference output for one example, and its VJP for any upstream gradient."""
 
     def __init__(
-        self, spec: GateSpec, values: Mapping[str, Any], sizes: Mapping[str, Any], fn: Callable[..., Any] | None = None
+        self, spec: GateSpec, values: Mapping[str, Any], sizes: Mapping[str, Any], fn: Callable[..., Any] | None = None,
+        observed: Mapping[str, np.ndarray] | None = None,
     ) -> None:
-        """`fn`: the reference forward to use (one of the spec's variants); by default its first."""
+        """`fn`: the reference forward to use (one of the spec's variants); by default its first.
+        `observed`: what the student's forward drew itself (its dropout masks), as keyword arguments."""
         self.spec = spec
         self.leaves: list[torch.Tensor] = []
         self.fixed: dict[str, Any] = {}  # the non-array arguments as the reference left them
@@ -38,6 +40,7 @@ class Reference:
                 self.fixed[name] = copy.deepcopy(value)
                 args.append(self.fixed[name])
         kwargs = dict(spec.construct(sizes)) if spec.construct else {}
+        kwargs.update({k: torch.as_tensor(np.asarray(v, dtype=np.float64)) for k, v in (observed or {}).items()})
         forward = fn if fn is not None else next(iter(spec.references.values()))
         out = forward(*args, **kwargs)
         # Several outputs (lstm_step's next_h, next_c) are one vector, as the layer-pair adapter sees them.

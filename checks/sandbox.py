@@ -203,6 +203,7 @@ class RemoteAdapter(Adapter):
     # The caller's arguments of each forward, by state: a backward that changes them in the child
     # (through its cache) changes them here too, as it would in process.
     sent: dict[int, Mapping[str, Any]] = field(default_factory=dict)
+    drawn: dict[int, Any] = field(default_factory=dict)  # per forward state: what it drew itself (masks)
 
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
         construct = dict(self.spec.construct(sizes)) if self.spec.construct else None
@@ -217,7 +218,14 @@ class RemoteAdapter(Adapter):
         if not isinstance(out, np.ndarray):
             raise StudentError(f"forward's output did not come back as an array ({type(out).__name__})")
         self.sent[response["state"]] = args
+        observed = response.get("observed") or {}
+        if not all(isinstance(v, np.ndarray) for v in observed.values()):
+            raise StudentError("what forward drew itself (its masks) did not come back as arrays")
+        self.drawn[response["state"]] = observed
         return out, response["state"]
+
+    def observed(self, state: Any) -> Mapping[str, np.ndarray]:
+        return self.drawn.get(state, {})
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
         response = self.child.request({"op": "backward", "dout": dout, "state": state})
@@ -289,6 +297,8 @@ class Sandbox:
                 "convention": spec.convention.value,
                 "differentiable": list(spec.differentiable),
                 "outputs": spec.outputs,
+                "backward_args": list(spec.backward_args),
+                "steps": spec.steps.plain() if spec.steps is not None else None,
             })
             yield RemoteAdapter(spec, Guard(timeout), child=child)
         finally:

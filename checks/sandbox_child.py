@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gradgate.checks import adapters, discover, guard, notebook, staff, wire
-from gradgate.checks.conventions import Convention, Option
+from gradgate.checks.conventions import Convention, Option, Steps
 
 _DENIED_EVENTS = (
     "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
@@ -73,9 +73,11 @@ def lock_down(forbidden: set[str], harness: tuple[Path, ...], scratch: Path, stu
 class _Shim:
     """What an adapter needs of a spec; the parent sends it."""
 
-    def __init__(self, differentiable: list[str], outputs: int) -> None:
+    def __init__(self, differentiable: list[str], outputs: int, backward_args: list[str], steps: dict[str, Any] | None) -> None:
         self.differentiable = tuple(differentiable)
         self.outputs = outputs
+        self.backward_args = tuple(backward_args)
+        self.steps = Steps.from_plain(steps) if steps is not None else None
         self.kwargs: dict[str, Any] = {}
         self.construct = lambda sizes: self.kwargs  # the parent's constructor arguments, sent per call
         self.configured: Option | None = None  # the parent's configuration option, sent per call
@@ -107,7 +109,7 @@ class Child:
             self.shim.configured = Option(str(option[0]), str(option[1]), tuple(option[2])) if option else None
             out, state = self.adapter.forward(args, request["sizes"])
             self.states[len(self.states)] = (state, args)
-            return {"out": out, "state": len(self.states) - 1, "args": args}
+            return {"out": out, "state": len(self.states) - 1, "args": args, "observed": dict(self.adapter.observed(state))}
         if op == "backward":
             dout = request["dout"]
             state, args = self.states[request["state"]]
@@ -154,7 +156,7 @@ class Child:
             for part in qualname.split("."):
                 obj = getattr(obj, part)
             objects.append(obj)
-        self.shim = _Shim(request["differentiable"], request["outputs"])
+        self.shim = _Shim(request["differentiable"], request["outputs"], request.get("backward_args") or [], request.get("steps"))
         self.adapter = adapters.bind(self.shim, Convention(request["convention"]), self.guard, objects)
         return {}
 

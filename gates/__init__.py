@@ -2,12 +2,14 @@
 
 Entries may share a name (assignment 1's and assignment 2's TwoLayerNet): the engine picks the one
 whose `signature` fits (`checks.engine.match`). Assignment 2's comes first, for callers that look a
-name up without a signature.
+name up without a signature. `COURSES` groups the entries by the course they come from, for
+`gradgate list`.
 """
 
 from __future__ import annotations
 
 from .assignment1 import ASSIGNMENT1
+from .dls import DLS
 from .layer_utils import LAYER_UTILS
 from .layers import LAYERS
 from .lecture import LECTURE
@@ -18,8 +20,16 @@ from .normalization import NORMALIZATION
 from .rnn_layers import RNN_LAYERS
 from .spec import GateSpec
 
-REGISTRY: tuple[GateSpec, ...] = (
-    LECTURE + LAYERS + NORMALIZATION + LAYER_UTILS + LOSSES + MODELS + NETWORKS + ASSIGNMENT1 + RNN_LAYERS
+COURSES: tuple[tuple[str, tuple[GateSpec, ...]], ...] = (
+    ("Lecture (backprop circuits)", LECTURE),
+    ("CS231n assignment 1", ASSIGNMENT1),
+    ("CS231n assignment 2", LAYERS + NORMALIZATION + LAYER_UTILS + LOSSES + MODELS + NETWORKS),
+    ("CS231n assignment 3", RNN_LAYERS),
+    ("deeplearning.ai DLS (course 1 week 4, course 2 week 1)", DLS),
 )
 
-__all__ = ["REGISTRY", "GateSpec"]
+REGISTRY: tuple[GateSpec, ...] = (
+    LECTURE + LAYERS + NORMALIZATION + LAYER_UTILS + LOSSES + MODELS + NETWORKS + ASSIGNMENT1 + RNN_LAYERS + DLS
+)
+
+__all__ = ["COURSES", "REGISTRY", "GateSpec"]

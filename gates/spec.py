@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
 import numpy as np
-from gradgate.checks.conventions import Convention, Option
+from gradgate.checks.conventions import Call, Convention, Option, Steps
 from gradgate.checks.results import FindingKind
 from hypothesis import strategies as st
 
@@ -238,9 +238,9 @@ class Configuration:
 
 
 __all__ = [
-    "Array", "Condition", "Configuration", "Convention", "Diagnoses", "Extreme", "FindingKind", "Fixed", "Floor",
-    "GateSpec", "Input", "Labels", "Mask", "Mistake", "Node", "Option", "Sizes", "Symptom", "WrongMask", "evaluate",
-    "graph_reference",
+    "Array", "Call", "Condition", "Configuration", "Convention", "Diagnoses", "Extreme", "FindingKind", "Fixed",
+    "Floor", "GateSpec", "Input", "Labels", "Mask", "Mistake", "Node", "Option", "Sizes", "Steps", "Symptom",
+    "WrongMask", "evaluate", "graph_reference",
 ]
 
 
@@ -277,6 +277,14 @@ class GateSpec:
       of a spec made by `configured`, None otherwise.
     stochastic: a layer that multiplies an input by a random mask of its own (dropout), judged by
       that mask (see `Mask`); its `reference` is None.
+    backward_args: for a layer pair, inputs its backward takes again after the cache (DLS's
+      `linear_activation_backward(dA, cache, activation)`).
+    gradient_scale: per input, the multiple of the true gradient the course's backward returns
+      (DLS's linear_backward gives dW = dZ A_prevᵀ / m and db / m, the cost's mean taken there, and a
+      true dA_prev); torch's and the finite differences' gradients are scaled alike before comparing.
+    steps: for plain functions (Convention.FUNCTIONS), how they are called (checks.conventions.Steps);
+      the reference then also gets the steps' `observed` values (a forward's own dropout masks) as
+      keyword arguments.
     """
 
     name: str
@@ -298,6 +306,10 @@ class GateSpec:
     configurations: Mapping[str, Configuration] = field(default_factory=dict)
     configuration: str | None = None
     stochastic: Mask | None = None
+
+    backward_args: tuple[str, ...] = ()
+    gradient_scale: Callable[[Sizes], Mapping[str, float]] | None = None
+    steps: Steps | None = None
 
     def __post_init__(self) -> None:
         if self.stochastic is not None:

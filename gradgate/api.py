@@ -196,7 +196,7 @@ def _specs(gate: object, convention: Convention, objects: tuple[Any, ...]) -> tu
     other = next((s for s in REGISTRY if s.name == gate), None)
     if other is not None:
         raise ValueError(
-            f"{gate!r} is a {other.convention.value} in the registry: check it with {_ASSERT_FOR[other.convention]}"
+            f"{gate!r} is a {other.convention.value} in the registry: check it with {_ASSERT_FOR.get(other.convention, 'gradgate check or %gradgate')}"
         )
     known = ", ".join(s.name for s in REGISTRY if s.convention is convention)
     raise ValueError(

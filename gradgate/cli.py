@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from gradgate.checks.engine import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, run
-from gradgate.gates import REGISTRY
+from gradgate.gates import COURSES
 
 from . import html, jsonreport, terminal
 
@@ -84,10 +84,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _list() -> int:
-    for spec in REGISTRY:
-        inputs = ", ".join(spec.inputs)
-        configured = f"; one verdict each: {', '.join(f'[{c}]' for c in spec.configurations)}" if spec.configurations else ""
-        print(f"{spec.name:{terminal.GATE_WIDTH}} {spec.convention.value:13} ({inputs})  {spec.summary}{configured}")
+    for n, (course, specs) in enumerate(COURSES):
+        print(("\n" if n else "") + f"{course}:")
+        for spec in specs:
+            inputs = ", ".join(spec.inputs)
+            configured = f"; one verdict each: {', '.join(f'[{c}]' for c in spec.configurations)}" if spec.configurations else ""
+            print(f"  {spec.name:{terminal.GATE_WIDTH}} {spec.convention.value:13} ({inputs})  {spec.summary}{configured}")
     return EXIT_OK
 
 

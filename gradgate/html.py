@@ -44,6 +44,8 @@ from gradgate.checks.discover import NAMESPACE
 from gradgate.checks.results import Check
 from gradgate.checks.tolerances import BANDS, FAIL_ABOVE, band
 
+from . import stepsnippet
+
 SCHEMA = "gradgate.report/1"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -1023,7 +1025,8 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
     add("")
     add("import numpy as np")
     add("")
-    names = f"{forward}, {backward}" if convention == "layer pair" else impl
+    steps = stepsnippet.lines(str(result["gate"]), impl, list(inputs), grads) if convention == "functions" else None
+    names = f"{forward}, {backward}" if convention == "layer pair" else ", ".join(steps.names) if steps else impl
     if result.get("source") == NAMESPACE:
         add(f"# Run it in the notebook whose kernel defines {names}.")
     elif str(result.get("source", "")).endswith(".ipynb"):
@@ -1053,6 +1056,10 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
     if dout is not None:
         assign("dout", dout, "example['dout']")
     add("")
+    if convention == "functions" and steps is None:
+        # a registry entry this gradgate does not have: the inputs above, with the message
+        add(_comment(f"gradgate: {cex.get('message', '')}"))
+        return "\n".join(lines) + "\n"
 
     args = ", ".join(inputs)
     grad_names = [f"d{k}" for k in grads]
@@ -1073,6 +1080,8 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
     elif convention == "gate class":
         add(f"gate = {impl}()")
         add(f"out = gate.forward({args})")
+    elif steps is not None:
+        lines.extend(steps.forward)
     elif convention == "loss function":
         unpack = (grad_names[0] if len(grad_names) == 1 else "(" + ", ".join(grad_names) + ",)") if grad_names else "grads"
         add(f"out, {unpack} = {impl}({args})  # (loss, gradient)")
@@ -1103,6 +1112,7 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
             "gate class": f"out2 = {impl}().forward({args})",
             "loss function": f"out2 = {impl}({args})[0]",
             "model": f"out2 = model.loss({', '.join(k for k in inputs if k not in grads)})[0]",
+            "functions": "\n".join([*steps.forward[:-1], steps.forward[-1].replace("out = ", "out2 = ", 1)]) if steps else "",
         }[convention]
         add(again)
         add("assert np.array_equal(out, out2), 'the same input gave a different output on a second forward'")
@@ -1137,6 +1147,8 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
         elif convention == "gate class":
             target = ", ".join(grad_names) if len(grad_names) > 1 else (grad_names[0] if grad_names else "grads")
             add(f"{target} = gate.backward(dout)")
+        elif steps is not None:
+            lines.extend(steps.backward)
         elif convention == "loss function":
             add("# gradgate treats the loss as a layer: its gradient, times an upstream gradient dout")
             for g in grad_names:

@@ -368,8 +368,9 @@ class Gradgate(pytest.Collector):
     """The root of every item `--gradgate` adds; discovery (importing student code) happens here."""
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        from gradgate.checks.conventions import Convention
         from gradgate.checks.discover import LoadError, discover
-        from gradgate.checks.engine import DEFAULT_TIMEOUT, configurations, match
+        from gradgate.checks.engine import DEFAULT_TIMEOUT, configurations, match, superseded
 
         run = self.config.stash[RUN]
         order = 0
@@ -392,6 +393,8 @@ class Gradgate(pytest.Collector):
             by_file: dict[str, list[tuple[tuple[GateSpec, ...], Candidate]]] = {}
             for cand in found.candidates:
                 specs = match(cand)
+                if isinstance(specs, str) and (cand.convention is Convention.FUNCTIONS or superseded(cand, found.candidates)):
+                    continue  # a helper function the registry does not name
                 if isinstance(specs, str):
                     unchecked.append((cand.label, cand.source, specs, "implementation"))
                 else:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from gradgate.checks.conventions import Convention
 from gradgate.checks.discover import Candidate, discover
 from gradgate.checks.engine import match, run
 from gradgate.checks.executor import IN_PROCESS
@@ -211,9 +212,12 @@ def _write(root: Path, files: Files) -> Path:
 
 
 def _labels(*student_files: str) -> set[str]:
+    """The implementations in these files: every candidate but the plain functions (every function
+    is one) that the registry does not name, which the engine passes over as helpers."""
     found = set()
     for name in student_files:
-        found |= {c.label for c in discover(STUDENT / name).candidates}
+        found |= {c.label for c in discover(STUDENT / name).candidates
+                  if c.convention is not Convention.FUNCTIONS or not isinstance(match(c, REGISTRY), str)}  # fmt: skip
     return found
 
 
