@@ -29,6 +29,7 @@ needle (`checks.foreign`), a package whose __init__.py is only a stale Python 2 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import re
@@ -285,6 +286,10 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
         pairs.setdefault(forward, []).append((gate, backward, label))
         used.update(n for n in (forward, backward) if n)
     for name, obj in objs.items():
+        # Every function is also a plain function: an implementation if the registry names it
+        # (DLS's L_model_forward and L_model_backward, though they look like a pair `L_model`).
+        if inspect.isfunction(obj) and not written_for(module, (obj,)):
+            found.candidates.append(Candidate(name, Convention.FUNCTIONS, (obj,), name, source))
         if inspect.isclass(obj):
             if is_needle_op(obj):
                 found.incomplete.append(Unchecked(name, source, NEEDLE_OP_REASON))
@@ -308,10 +313,6 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
             lone(name, f"no {gate}_forward{suffix if suffix == '_naive' else ''} next to it")
         elif "loss" in name:
             add(Candidate(name, Convention.LOSS_FUNCTION, (obj,), name, source))
-        # Every function is also a plain function: an implementation if the registry names it
-        # (DLS's L_model_forward and L_model_backward, though they look like a pair `L_model`).
-        if inspect.isfunction(obj) and not written_for(module, (obj,)):
-            found.candidates.append(Candidate(name, Convention.FUNCTIONS, (obj,), name, source))
     for cand in found.candidates[start:]:
         cand.parameters = parameters(cand.objects[0])
         cand.arity = arity(cand.objects[0]) if cand.convention in (Convention.LAYER_PAIR, Convention.LOSS_FUNCTION) else None
@@ -326,40 +327,67 @@ def discover(target: Path, timeout: float | None = None) -> Found:
     root, files = _module_files(target)
     found = Found(roots=(root.resolve(),))
     guard = Guard(timeout, found.roots)
-    before = set(sys.modules)
-    sys.path.insert(0, str(root))
-    importlib.invalidate_caches()
-    try:
-        with staff_fallback(root) as fallback:
-            for name, path in files:
-                if name.rpartition(".")[2] in STAFF_MODULES:
-                    continue  # course-provided: imported only if the student's code imports it
-                if path.suffix == ".ipynb":
-                    _notebook(path, name, guard, found, target)
-                    continue
-                try:
-                    module = guard.call(importlib.import_module, name)
-                except (StudentError, StudentAbort) as exc:
-                    _broken(exc, name, path, files, found)
-                    continue
-                _candidates(module, str(path), found)
-            for name, (where, reason) in fallback.stand_ins.items():
-                found.incomplete.append(
-                    Unchecked(name, where, f"course-provided module, not checked: it {reason}", UncheckedKind.COURSE_FILE)
-                )
-            for name, (where, reason) in fallback.stale.items():
-                found.incomplete.append(Unchecked(name, where, reason, UncheckedKind.MODULE))
-    finally:
-        sys.path.remove(str(root))
-        for name in set(sys.modules) - before:
-            file = getattr(sys.modules[name], "__file__", None) or ""
-            if file and root.resolve() in Path(file).resolve().parents:
-                del sys.modules[name]
+    with _own_modules(root, {name.partition(".")[0] for name, _ in files}):
+        _load(target, files, guard, found, root)
     if target.is_file() and target.suffix == ".py" and found.broken:
         raise LoadError(f"{target} cannot be imported: {found.broken[0][1]}")
     if not files:
         raise LoadError(f"{target} holds no Python files or notebooks")
     return found
+
+
+@contextlib.contextmanager
+def _own_modules(root: Path, tops: set[str]) -> Iterator[None]:
+    """Import the target's modules as its own: a `cs231n` (or `layers`) already imported from
+    elsewhere (an earlier target, a notebook kernel's own import) is set aside while loading and put
+    back afterwards, and what was loaded from `root` (namespace packages, without __file__, too) is
+    removed, so the next target's `layers.py` is not mistaken for this one's."""
+    root = root.resolve()
+
+    def ours(module: ModuleType) -> bool:
+        places = [getattr(module, "__file__", None) or "", *list(getattr(module, "__path__", None) or [])]
+        return any(place and root in Path(place).resolve().parents for place in places)
+
+    aside = {
+        name: module for name, module in list(sys.modules.items())
+        if name.partition(".")[0] in tops and module is not None and not ours(module)
+    }
+    for name in aside:
+        del sys.modules[name]
+    before = set(sys.modules)
+    sys.path.insert(0, str(root))
+    importlib.invalidate_caches()
+    try:
+        yield
+    finally:
+        sys.path.remove(str(root))
+        for name in set(sys.modules) - before:
+            if ours(sys.modules[name]):
+                del sys.modules[name]
+        sys.modules.update(aside)
+
+
+def _load(target: Path, files: list[tuple[str, Path]], guard: Guard, found: Found, root: Path) -> None:
+    """Import each of `files` (notebooks as their definitions) and collect its candidates."""
+    with staff_fallback(root) as fallback:
+        for name, path in files:
+            if name.rpartition(".")[2] in STAFF_MODULES:
+                continue  # course-provided: imported only if the student's code imports it
+            if path.suffix == ".ipynb":
+                _notebook(path, name, guard, found, target)
+                continue
+            try:
+                module = guard.call(importlib.import_module, name)
+            except (StudentError, StudentAbort) as exc:
+                _broken(exc, name, path, files, found)
+                continue
+            _candidates(module, str(path), found)
+        for name, (where, reason) in fallback.stand_ins.items():
+            found.incomplete.append(
+                Unchecked(name, where, f"course-provided module, not checked: it {reason}", UncheckedKind.COURSE_FILE)
+            )
+        for name, (where, reason) in fallback.stale.items():
+            found.incomplete.append(Unchecked(name, where, reason, UncheckedKind.MODULE))
 
 
 def in_namespace(namespace: dict[str, Any], module: str = "__main__", names: tuple[str, ...] = ()) -> Found:

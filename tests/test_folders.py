@@ -290,6 +290,39 @@ def test_planted_bug_is_found_in_place(tmp_path: Path, name: str, module: str, m
     assert any(r.status is not Status.PASS for r in mine), f"planted bug not found: {(MUTANTS / mutant).read_text().splitlines()[0]}"
 
 
+@pytest.mark.parametrize("namespace", [False, True], ids=["package", "namespace_package"])
+def test_folders_of_one_package_name_checked_in_one_process_are_each_their_own(tmp_path: Path, namespace: bool) -> None:
+    """A kernel or pytest session has imported one `cs231n` and checks another (also without
+    __init__.py, a namespace package, which has no __file__): it is imported from its own folder,
+    and the earlier import is back in place afterwards."""
+    names = {name: _write(tmp_path / name, FOLDERS["assignment1"][0]()) for name in ("first", "second")}
+    for folder in names.values() if namespace else ():
+        (folder / "cs231n" / "__init__.py").unlink()
+        (folder / "cs231n" / "classifiers" / "__init__.py").unlink()
+    with (names["second"] / "cs231n" / "classifiers" / "linear_svm.py").open("a") as f:
+        f.write("\n\n" + (MUTANTS / "svm_loss_naive__no_regularization.py").read_text())
+    import sys
+
+    sys.path.insert(0, str(names["first"]))
+    try:
+        import cs231n as earlier  # the kernel's own import, from another folder
+    finally:
+        sys.path.remove(str(names["first"]))
+    try:
+        gate = [s for s in REGISTRY if s.name in ("svm_loss_naive", "softmax_loss_naive")]
+        first = run(names["first"] / "cs231n", examples=EXAMPLES, seed=3, timeout=30, registry=gate)
+        second = run(names["second"] / "cs231n", examples=EXAMPLES, seed=3, timeout=30, registry=gate)
+        assert sys.modules["cs231n"] is earlier
+    finally:
+        for name in [n for n in sys.modules if n.partition(".")[0] == "cs231n"]:
+            del sys.modules[name]
+    assert first.error is None and second.error is None, (first.error, second.error)
+    assert not _failed(first), _failed(first)
+    mine = {Path(r.source).parts[-4] for r in second.results if r.implementation == "svm_loss_naive"}
+    assert mine == {"second"}, [r.source for r in second.results]
+    assert [r.status for r in second.results if r.implementation == "svm_loss_naive"] != [Status.PASS]
+
+
 @pytest.mark.parametrize(
     "fast_layers",
     [None, FAST_NEEDS_CYTHON, FAST_PYTHON2, FAST_NUMPY],
