@@ -7,6 +7,7 @@ load the adapters without loading anything a student could use.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -89,11 +90,23 @@ class Option(NamedTuple):
 # Course-provided (staff) modules of a CS231n assignment folder, by module name: not the student's
 # work, so never checked, and a missing one (or one that cannot import: an uncompiled im2col_cython,
 # Python 2 staff code) must not make the student's own modules fail.
+# deeplearning.ai's helpers beside its notebooks count the same, under any release's name
+# (`dnn_utils_v2`, `testCases_v4a`, `dnn_app_utils_v3`): the course's own sigmoid and relu in
+# dnn_utils.py are not the student's to be judged on.
 STAFF_MODULES = frozenset({
     "fast_layers", "im2col", "im2col_cython", "data_utils", "gradient_check", "solver",
     "captioning_solver", "optim", "vis_utils", "coco_utils", "image_utils", "setup",
     "collectSubmission", "collect_submission", "makepdf", "features", "classifier_trainer",
+    "dnn_utils", "dnn_app_utils", "testCases", "testcases", "test_cases", "public_tests", "test_utils",
+    "init_utils", "reg_utils", "gc_utils", "opt_utils", "lr_utils", "planar_utils", "tf_utils", "utils_grader",
 })
+
+_RELEASE = re.compile(r"_v\d+[a-z]?$")
+
+
+def is_staff(module: str) -> bool:
+    """Whether a module name (dotted or not) is a course-provided module's."""
+    return _RELEASE.sub("", module.rpartition(".")[2]) in STAFF_MODULES
 
 # Packages the course's files import for what gradgate does not check, and what for: where one is
 # not installed, a stand-in lets the module load, and only a call into it makes an implementation
@@ -103,6 +116,10 @@ STAND_IN_PACKAGES = {
     "matplotlib": "the course uses it only to plot",
     "scipy": "the course uses it to read, resize and filter images",
     "IPython": "a leftover debugging import (from IPython import embed)",
+    # deeplearning.ai's helpers (reg_utils, dnn_app_utils_v3, init_utils) load their datasets with these
+    "h5py": "the course uses it to load its datasets",
+    "sklearn": "the course uses it to make its toy datasets",
+    "PIL": "the course uses it to open images",
 }
 
 # The names students import from staff modules with `from .fast_layers import *`, for a stand-in when

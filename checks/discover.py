@@ -42,7 +42,7 @@ from types import ModuleType
 from typing import Any
 
 from . import notebook
-from .conventions import STAFF_MODULES, Convention
+from .conventions import Convention, is_staff
 from .foreign import NEEDLE_OP_REASON, NEEDLE_REASON, is_needle_op, written_for
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
 from .hints import fix
@@ -191,8 +191,12 @@ def _notebook(path: Path, name: str, guard: Guard, found: Found, target: Path) -
     for at, why in loaded.broken:
         found.broken.append((str(path), why if at in why else f"{why} (at {at})"))
     for module in loaded.missing:
-        why = f"course helper {module!r} is not beside {path.name}: the definitions that call it are not checked"
-        found.incomplete.append(Unchecked(module, str(path), why, UncheckedKind.COURSE_FILE))
+        if is_staff(module):
+            why = f"course helper {module!r} is not beside {path.name}: the definitions that call it are not checked"
+            found.incomplete.append(Unchecked(module, str(path), why, UncheckedKind.COURSE_FILE))
+        else:
+            why = f"the module {module!r} is not installed here: the definitions that call it are not checked"
+            found.incomplete.append(Unchecked(module, str(path), why, UncheckedKind.MODULE))
     start = len(found.candidates)
     _candidates(loaded.module, str(path), found)
     for cand in found.candidates[start:]:
@@ -315,7 +319,7 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
             add(Candidate(name, Convention.LOSS_FUNCTION, (obj,), name, source))
     for cand in found.candidates[start:]:
         cand.parameters = parameters(cand.objects[0])
-        cand.arity = arity(cand.objects[0]) if cand.convention in (Convention.LAYER_PAIR, Convention.LOSS_FUNCTION) else None
+        cand.arity = arity(cand.objects[0]) if cand.convention in (Convention.LAYER_PAIR, Convention.LOSS_FUNCTION, Convention.FUNCTIONS) else None
 
 
 def discover(target: Path, timeout: float | None = None) -> Found:
@@ -371,7 +375,7 @@ def _load(target: Path, files: list[tuple[str, Path]], guard: Guard, found: Foun
     """Import each of `files` (notebooks as their definitions) and collect its candidates."""
     with staff_fallback(root) as fallback:
         for name, path in files:
-            if name.rpartition(".")[2] in STAFF_MODULES:
+            if is_staff(name):
                 continue  # course-provided: imported only if the student's code imports it
             if path.suffix == ".ipynb":
                 _notebook(path, name, guard, found, target)

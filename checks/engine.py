@@ -200,15 +200,25 @@ def match(candidate: Candidate, registry: Iterable[GateSpec] = REGISTRY) -> tupl
         return f"its parameters fit no registry entry named {candidate.name!r}: expected {expected}"
     # an entry whose parameters the candidate has is more specific than one that names none
     fitting = tuple(spec for spec in fitting if spec.signature) or fitting
-    callable_ = tuple(spec for spec in fitting if _callable_with(candidate, len(spec.inputs)))
+    callable_ = tuple(spec for spec in fitting if all(_callable_with(candidate, len(a)) for a in _own_calls(candidate, spec)))
     if callable_:
         return callable_
     # A helper of the student's own design under a course name (affine_relu_forward with an extra
-    # `normalization`): the course's inputs cannot call it, which says nothing about its maths.
+    # `normalization`, DLS week 3's compute_cost(A2, Y, parameters)): the course's inputs cannot
+    # call it, which says nothing about its maths.
     theirs = ", ".join(p for p in candidate.parameters or () if p != "**")
     name = candidate.label if "_forward" in candidate.label or candidate.convention is not Convention.LAYER_PAIR else f"{candidate.name}_forward"
-    course = " or ".join(f"{name}({', '.join(s.inputs)})" for s in fitting)
+    course = " or ".join(f"{name}({', '.join(a)})" for s in fitting for a in _own_calls(candidate, s)[:1])
     return f"not checked: its parameters ({theirs}) differ from the course's {course}"
+
+
+def _own_calls(candidate: Candidate, spec: GateSpec) -> tuple[tuple[str, ...], ...]:
+    """The arguments each call of the implementation itself is given: a plain function's own steps
+    (compute_cost(AL, Y)), else the spec's inputs."""
+    if spec.steps is None:
+        return (tuple(spec.inputs),)
+    calls = [*spec.steps.forward, *([spec.steps.backward] if spec.steps.backward else [])]
+    return tuple(c.arguments for c in calls if c.function in ("", candidate.name)) or (tuple(spec.inputs),)
 
 
 def _callable_with(candidate: Candidate, count: int) -> bool:
@@ -525,7 +535,8 @@ def check_found(
     report.unchecked.extend(found.incomplete)
     for cand in found.candidates:
         specs = match(cand, registry)
-        if isinstance(specs, str) and (cand.convention is Convention.FUNCTIONS or superseded(cand, found.candidates, registry)):
+        named = any(s.name == cand.name and s.convention is cand.convention for s in registry)
+        if isinstance(specs, str) and ((cand.convention is Convention.FUNCTIONS and not named) or superseded(cand, found.candidates, registry)):
             continue  # a plain function the registry does not name is a helper, not an implementation
         if isinstance(specs, str):
             report.unchecked.append(Unchecked(cand.label, cand.source, specs))

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .conventions import STAFF_MODULES
+from .conventions import is_staff
 from .hints import fix
 
 OUTPUT_CAP = 4000  # characters of a student's printed output kept for the report
@@ -151,7 +151,7 @@ def _staff_frame(exc: BaseException, roots: tuple[Path, ...]) -> str | None:
     if not frames:
         return None
     path = Path(frames[-1].filename)
-    if path.stem in STAFF_MODULES and any(root in path.resolve().parents for root in roots):
+    if is_staff(path.stem) and any(root in path.resolve().parents for root in roots):
         return f"{path.name}:{frames[-1].lineno}"
     return None
 

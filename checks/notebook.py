@@ -24,6 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from .conventions import is_staff
 from .guard import Guard, StaffUnavailable, StudentError
 
 
@@ -147,7 +148,9 @@ class _Missing:
 
     def _unavailable(self) -> StaffUnavailable:
         module, name, notebook = self._what
-        return StaffUnavailable(f"calls {name} from {module}, which is not beside {notebook} (a course helper file)")
+        if is_staff(module):
+            return StaffUnavailable(f"calls {name} from {module}, which is not beside {notebook} (a course helper file)")
+        return StaffUnavailable(f"calls {name} from {module}, which is not installed here")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise self._unavailable()

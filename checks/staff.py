@@ -26,7 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from . import course_layers
-from .conventions import STAFF_API, STAFF_MODULES, STAND_IN_PACKAGES
+from .conventions import STAFF_API, STAND_IN_PACKAGES, is_staff
 from .guard import StaffUnavailable, describe
 
 # What the `future` package's past.builtins gives old course code, in Python 3 terms.
@@ -180,7 +180,7 @@ class _Finder(importlib.abc.MetaPathFinder):
             if importlib.machinery.PathFinder.find_spec(top) is not None:
                 return None  # installed: the real one, submodules included
             return importlib.util.spec_from_loader(fullname, _DisplayLoader(), is_package=True)
-        if fullname.rpartition(".")[2] not in STAFF_MODULES:
+        if not is_staff(fullname):
             return self._stale_package(fullname, path)
         real = importlib.machinery.PathFinder.find_spec(fullname, path)
         if real is not None and (real.origin is None or self.root not in Path(real.origin).resolve().parents):

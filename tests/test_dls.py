@@ -93,3 +93,46 @@ def test_list_groups_every_entry_under_its_course(capsys: pytest.CaptureFixture[
     assert headings == [f"{course}:" for course, _ in COURSES]
     dls = out.split("deeplearning.ai DLS")[1]
     assert "L_model_backward" in dls and "affine" not in dls
+
+
+REGULARIZATION = Path(__file__).resolve().parent.parent / "gates" / "student" / "dls_regularization.py"
+
+
+def test_a_course_folder_as_the_student_has_it_reports_only_their_notebooks(tmp_path: Path) -> None:
+    """The course's helpers beside the notebooks (dnn_utils.py with its own sigmoid and relu,
+    testCases_v4a.py, public_tests.py, reg_utils.py loading datasets with h5py and sklearn, which
+    need not be installed) are not the student's: never results, never scanned. Week 3's
+    compute_cost(A2, Y, parameters) is not week 4's compute_cost(AL, Y): not checked, said why."""
+    _step_by_step(tmp_path, helpers=True)
+    (tmp_path / "testCases_v4a.py").write_text(
+        "import numpy as np\n\ndef linear_forward_test_case():\n    return np.ones((3, 2)), np.ones((1, 3)), np.ones((1, 1))\n\n"
+        "def L_model_forward_test_case_2hidden():\n    return None\n")
+    (tmp_path / "public_tests.py").write_text(
+        "from test_utils import single_test\n\ndef linear_forward_test(target):\n    return single_test([], target)\n")
+    (tmp_path / "test_utils.py").write_text("def single_test(cases, target):\n    return None\n")
+    regularization = REGULARIZATION.read_text()
+    helpers, _, graded = regularization.partition("def compute_cost_with_regularization")
+    (tmp_path / "reg_utils.py").write_text("import h5py\nimport sklearn\nimport sklearn.datasets\n" + helpers)
+    nb = new_notebook()
+    nb.cells = [
+        new_code_cell("import numpy as np\nimport sklearn.datasets\nfrom reg_utils import sigmoid, relu, forward_propagation, compute_cost\n"
+                      "train_X, train_Y = sklearn.datasets.make_moons(n_samples=300)", execution_count=1),
+        new_code_cell("def compute_cost_with_regularization" + graded, execution_count=2),
+    ]
+    nbformat.write(nb, str(tmp_path / "Regularization.ipynb"))
+    planar = new_notebook()
+    planar.cells = [new_code_cell("import numpy as np\n\ndef compute_cost(A2, Y, parameters):\n"
+                                  "    m = Y.shape[1]\n    return float(-np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)) / m)\n")]
+    nbformat.write(planar, str(tmp_path / "Planar_data_classification_with_one_hidden_layer.ipynb"))
+
+    report = run(tmp_path, examples=15, seed=2, timeout=20)
+    assert report.error is None
+    assert {Path(r.source).suffix for r in report.results} == {".ipynb"}, [(r.gate, r.source) for r in report.results]
+    assert not [r for r in report.results if r.status is not Status.PASS], [(r.gate, r.message) for r in report.results]
+    mine = {r.gate for r in report.results}
+    assert {"L_model_backward", "compute_cost_with_regularization", "backward_propagation_with_dropout"} <= mine, mine
+    unchecked = {(u.name, Path(u.source).name): u.reason for u in report.unchecked}
+    assert "differ from the course's compute_cost(AL, Y)" in unchecked.pop(("compute_cost", "Planar_data_classification_with_one_hidden_layer.ipynb"))
+    # the notebook imports testCases, and only testCases_v4a.py is here: that is said, nothing else
+    assert "missing" in unchecked.pop(("testCases", "testCases"))
+    assert not unchecked, unchecked
