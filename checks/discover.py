@@ -365,9 +365,9 @@ def _own_modules(root: Path, tops: set[str]) -> Iterator[None]:
         yield
     finally:
         sys.path.remove(str(root))
-        for name in set(sys.modules) - before:
-            if ours(sys.modules[name]):
-                del sys.modules[name]
+        # decided for all before any is removed: a namespace package's path is recomputed from its parent
+        for name in [name for name in set(sys.modules) - before if ours(sys.modules[name])]:
+            del sys.modules[name]
         sys.modules.update(aside)
 
 

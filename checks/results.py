@@ -138,6 +138,7 @@ class ImplementationResult:
     advisories: list[Advisory] = field(default_factory=list)  # robustness notes; never change the status
     cell: dict[str, Any] | None = None  # in a notebook: {"index", "execution_count", "line"} of the definition
     diagnosis: list[Finding] = field(default_factory=list)  # the likely cause of a failure, when established
+    configuration: str | None = None  # which of a model's configurations (dropout, batchnorm, ...) this result is
 
 
 class UncheckedKind(enum.Enum):
@@ -146,7 +147,6 @@ class UncheckedKind(enum.Enum):
     IMPLEMENTATION = "implementation"  # the student's, found but not judged (the reason says why)
     MODULE = "module"  # a student's module that cannot be loaded here through no fault of the code in it
     COURSE_FILE = "course_file"  # a course-provided module that could not be loaded here, or was replaced
-    configuration: str | None = None  # which of a model's configurations (dropout, batchnorm, ...) this result is
 
 
 @dataclass
