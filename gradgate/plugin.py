@@ -1,8 +1,8 @@
 """The pytest plugin (registered through the `pytest11` entry point): `pytest --gradgate PATH`.
 
 Collection discovers the student's file or folder and yields one item per implementation the
-registry knows (`gradgate::student.py::affine_forward`); each item fuzzes its implementation when it
-runs, so pytest-xdist spreads implementations over workers. A failure reads like `gradgate check`.
+registry knows (`student.py::affine_forward`: the file's own node id, so it pastes back); each item
+fuzzes its implementation when it runs, so pytest-xdist spreads implementations over workers. A failure reads like `gradgate check`.
 Every worker uses the seed the controller printed in the header; results travel back on the test
 reports, and the controller alone writes the one JSON (and HTML) report of the session.
 
