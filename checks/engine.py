@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from gradgate.defaults import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT
 from gradgate.gates import REGISTRY
 from gradgate.gates.spec import GateSpec
 from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
@@ -52,10 +53,8 @@ from .results import (
 )
 from .tolerances import FAIL_ABOVE
 
-DEFAULT_EXAMPLES = 100
 PASSES_KEPT = 400  # passing examples kept for a diagnosis
 FAILURES_KEPT = 60  # failing examples a diagnosis tests its findings on
-DEFAULT_TIMEOUT = 60.0
 VALUES_SHOWN = 10_000  # entries of an input written out in a counterexample
 
 

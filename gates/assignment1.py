@@ -11,14 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import torch
-import torch.nn.functional as F
-from hypothesis import strategies as st
-
 from .losses import _svm, SOFTMAX_ADVICE
-from .spec import Array, Convention, Diagnoses, Extreme, FindingKind, Fixed, GateSpec, Labels, Mistake, Variants
+from .spec import torch, F, st, Array, Convention, Diagnoses, Extreme, FindingKind, Fixed, GateSpec, Labels, Mistake, Variants
 
-Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+Loss = Callable[["torch.Tensor", "torch.Tensor"], "torch.Tensor"]
 
 
 def _on_weights(data_loss: Loss) -> Variants:

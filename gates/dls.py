@@ -17,10 +17,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-import torch
-from hypothesis import strategies as st
 
-from .spec import Array, Call, Convention, Fixed, GateSpec, Labels, Sizes, Steps
+from .spec import torch, st, Array, Call, Convention, Fixed, GateSpec, Labels, Sizes, Steps
 
 _DIM = st.integers(1, 4)
 _MAX_LAYERS = 4

@@ -6,12 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from hypothesis import strategies as st
 
 from .layers import _affine, _batchnorm, _conv_sizes, _train_only, RUNNING_VAR_FLOOR
-from .spec import Array, Condition, Convention, Diagnoses, FindingKind, Fixed, GateSpec, Input, Sizes
+from .spec import torch, F, st, Array, Condition, Convention, Diagnoses, FindingKind, Fixed, GateSpec, Input, Sizes
 
 
 def _conv(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:

@@ -6,11 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from hypothesis import strategies as st
 
 from .spec import (
+    torch, F, st,
     Array, Condition, Convention, Diagnoses, FindingKind, Fixed, Floor, GateSpec, Mask, Mistake, Sizes, WrongMask,
 )
 from .lecture import SIGMOID_EXTREME

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import torch
-from hypothesis import strategies as st
-
-from .spec import Array, Convention, Extreme, GateSpec, Node, Symptom, graph_reference
+from .spec import torch, st, Array, Convention, Extreme, GateSpec, Node, Symptom, graph_reference
 
 _DIM = st.integers(1, 4)
 _ELEMENTWISE = {"N": _DIM, "D": _DIM}

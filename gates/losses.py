@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
-from hypothesis import strategies as st
-
-from .spec import Array, Convention, Extreme, GateSpec, Labels, Symptom
+from .spec import torch, F, st, Array, Convention, Extreme, GateSpec, Labels, Symptom
 
 
 def _svm(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

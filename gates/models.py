@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
-from hypothesis import strategies as st
-
-from .spec import Array, Convention, Diagnoses, FindingKind, GateSpec, Labels, Mistake, Node, graph_reference
+from .spec import torch, F, st, Array, Convention, Diagnoses, FindingKind, GateSpec, Labels, Mistake, Node, graph_reference
 
 # affine - relu - affine - softmax, plus 0.5 reg ||W||^2: the lecture's W2 max(0, W1 x) with its loss.
 TWO_LAYER_NET = (

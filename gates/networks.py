@@ -7,12 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from hypothesis import strategies as st
 
 from .layers import course_rand
-from .spec import Array, Configuration, Convention, GateSpec, Input, Labels, Sizes, Variants
+from .spec import torch, F, st, Array, Configuration, Convention, GateSpec, Input, Labels, Sizes, Variants
 
 EPS = 1e-5
 

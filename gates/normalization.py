@@ -11,11 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
-from hypothesis import strategies as st
 
 from .layers import _batchnorm, _train_only, RUNNING_VAR_FLOOR
-from .spec import Array, Convention, Diagnoses, FindingKind, Fixed, GateSpec, Mistake, Sizes
+from .spec import torch, st, Array, Convention, Diagnoses, FindingKind, Fixed, GateSpec, Mistake, Sizes
 
 EPS = 1e-5
 

@@ -4,11 +4,8 @@ temporal affine layer and the masked temporal softmax loss (student code: gates/
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from hypothesis import strategies as st
 
-from .spec import Array, Condition, Convention, Diagnoses, Extreme, FindingKind, Fixed, GateSpec, Labels, Mistake, Sizes, Symptom
+from .spec import torch, F, st, Array, Condition, Convention, Diagnoses, Extreme, FindingKind, Fixed, GateSpec, Labels, Mistake, Sizes, Symptom
 from .losses import SOFTMAX_ADVICE, SOFTMAX_SPREAD
 
 

@@ -8,16 +8,137 @@ that is the reference. The engine in `gradgate.checks` reads specs; it never nam
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+import importlib
+import sys
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 from gradgate.checks.conventions import Call, Convention, Option, Steps
 from gradgate.checks.results import FindingKind
-from hypothesis import strategies as st
 
 Sizes = Mapping[str, Any]
+
+
+# -- torch and hypothesis, imported where they are used, not where the registry is declared ----------
+# `gradgate list`, `--help` and the pytest plugin read the registry's names without paying for torch
+# (1.5 s) or hypothesis. The gates modules take `torch`, `F` and `st` from here instead of importing them.
+
+
+class _Later:
+    """An attribute of a module not imported yet (`torch.relu` written at a gates module's top level):
+    a callable that imports the module on its first call."""
+
+    __slots__ = ("module", "attribute")
+
+    def __init__(self, module: str, attribute: str) -> None:
+        self.module = module
+        self.attribute = attribute
+
+    def resolve(self) -> Any:
+        return getattr(importlib.import_module(self.module), self.attribute)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.resolve()(*args, **kwargs)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _Later, (self.module, self.attribute)
+
+    def __repr__(self) -> str:
+        return f"{self.module}.{self.attribute}"
+
+
+class LazyModule:
+    """A module imported on first use. Once it is imported (by anything: the engine imports torch), an
+    attribute is the module's own; before that it is a `_Later`, so a reference declared at import
+    time (`reference=torch.sigmoid`, `Node(..., torch.add)`) costs nothing until it is called."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        module = sys.modules.get(self._name)
+        if module is None:
+            return _Later(self._name, attribute)
+        value = getattr(module, attribute)
+        setattr(self, attribute, value)  # later lookups skip __getattr__
+        return value
+
+    def __repr__(self) -> str:
+        return f"<lazy module {self._name}>"
+
+
+class Strategy:
+    """A hypothesis strategy declared without importing hypothesis: `st.integers(1, 4)` in a spec's
+    sizes. `resolve` builds the real one (once); GateSpec.sizes hands out only real ones."""
+
+    __slots__ = ("function", "args", "kwargs", "_built")
+
+    def __init__(self, function: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.function, self.args, self.kwargs = function, args, kwargs
+        self._built: Any = None
+
+    def resolve(self) -> Any:
+        if self._built is None:
+            from hypothesis import strategies
+
+            self._built = getattr(strategies, self.function)(
+                *(resolved(a) for a in self.args), **{k: resolved(v) for k, v in self.kwargs.items()}
+            )
+        return self._built
+
+    def __getattr__(self, name: str) -> Any:  # .map, .example, ... on the real strategy
+        if name.startswith("__") or name in Strategy.__slots__:
+            raise AttributeError(name)
+        return getattr(self.resolve(), name)
+
+    def __repr__(self) -> str:
+        args = [*(repr(a) for a in self.args), *(f"{k}={v!r}" for k, v in self.kwargs.items())]
+        return f"{self.function}({', '.join(args)})"
+
+
+def resolved(value: Any) -> Any:
+    """A declared `Strategy` as hypothesis's own; anything else as it is."""
+    return value.resolve() if isinstance(value, Strategy) else value
+
+
+class _Strategies:
+    """`st` for the registry: `st.integers(...)`, `st.sampled_from(...)`, ... declare `Strategy`s."""
+
+    def __getattr__(self, function: str) -> Callable[..., Strategy]:
+        if function.startswith("__"):
+            raise AttributeError(function)
+        return lambda *args, **kwargs: Strategy(function, args, kwargs)
+
+
+class SizeStrategies(Mapping[str, Any]):
+    """A spec's sizes: hypothesis strategies by size name, built from the declarations on first access."""
+
+    def __init__(self, declared: Mapping[str, Any]) -> None:
+        self._declared = dict(declared)
+
+    def __getitem__(self, key: str) -> Any:
+        return resolved(self._declared[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._declared)
+
+    def __len__(self) -> int:
+        return len(self._declared)
+
+    def __repr__(self) -> str:
+        return repr(self._declared)
+
+
+if TYPE_CHECKING:
+    import torch
+    import torch.nn.functional as F
+    from hypothesis import strategies as st
+else:
+    torch = LazyModule("torch")
+    F = LazyModule("torch.nn.functional")
+    st = _Strategies()
 
 
 class Symptom(enum.Enum):
@@ -240,7 +361,7 @@ class Configuration:
 __all__ = [
     "Array", "Call", "Condition", "Configuration", "Convention", "Diagnoses", "Extreme", "FindingKind", "Fixed",
     "Floor", "GateSpec", "Input", "Labels", "Mask", "Mistake", "Node", "Option", "Sizes", "Steps", "Symptom",
-    "WrongMask", "evaluate", "graph_reference",
+    "WrongMask", "evaluate", "graph_reference", "F", "st", "torch",
 ]
 
 
@@ -312,6 +433,8 @@ class GateSpec:
     steps: Steps | None = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.sizes, SizeStrategies):
+            object.__setattr__(self, "sizes", SizeStrategies(self.sizes))
         if self.stochastic is not None:
             masked = self.inputs.get(self.stochastic.input)
             if not (isinstance(masked, Array) and masked.avoid_zero):

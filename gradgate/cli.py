@@ -20,10 +20,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from gradgate.checks.engine import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, run
-from gradgate.gates import COURSES
+from gradgate.defaults import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT
 
-from . import html, jsonreport, terminal
+# Only what parsing the arguments needs is imported here: --version, --help, `list` and argument
+# errors answer without loading torch or hypothesis (the engine's cost, over a second); each command
+# imports what it runs.
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_NOTHING_CHECKED = 0, 1, 2, 5
 
@@ -58,8 +59,21 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _version() -> str:
+    """The installed distribution's version (what pip shows), else the package's own."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gradgate")
+    except PackageNotFoundError:
+        from gradgate import __version__
+
+        return __version__
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gradgate", description="Check hand-written backpropagation.")
+    p.add_argument("--version", action="version", version=f"gradgate {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="check a student's .py file or folder against the registry")
     check.add_argument("path", type=Path, help="a .py file or a folder")
@@ -84,6 +98,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _list() -> int:
+    from gradgate.gates import COURSES
+
+    from . import terminal
+
     for n, (course, specs) in enumerate(COURSES):
         print(("\n" if n else "") + f"{course}:")
         for spec in specs:
@@ -105,10 +123,14 @@ def _report_paths(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
 
 def _write_html(data_path: Path, html_path: Path) -> None:
     """The HTML from the JSON as written: the page is a function of the saved data alone."""
+    from . import html
+
     html.write(html.load(data_path), html_path, json_name=str(data_path))
 
 
 def _report(args: argparse.Namespace) -> int:
+    from . import html
+
     out = args.html or args.results.with_suffix(".html")
     try:
         _write_html(args.results, out)
@@ -126,11 +148,19 @@ def _check(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.no_report and (args.json or args.html):
         print("gradgate: --no-report writes nothing; leave out --json/--html, or --no-report", file=sys.stderr)
         return EXIT_UNUSABLE
+    if not args.path.exists():  # an argument error: said before anything is loaded, and no header
+        print(f"gradgate: cannot check {args.path}: {args.path} does not exist", file=sys.stderr)
+        return EXIT_UNUSABLE
     json_path, html_path = _report_paths(args)
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     print(f"gradgate: checking {args.path} · seed {seed} · {args.examples} examples per implementation", flush=True)
 
+    from gradgate.checks.engine import run
+
+    from . import html, jsonreport, terminal
+
     def show(result):  # type: ignore[no-untyped-def]
+        # each implementation's lines as soon as it is judged, not when the whole run is done
         print("\n".join(terminal.implementation_lines(result)), flush=True)
 
     report = run(args.path, examples=args.examples, seed=seed, timeout=args.timeout, on_result=show)

@@ -26,14 +26,13 @@ from typing import Any
 from gradgate.checks.engine import run
 from gradgate.checks.executor import IN_PROCESS, Executor
 from gradgate.checks.results import RunReport
+from gradgate.defaults import DEFAULT_MEMORY_MB, DEFAULT_SEED  # noqa: F401 - grade.DEFAULT_SEED, as before
 from gradgate.gates import REGISTRY
 from gradgate.gates.spec import Convention
 
 from . import gradescope, jsonreport
 from .assignment import Assignment
 
-DEFAULT_SEED = 0  # grading repeats exactly even when nobody wrote the seed down
-DEFAULT_MEMORY_MB = 2048
 REPORT, PAGE, RESULTS = "report.json", "index.html", "results.json"
 CLASS_FILES = ("summary.json", "summary.html", "grades.csv")
 VERDICTS = ("pass", "fail", "error", "missing")

@@ -19,12 +19,16 @@ import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from gradgate.checks.engine import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT
+from gradgate.defaults import DEFAULT_EXAMPLES, DEFAULT_MEMORY_MB, DEFAULT_SEED, DEFAULT_TIMEOUT
 
-from . import classsummary, grade
-from .assignment import DEFAULT, Assignment, AssignmentError, load, valid_module_name
+if TYPE_CHECKING:
+    from . import grade
+    from .assignment import Assignment
+
+# `grade` and `classsummary` load the engine (torch, hypothesis), `assignment` the registry: imported
+# where they are used, so that --help and argument errors answer at once.
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 GRADESCOPE_SUBMISSION = Path("/autograder/submission")
@@ -46,6 +50,8 @@ def _megabytes(text: str) -> int:
 
 
 def _module(text: str) -> str:
+    from .assignment import valid_module_name
+
     if not valid_module_name(text):
         raise argparse.ArgumentTypeError(f"expected a top-level module name like torch, got {text!r}")
     return text
@@ -60,11 +66,11 @@ def add_commands(sub: Any, positive_int: Any, seed: Any, seconds: Any) -> None:
         p.add_argument("--examples", type=positive_int, default=None, metavar="N",
                        help=f"examples per implementation (default: the assignment's, else {DEFAULT_EXAMPLES})")
         p.add_argument("--seed", type=seed, default=None, metavar="N",
-                       help=f"the same for every submission (default: the assignment's, else {grade.DEFAULT_SEED})")
+                       help=f"the same for every submission (default: the assignment's, else {DEFAULT_SEED})")
         p.add_argument("--timeout", type=seconds, default=DEFAULT_TIMEOUT, metavar="S",
                        help=f"seconds a single call into student code may take (default {DEFAULT_TIMEOUT:g})")
-        p.add_argument("--memory-mb", type=_megabytes, default=grade.DEFAULT_MEMORY_MB, metavar="M",
-                       help=f"address space of the process running student code, 0 for no limit (default {grade.DEFAULT_MEMORY_MB})")
+        p.add_argument("--memory-mb", type=_megabytes, default=DEFAULT_MEMORY_MB, metavar="M",
+                       help=f"address space of the process running student code, 0 for no limit (default {DEFAULT_MEMORY_MB})")
         p.add_argument("--forbid-import", type=_module, action="extend", nargs="+", default=[], metavar="MOD",
                        help="modules student code may not import (added to the assignment's)")
 
@@ -107,6 +113,9 @@ def main(args: argparse.Namespace) -> int:
 
 def settings(args: argparse.Namespace) -> grade.Settings:
     """The grading settings: the command line first, then the assignment file, then the defaults."""
+    from . import grade
+    from .assignment import DEFAULT, AssignmentError, load
+
     assignment: Assignment = DEFAULT
     if args.assignment is not None:
         try:
@@ -115,7 +124,7 @@ def settings(args: argparse.Namespace) -> grade.Settings:
             raise _Unusable(str(exc)) from None
     return grade.Settings(
         examples=args.examples or assignment.examples or DEFAULT_EXAMPLES,
-        seed=next(s for s in (args.seed, assignment.seed, grade.DEFAULT_SEED) if s is not None),
+        seed=next(s for s in (args.seed, assignment.seed, DEFAULT_SEED) if s is not None),
         timeout=args.timeout,
         memory_mb=args.memory_mb or None,
         forbid_imports=tuple(dict.fromkeys([*assignment.forbid_imports, *args.forbid_import])),
@@ -206,6 +215,8 @@ def screen(summary: Mapping[str, Any], seconds: float, out: Path) -> list[str]:
 
 
 def _grade(args: argparse.Namespace) -> int:
+    from . import classsummary, grade
+
     s = settings(args)
     out: Path = args.out
     if out.exists() and not out.is_dir():
@@ -251,6 +262,8 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _gradescope(args: argparse.Namespace) -> int:
+    from . import grade
+
     s = settings(args)
     folder: Path = args.submission
     if not folder.is_dir():
@@ -280,6 +293,8 @@ def _gradescope(args: argparse.Namespace) -> int:
 
 
 def _merge(args: argparse.Namespace) -> int:
+    from . import classsummary
+
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise _Unusable(f"--out {out} is a file, not a folder")

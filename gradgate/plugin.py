@@ -1,14 +1,14 @@
 """The pytest plugin (registered through the `pytest11` entry point): `pytest --gradgate PATH`.
 
 Collection discovers the student's file or folder and yields one item per implementation the
-registry knows (`gradgate::student.py::affine_forward`); each item fuzzes its implementation when it
-runs, so pytest-xdist spreads implementations over workers. A failure reads like `gradgate check`.
+registry knows (`student.py::affine_forward`: the file's own node id, so it pastes back); each item
+fuzzes its implementation when it runs, so pytest-xdist spreads implementations over workers. A failure reads like `gradgate check`.
 Every worker uses the seed the controller printed in the header; results travel back on the test
 reports, and the controller alone writes the one JSON (and HTML) report of the session.
 
 Settings, from the command line or as ini options of the same name (`gradgate_seed`, ...):
---gradgate PATH (ini gradgate_paths), --gradgate-seed, --gradgate-examples, --gradgate-profile,
---gradgate-json FILE, --gradgate-html FILE.
+--gradgate PATH (ini gradgate_paths), --gradgate-seed, --gradgate-examples, --gradgate-timeout
+(as gradgate check --timeout), --gradgate-profile, --gradgate-json FILE, --gradgate-html FILE.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from hypothesis import settings as hypothesis_settings
+
+from gradgate.defaults import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     from gradgate.checks.discover import Candidate
@@ -33,16 +34,15 @@ if TYPE_CHECKING:
     from gradgate.checks.results import ImplementationResult
     from gradgate.gates.spec import GateSpec
 
-# The engine is imported only once gradgate has something to check: it loads torch, and this module
-# is loaded by every pytest session in an environment where gradgate is installed.
+# This module is loaded by every pytest session in an environment where gradgate is installed: the
+# engine (torch) and hypothesis are imported only once gradgate has something to check, and a session
+# without --gradgate gets no header line.
 
-# Profiles are hypothesis settings profiles, so a user's own hypothesis tests can load the same ones.
-# derandomize is always explicit: a new profile inherits the default one, which hypothesis itself
-# derandomizes when the CI environment variable is set.
-PROFILES = ("dev", "ci", "grading")
-hypothesis_settings.register_profile("gradgate-dev", max_examples=25, derandomize=False)
-hypothesis_settings.register_profile("gradgate-ci", max_examples=100, derandomize=True)
-hypothesis_settings.register_profile("gradgate-grading", max_examples=400, derandomize=False)
+# Profiles: (max_examples, derandomize) by name. They are also hypothesis settings profiles
+# (gradgate-dev, ...), registered once gradgate checks something or `register_profiles()` is called,
+# so a user's own hypothesis tests can load the same ones. derandomize is always explicit: a new
+# profile inherits the default one, which hypothesis itself derandomizes when CI is set.
+PROFILES: dict[str, tuple[int, bool]] = {"dev": (25, False), "ci": (100, True), "grading": (400, False)}
 
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's values
 DEFAULT_POINTS = 1
@@ -57,10 +57,26 @@ class Settings:
     seed: int
     seed_given: bool
     examples: int | None  # None: the engine's default
+    timeout: float  # seconds a single call into student code may take, as gradgate check --timeout
     profile: str | None
     derandomize: bool
     json: Path | None
     html: Path | None
+    asked: bool = False  # a gradgate setting was given (for the API's checks): the header shows them
+
+
+_registered: list[bool] = []
+
+
+def register_profiles() -> None:
+    """Register gradgate-dev, gradgate-ci and gradgate-grading as hypothesis settings profiles (once)."""
+    if _registered:
+        return
+    from hypothesis import settings as hypothesis_settings
+
+    for name, (examples, derandomize) in PROFILES.items():
+        hypothesis_settings.register_profile(f"gradgate-{name}", max_examples=examples, derandomize=derandomize)
+    _registered.append(True)
 
 
 RUN = pytest.StashKey["Run"]()
@@ -80,6 +96,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--gradgate-seed", metavar="N", help="the seed of every gradgate check (default: random, printed)")
     group.addoption("--gradgate-examples", metavar="N", help="examples per implementation")
     group.addoption(
+        "--gradgate-timeout",
+        metavar="S",
+        help=f"seconds a single call into student code may take (default {DEFAULT_TIMEOUT:g}, as gradgate check --timeout)",
+    )
+    group.addoption(
         "--gradgate-profile", metavar="NAME", help="dev (few examples), ci (derandomized) or grading (many examples)"
     )
     group.addoption("--gradgate-json", metavar="FILE", help="write one gradgate.report/1 JSON for the session")
@@ -88,6 +109,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for name, what in (
         ("seed", "the seed of every gradgate check"),
         ("examples", "examples per implementation"),
+        ("timeout", "seconds a single call into student code may take"),
         ("profile", "dev, ci or grading"),
         ("json", "write one gradgate.report/1 JSON for the session"),
         ("html", "write one HTML report for the session"),
@@ -115,6 +137,16 @@ def _whole(text: str, where: str, low: int, high: int | None = None) -> int:
     return value
 
 
+def _seconds(text: str, where: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise pytest.UsageError(f"{where} expects seconds, got {text!r}") from None
+    if not value > 0:
+        raise pytest.UsageError(f"{where} expects more than 0 seconds, got {text}")
+    return value
+
+
 def _settings(config: pytest.Config) -> Settings:
     given = config.getoption("gradgate_paths")
     if given:
@@ -130,11 +162,13 @@ def _settings(config: pytest.Config) -> Settings:
     profile, where = _setting(config, "profile")
     if profile is not None and profile not in PROFILES:
         raise pytest.UsageError(f"{where} expects one of {', '.join(PROFILES)}, got {profile!r}")
-    chosen = hypothesis_settings.get_profile(f"gradgate-{profile}") if profile else None
+    chosen = PROFILES[profile] if profile else None
     examples_text, where = _setting(config, "examples")
     examples = _whole(examples_text, where, 1) if examples_text is not None else None
     if examples is None and chosen is not None:
-        examples = chosen.max_examples
+        examples = chosen[0]
+    timeout_text, where = _setting(config, "timeout")
+    timeout = _seconds(timeout_text, where) if timeout_text is not None else DEFAULT_TIMEOUT
 
     workerinput = getattr(config, "workerinput", None)
     seed_text, where = _setting(config, "seed")
@@ -158,10 +192,12 @@ def _settings(config: pytest.Config) -> Settings:
         seed=seed,
         seed_given=seed_text is not None,
         examples=examples,
+        timeout=timeout,
         profile=profile,
-        derandomize=bool(chosen and chosen.derandomize),
+        derandomize=bool(chosen and chosen[1]),
         json=files["json"],
         html=files["html"],
+        asked=any(t is not None for t in (seed_text, examples_text, timeout_text, profile)),
     )
 
 
@@ -206,22 +242,29 @@ class Run:
         self.settings = settings
         self.results: list[tuple[int, dict[str, Any]]] = []  # (collection order, result dict)
         self.unchecked: list[tuple[str, str, str, str]] = []  # (name, file, reason, kind)
+        self._planned: dict[Path, Planned] | None = None
+        self.taken: set[Path] = set()  # student files pytest collected from its own arguments
         self.started = time.perf_counter()
 
     def options(self) -> Options:
-        from gradgate.checks.engine import DEFAULT_EXAMPLES, Options
+        from gradgate.checks.engine import Options
 
+        register_profiles()  # hypothesis is loaded now anyway
         s = self.settings
         examples = s.examples if s.examples is not None else DEFAULT_EXAMPLES
-        return Options(examples=examples, seed=s.seed, derandomize=s.derandomize)
+        return Options(examples=examples, seed=s.seed, timeout=s.timeout, derandomize=s.derandomize)
 
-    def pytest_report_header(self) -> str:
+    def pytest_report_header(self) -> str | None:
         s = self.settings
+        if not (s.paths or s.asked):  # a plain pytest session says nothing of gradgate
+            return None
         parts = [f"gradgate: seed {s.seed} (--gradgate-seed {s.seed} repeats it)"]
         if s.profile:
             parts.append(f"profile {s.profile}" + (" (derandomized)" if s.derandomize else ""))
         if s.examples is not None:
             parts.append(f"{s.examples} examples per implementation")
+        if s.timeout != DEFAULT_TIMEOUT:
+            parts.append(f"timeout {s.timeout:g} s")
         if s.shown:
             parts.append("checking " + ", ".join(s.shown))
         return " · ".join(parts)
@@ -231,15 +274,39 @@ class Run:
         # Without this every xdist worker would draw a seed of its own, not the one in the header.
         node.workerinput["gradgate_seed"] = self.settings.seed
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pycollect_makemodule(self, module_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+        # A student file named on the command line (`pytest "good.py::relu_forward"`, the node id of a
+        # report pasted back) is collected as gradgate's, under the id pytest gives the file.
+        if not self.settings.paths or not parent.session.isinitpath(module_path):
+            return None
+        plan = self.planned().get(module_path.resolve())
+        if plan is None:
+            return None
+        self.taken.add(plan.path)
+        return StudentFile.from_parent(parent, path=module_path, plan=plan)
+
     @pytest.hookimpl(tryfirst=True)  # before -k/-m deselection, and before conftest hooks see the items
     def pytest_collection_modifyitems(self, session: pytest.Session, items: list[pytest.Item]) -> None:
         if not self.settings.paths:
             return
-        root = Gradgate.from_parent(session, name="gradgate", nodeid="gradgate")
-        root.add_marker("gradgate")  # items get the marker's defaults; a marker on the item itself wins
-        items.extend(session.genitems(root))
+        if not self.taken:  # else the command line chose which student files run
+            for plan in self.planned().values():
+                try:
+                    plan.path.relative_to(self.config.rootpath)
+                    nodeid = None  # pytest's own: the path from the rootdir
+                except ValueError:
+                    nodeid = plan.path.as_posix()
+                items.extend(session.genitems(StudentFile.from_parent(session, path=plan.path, nodeid=nodeid, plan=plan)))
         if _is_worker(self.config):
             self.config.workeroutput["gradgate_unchecked"] = self.unchecked  # type: ignore[attr-defined]
+
+    def planned(self) -> dict[Path, Planned]:
+        """The student files to check, by resolved path, in the order of the --gradgate paths;
+        discovery (importing student code) happens here, once per session."""
+        if self._planned is None:
+            self._planned = _plan(self)
+        return self._planned
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
@@ -364,73 +431,83 @@ class GradgateFailure(Exception):
         self.result = result
 
 
-class Gradgate(pytest.Collector):
-    """The root of every item `--gradgate` adds; discovery (importing student code) happens here."""
+@dataclass(frozen=True)
+class Planned:
+    """A student file to collect: its implementations (or why it does not import), and the place of
+    its first item in the session's report."""
 
-    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        from gradgate.checks.conventions import Convention
-        from gradgate.checks.discover import LoadError, discover
-        from gradgate.checks.engine import DEFAULT_TIMEOUT, configurations, match, superseded
+    path: Path
+    pairs: tuple[tuple[tuple[GateSpec, ...], Candidate], ...]
+    roots: tuple[Path, ...]
+    first: int
+    broken: str | None = None  # why the file does not import
 
-        run = self.config.stash[RUN]
-        order = 0
-        seen: set[str] = set()  # a folder and a file inside it: each file once
-        for target in run.settings.paths:
-            try:
-                found = discover(target, DEFAULT_TIMEOUT)
-            except LoadError as exc:
-                found, broken = None, [(target, str(exc))]
-            else:
-                broken = [(Path(f), f"{self._name(Path(f))} cannot be imported: {why}") for f, why in found.broken]
-            for path, reason in broken:
-                if self._name(path) not in seen:
-                    seen.add(self._name(path))
-                    yield BrokenFile.from_parent(self, name=self._name(path), path=path, reason=reason, order=order)
-                    order += 1
-            if found is None:
-                continue
-            unchecked = [(u.name, u.source, u.reason, u.kind.value) for u in found.incomplete]
-            by_file: dict[str, list[tuple[tuple[GateSpec, ...], Candidate]]] = {}
-            for cand in found.candidates:
-                specs = match(cand)
-                if isinstance(specs, str) and (cand.convention is Convention.FUNCTIONS or superseded(cand, found.candidates)):
-                    continue  # a helper function the registry does not name
-                if isinstance(specs, str):
-                    unchecked.append((cand.label, cand.source, specs, "implementation"))
-                else:
-                    by_file.setdefault(cand.source, []).append((specs, cand))
-            run.unchecked.extend(u for u in unchecked if u not in run.unchecked)
-            for source, pairs in by_file.items():
-                path = Path(source)
-                if self._name(path) not in seen:
-                    seen.add(self._name(path))
-                    yield StudentFile.from_parent(
-                        self, name=self._name(path), path=path, pairs=pairs, roots=found.roots, first=order
-                    )
-                    order += sum(len(configurations(specs)) for specs, _ in pairs)
 
-    def _name(self, path: Path) -> str:
+def _plan(run: Run) -> dict[Path, Planned]:
+    from gradgate.checks.conventions import Convention
+    from gradgate.checks.discover import LoadError, discover
+    from gradgate.checks.engine import configurations, match, superseded
+
+    plans: dict[Path, Planned] = {}  # a folder and a file inside it: each file once
+    order = 0
+    for target in run.settings.paths:
         try:
-            return path.resolve().relative_to(self.config.rootpath).as_posix()
-        except ValueError:
-            return path.as_posix()
+            found = discover(target, run.settings.timeout)
+        except LoadError as exc:
+            found, broken = None, [(target, str(exc))]
+        else:
+            broken = [(Path(f), f"{_shown(run.config, Path(f))} cannot be imported: {why}") for f, why in found.broken]
+        for path, reason in broken:
+            if path.resolve() not in plans:
+                plans[path.resolve()] = Planned(path.resolve(), (), (), order, broken=reason)
+                order += 1
+        if found is None:
+            continue
+        unchecked = [(u.name, u.source, u.reason, u.kind.value) for u in found.incomplete]
+        by_file: dict[str, list[tuple[tuple[GateSpec, ...], Candidate]]] = {}
+        for cand in found.candidates:
+            specs = match(cand)
+            if isinstance(specs, str) and (cand.convention is Convention.FUNCTIONS or superseded(cand, found.candidates)):
+                continue  # a helper function the registry does not name
+            if isinstance(specs, str):
+                unchecked.append((cand.label, cand.source, specs, "implementation"))
+            else:
+                by_file.setdefault(cand.source, []).append((specs, cand))
+        run.unchecked.extend(u for u in unchecked if u not in run.unchecked)
+        for source, pairs in by_file.items():
+            path = Path(source).resolve()
+            if path not in plans:
+                plans[path] = Planned(path, tuple(pairs), found.roots, order)
+                order += sum(len(configurations(specs)) for specs, _ in pairs)
+    return plans
 
 
-class StudentFile(pytest.Collector):
-    def __init__(
-        self, *, pairs: list[tuple[tuple[GateSpec, ...], Candidate]], roots: tuple[Path, ...], first: int, **kwargs: Any
-    ) -> None:
+def _shown(config: pytest.Config, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(config.rootpath).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+class StudentFile(pytest.File):
+    """A student's file: one item per implementation (per configuration of a configurable model), or
+    one error item where the file does not import. Its node id is the file's, as pytest's own."""
+
+    def __init__(self, *, plan: Planned, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.pairs = pairs
-        self.roots = roots
-        self.first = first
+        self.plan = plan
+        # items get the marker's defaults; a marker on the item itself wins
+        self.add_marker("gradgate")
 
     def collect(self) -> Iterator[pytest.Item]:
         from gradgate.checks.configurations import named
         from gradgate.checks.engine import configurations
 
-        order = self.first
-        for specs, cand in self.pairs:
+        if self.plan.broken is not None:
+            yield BrokenFile.from_parent(self, name="import", reason=self.plan.broken, order=self.plan.first)
+            return
+        order = self.plan.first
+        for specs, cand in self.plan.pairs:
             # one item per configuration of a configurable model: FullyConnectedNet[dropout]
             for label in configurations(specs):
                 yield Implementation.from_parent(
@@ -472,7 +549,7 @@ class Implementation(_Checked):
 
         assert isinstance(self.parent, StudentFile)
         result = check_implementation(
-            self.specs, self.candidate, self.config.stash[RUN].options(), self.parent.roots, configuration=self.configuration
+            self.specs, self.candidate, self.config.stash[RUN].options(), self.parent.plan.roots, configuration=self.configuration
         )
         self._record(result)
         if result.status is not Status.PASS:
@@ -509,4 +586,4 @@ class BrokenFile(_Checked):
         pass
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"gradgate: {self.name} does not import"
+        return self.path, None, f"gradgate: {_shown(self.config, self.path)} does not import"

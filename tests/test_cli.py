@@ -251,3 +251,132 @@ def test_recorded_rerun_command_repeats_the_run(tmp_path: Path, capsys: pytest.C
     _check(capsys, str(student), "--examples", "7", "--json", str(tmp_path / "b.json"))
     data = json.loads((tmp_path / "b.json").read_text())
     assert data["command"].endswith(f"--seed {data['seed']}")
+
+
+# A fresh interpreter runs gradgate's main with the arguments and says, on its last line, what it
+# had imported by the time main was done.
+LIGHT = """
+import json, sys
+from gradgate.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+sys.stdout.flush()
+print(json.dumps({"code": code, "torch": "torch" in sys.modules, "hypothesis": "hypothesis" in sys.modules}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["--version"], 0),
+        (["--help"], 0),
+        (["check", "--help"], 0),
+        (["grade", "--help"], 0),
+        (["list"], 0),
+        (["check", "--bogus", "."], 2),
+        (["check"], 2),  # the path is missing
+        (["check", "--seed", "x", "."], 2),
+        (["check", "/no/such/file.py"], 2),
+        (["grade", "subs"], 2),  # --out is missing
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
+def test_help_version_list_and_argument_errors_load_neither_torch_nor_hypothesis(
+    args: list[str], code: int, tmp_path: Path
+) -> None:
+    proc = subprocess.run([sys.executable, "-c", LIGHT, *args], capture_output=True, text=True, timeout=120)
+    *printed, last = proc.stdout.splitlines()
+    assert json.loads(last) == {"code": code, "torch": False, "hypothesis": False}, proc.stderr
+    assert "Traceback" not in proc.stderr
+    if code == 2:  # an argument error: the message, and no header line before it
+        assert printed == [] and proc.stderr.strip(), proc.stdout
+        assert "gradgate" in proc.stderr
+
+
+def test_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+
+    proc = subprocess.run([sys.executable, "-m", "gradgate", "--version"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"gradgate {version('gradgate')}"
+
+
+def test_list_reads_the_registry_without_torch(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-c", LIGHT, "list"], capture_output=True, text=True, timeout=120)
+    *printed, last = proc.stdout.splitlines()
+    assert json.loads(last)["torch"] is False
+    listed = "\n".join(printed)
+    for spec in REGISTRY:
+        assert f"  {spec.name} " in listed and spec.summary in listed
+
+
+# Waits, on its first call, until the test has seen relu's line: that happens only if the line is
+# printed while the run still goes on. Unstreamed, it would wait out --timeout and be an error.
+WAITS_FOR_RELU_LINE = '''
+import os, time
+import numpy as np
+
+def sigmoid_forward(x):
+    while not os.path.exists({flag!r}):
+        time.sleep(0.02)
+    out = 1 / (1 + np.exp(-x))
+    return out, out
+
+def sigmoid_backward(dout, cache):
+    return dout * cache * (1 - cache)
+'''
+
+
+def test_the_first_result_line_is_printed_before_the_run_finishes(tmp_path: Path) -> None:
+    folder = tmp_path / "hw"
+    folder.mkdir()
+    flag = tmp_path / "relu line seen"
+    _write(folder, "a_relu.py", RELU)
+    _write(folder, "b_sigmoid.py", WAITS_FOR_RELU_LINE.format(flag=str(flag)))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gradgate", "check", str(folder), "--examples", "10", "--seed", "1", "--timeout", "20", "--no-report"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("PASS  relu"):
+            flag.touch()
+    proc.wait(timeout=300)
+    verdicts = [line.split()[:2] for line in lines if line.startswith(("PASS", "FAIL", "ERROR"))]
+    assert verdicts == [["PASS", "relu"], ["PASS", "sigmoid"]], "".join(lines) + proc.stderr.read()  # type: ignore[union-attr]
+    assert proc.returncode == 0
+
+
+def test_run_reports_each_result_as_it_is_judged(tmp_path: Path) -> None:
+    """The one run function streams: its callback has the first result before the second
+    implementation is called."""
+    from gradgate.checks.engine import run
+
+    folder = tmp_path / "hw"
+    folder.mkdir()
+    log = tmp_path / "log"
+    _write(folder, "a_relu.py", RELU)
+    _write(folder, "b_sigmoid.py", f'''
+import numpy as np
+def sigmoid_forward(x):
+    with open({str(log)!r}, "a") as f:
+        f.write("sigmoid called\\n")
+    out = 1 / (1 + np.exp(-x))
+    return out, out
+def sigmoid_backward(dout, cache):
+    return dout * cache * (1 - cache)
+''')
+
+    def on_result(result) -> None:  # type: ignore[no-untyped-def]
+        with open(log, "a") as f:
+            f.write(f"result {result.gate} {result.status.value}\n")
+
+    report = run(folder, examples=5, seed=0, on_result=on_result)
+    events = log.read_text().splitlines()
+    assert events[0] == "result relu pass" and events[1] == "sigmoid called", events
+    assert events[-1] == "result sigmoid pass"
+    assert [r.gate for r in report.results] == ["relu", "sigmoid"]  # the summary still has them all

@@ -95,11 +95,11 @@ def test_one_item_per_implementation_with_the_cli_verdict(students: pytest.Pytes
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*gradgate::good.py::relu_forward PASSED*",
-            "*gradgate::buggy.py::affine_forward FAILED*",
+            "*good.py::relu_forward PASSED*",
+            "*buggy.py::affine_forward FAILED*",
         ]
     )
-    assert "gradgate::buggy.py::helper_forward" not in result.stdout.str()
+    assert "buggy.py::helper_forward" not in result.stdout.str()
     result.stdout.fnmatch_lines(["*unchecked helper_forward (*buggy.py): no helper_backward next to it*"])
 
 
@@ -128,9 +128,9 @@ def test_folder_and_single_file_that_do_not_import_are_errors_and_the_rest_runs(
     result.assert_outcomes(passed=1, errors=2)
     result.stdout.fnmatch_lines(
         [
-            "*gradgate::class/typo.py ERROR*",
-            "*gradgate::class/good.py::relu_forward PASSED*",
-            "*gradgate::boom.py ERROR*",
+            "*class/typo.py::import ERROR*",
+            "*class/good.py::relu_forward PASSED*",
+            "*boom.py::import ERROR*",
         ]
     )
     text = result.stdout.str()
@@ -354,19 +354,67 @@ def test_registered_through_the_pytest11_entry_point() -> None:
     assert plugin.value == "gradgate.plugin"
 
 
-def test_unused_plugin_does_not_import_the_engine(pytester: pytest.Pytester) -> None:
-    # The engine loads torch; every pytest session in the environment loads the plugin.
+def test_unused_plugin_imports_nothing_heavy_and_prints_no_header(pytester: pytest.Pytester) -> None:
+    # Every pytest session in the environment loads the plugin: without --gradgate it must cost nothing.
     pytester.makepyfile(
         test_light="""
         import sys
 
         def test_light():
-            assert "gradgate.checks.engine" not in sys.modules and "torch" not in sys.modules
+            heavy = {"torch", "hypothesis", "gradgate.checks.engine", "gradgate.gates"} & set(sys.modules)
+            assert not heavy, heavy
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
-    assert "gradgate: seed" in result.stdout.str()
+    assert "gradgate" not in result.stdout.str().replace("plugins: gradgate-", "plugins: ")
+    # asked for gradgate's settings (for the API's checks), the header says what they are
+    asked = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--gradgate-seed", "7")
+    asked.assert_outcomes(passed=1)  # settings alone load nothing either
+    asked.stdout.fnmatch_lines(["gradgate: seed 7 (--gradgate-seed 7 repeats it)"])
+
+
+def test_node_ids_paste_back_to_rerun_one_implementation(students: pytest.Pytester) -> None:
+    folder = students.mkdir("class")
+    (folder / "buggy.py").write_text(BUGGY)
+    (folder / "good.py").write_text(GOOD)
+    result = students.runpytest("--gradgate", "class", "-v", *FAST)
+    result.assert_outcomes(passed=1, failed=1)
+    failed = re.search(r"^FAILED (\S+)", result.stdout.str(), re.MULTILINE)
+    assert failed and failed.group(1) == "class/buggy.py::affine_forward", result.stdout.str()
+    # the id as printed, pasted back: that implementation alone runs, with the same verdict
+    again = students.runpytest("--gradgate", "class", failed.group(1), "-v", *FAST)
+    again.assert_outcomes(failed=1)
+    again.stdout.fnmatch_lines(["*class/buggy.py::affine_forward FAILED*"])
+    # the file alone: its implementations; the ini's paths make --gradgate unnecessary
+    students.makeini("[pytest]\ngradgate_paths = class\n")
+    alone = students.runpytest("class/good.py", "-v", *FAST)
+    alone.assert_outcomes(passed=1)
+    alone.stdout.fnmatch_lines(["*class/good.py::relu_forward PASSED*"])
+
+
+def test_timeout_is_gradgate_checks_timeout(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        slow="""
+        import time
+        import numpy as np
+
+        def relu_forward(x):
+            time.sleep(30)
+            return np.maximum(0, x), x
+
+        def relu_backward(dout, cache):
+            return dout * (cache > 0)
+        """,
+        good=GOOD,
+    )
+    result = pytester.runpytest("--gradgate", "slow.py", "--gradgate", "good.py", "--gradgate-timeout", "0.5", "-v", *FAST)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*slow.py::relu_forward FAILED*", "*good.py::relu_forward PASSED*"])
+    assert "still running after 0.5 s" in section(result.stdout.str(), "FAILURES")
+    bad = pytester.runpytest("--gradgate", "good.py", "--gradgate-timeout", "0")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    bad.stderr.fnmatch_lines(["*--gradgate-timeout expects more than 0 seconds, got 0*"])
 
 
 def test_nothing_checkable_is_pytests_no_tests_collected_with_the_reasons(pytester: pytest.Pytester) -> None:
@@ -397,10 +445,10 @@ def test_a_configurable_model_is_one_item_per_configuration(pytester: pytest.Pyt
     result = pytester.runpytest("--gradgate", "fc_net.py", "-v", "-p", "no:cacheprovider", "--gradgate-examples", "10")
     result.assert_outcomes(passed=1, failed=3)
     result.stdout.fnmatch_lines([
-        "*gradgate::fc_net.py::FullyConnectedNet[[]plain[]] PASSED*",
-        "*gradgate::fc_net.py::FullyConnectedNet[[]dropout[]] FAILED*",
-        "*gradgate::fc_net.py::FullyConnectedNet[[]batchnorm[]] FAILED*",
-        "*gradgate::fc_net.py::FullyConnectedNet[[]layernorm[]] FAILED*",
+        "*fc_net.py::FullyConnectedNet[[]plain[]] PASSED*",
+        "*fc_net.py::FullyConnectedNet[[]dropout[]] FAILED*",
+        "*fc_net.py::FullyConnectedNet[[]batchnorm[]] FAILED*",
+        "*fc_net.py::FullyConnectedNet[[]layernorm[]] FAILED*",
     ])  # fmt: skip
     assert "not implemented: dropout_keep_ratio=0.5 changes nothing" in result.stdout.str()
     chosen = pytester.runpytest("--gradgate", "fc_net.py", "-v", "-p", "no:cacheprovider", "--gradgate-examples", "10", "-k", "plain")
