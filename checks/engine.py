@@ -25,6 +25,7 @@ from hypothesis.errors import Flaky, HypothesisException
 
 from . import stochastic
 from .adapters import Adapter
+from .scalar_engine import split as split_engine
 from .battery import Battery, Outcome
 from .conventions import Convention
 from .diagnosis import diagnose, first_wrong
@@ -209,6 +210,16 @@ def match(candidate: Candidate, registry: Iterable[GateSpec] = REGISTRY) -> tupl
     name = candidate.label if "_forward" in candidate.label or candidate.convention is not Convention.LAYER_PAIR else f"{candidate.name}_forward"
     course = " or ".join(f"{name}({', '.join(s.inputs)})" for s in fitting)
     return f"not checked: its parameters ({theirs}) differ from the course's {course}"
+
+
+def implementations(candidate: Candidate, registry: Iterable[GateSpec] = REGISTRY) -> list[tuple[Candidate, tuple[GateSpec, ...] | str]]:
+    """What a candidate is checked as: itself, with the entries `match` gives (or why none applies);
+    a scalar engine's class, one implementation per entry of its convention, each its own verdict
+    (Value.__mul__, Value.tanh, ...: checks.scalar_engine.split)."""
+    if candidate.convention is not Convention.SCALAR_ENGINE:
+        return [(candidate, match(candidate, registry))]
+    specs = [s for s in registry if s.convention is Convention.SCALAR_ENGINE]
+    return split_engine(candidate, specs) if specs else [(candidate, match(candidate, specs))]
 
 
 def _callable_with(candidate: Candidate, count: int) -> bool:
@@ -523,8 +534,7 @@ def check_found(
         if on_result:
             on_result(broken)
     report.unchecked.extend(found.incomplete)
-    for cand in found.candidates:
-        specs = match(cand, registry)
+    for cand, specs in (pair for c in found.candidates for pair in implementations(c, registry)):
         if isinstance(specs, str) and (cand.convention is Convention.FUNCTIONS or superseded(cand, found.candidates, registry)):
             continue  # a plain function the registry does not name is a helper, not an implementation
         if isinstance(specs, str):

@@ -370,7 +370,7 @@ class Gradgate(pytest.Collector):
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
         from gradgate.checks.conventions import Convention
         from gradgate.checks.discover import LoadError, discover
-        from gradgate.checks.engine import DEFAULT_TIMEOUT, configurations, match, superseded
+        from gradgate.checks.engine import DEFAULT_TIMEOUT, configurations, implementations, superseded
 
         run = self.config.stash[RUN]
         order = 0
@@ -391,8 +391,7 @@ class Gradgate(pytest.Collector):
                 continue
             unchecked = [(u.name, u.source, u.reason, u.kind.value) for u in found.incomplete]
             by_file: dict[str, list[tuple[tuple[GateSpec, ...], Candidate]]] = {}
-            for cand in found.candidates:
-                specs = match(cand)
+            for cand, specs in (pair for c in found.candidates for pair in implementations(c)):
                 if isinstance(specs, str) and (cand.convention is Convention.FUNCTIONS or superseded(cand, found.candidates)):
                     continue  # a helper function the registry does not name
                 if isinstance(specs, str):
