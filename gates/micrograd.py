@@ -95,6 +95,9 @@ SHARED: tuple[GateSpec, ...] = (
     _entry("value_mul_self", "backward[a*a]", ("out = a * a",), "a * a: grad 2a", {"a": _LEAF}),
     _entry("value_shared", "backward[b=a*c;a+b]", ("b = a * c", "out = a + b"), "b = a * c; a + b", {"a": _LEAF, "c": _LEAF}),
     _entry("value_pow_shared", "backward[a**2+a]", ("t = a ** 2", "out = t + a"), "a ** 2 + a", {"a": _LEAF}),
+    _entry("value_relu_shared", "backward[a.relu()*a]", ("out = a.relu() * a",), "relu(a) * a", {"a": _OFF_ZERO}),
+    _entry("value_tanh_shared", "backward[a.tanh()*a]", ("out = a.tanh() * a",), "tanh(a) * a", {"a": _LEAF}),
+    _entry("value_exp_shared", "backward[a.exp()*a]", ("out = a.exp() * a",), "exp(a) * a", {"a": _LEAF}),
     _entry("value_diamond", "backward[t=a*b;t*(t+c)]", ("t = a * b", "u = t + c", "out = t * u"),
            "t = a * b; t * (t + c): t is used twice", {"a": _LEAF, "b": _LEAF, "c": _LEAF}),  # fmt: skip
 )
@@ -114,7 +117,7 @@ def _squashed(name: str, bound: float) -> str:
 
 def _graph_program(unary: tuple[str, ...]) -> Callable[[Sizes, np.random.Generator], tuple[str, ...]]:
     """A random graph on x[0..leaves-1] of `ops` statements (the last is `out`), each from the core
-    operators or `unary`; an operand is mostly the newest node (depth), else any earlier one, leaves
+    operators or `unary`; an operand is half the time the newest node (depth), else any earlier one, leaves
     included (shared subexpressions). Magnitudes are kept below _LIMIT by construction: a divisor is
     b * b + 1, and products or powers past the limit are not drawn."""
 
@@ -123,7 +126,7 @@ def _graph_program(unary: tuple[str, ...]) -> Callable[[Sizes, np.random.Generat
         bound = dict.fromkeys(names, _BOUND)
         lines: list[str] = []
         for i in range(s["ops"]):
-            a = names[-1] if rng.random() < 0.6 else names[int(rng.integers(len(names)))]
+            a = names[-1] if rng.random() < 0.5 else names[int(rng.integers(len(names)))]
             b = names[int(rng.integers(len(names)))]
             k = float(np.round(rng.uniform(-2, 2), 2)) or 0.5
             ba, bb = bound[a], bound[b]
@@ -135,12 +138,13 @@ def _graph_program(unary: tuple[str, ...]) -> Callable[[Sizes, np.random.Generat
             if ba * bb <= _LIMIT:
                 choices.append((f"{a} * {b}", ba * bb))
             choices.extend((f"{a} ** {n}", ba**n) for n in (2, 3) if ba**n <= _LIMIT)
+            # each unary op as likely as all binary ones with a number: a graph with one mostly has several
             if "relu" in unary:
-                choices.append((f"{a}.relu()", ba))
+                choices.extend([(f"{a}.relu()", ba)] * 3)
             if "tanh" in unary:
-                choices.append((f"{_squashed(a, ba)}.tanh()", 1.0))
+                choices.extend([(f"{_squashed(a, ba)}.tanh()", 1.0)] * 3)
             if "exp" in unary:
-                choices.append((f"{_squashed(a, ba)}.exp()", float(np.exp(min(ba, _BOUND)))))
+                choices.extend([(f"{_squashed(a, ba)}.exp()", float(np.exp(min(ba, _BOUND))))] * 3)
             line, size = choices[int(rng.integers(len(choices)))]
             target = "out" if i == s["ops"] - 1 else f"t{i}"
             lines.append(f"{target} = {line}")
