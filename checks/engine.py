@@ -163,9 +163,10 @@ def _counterexample(spec: GateSpec, example: Example, outcome: Outcome, located:
         judged = np.where(np.isnan(np.asarray(picture.expected, dtype=float)), 0.0, picture.error)
         wrong = np.argwhere(judged > outcome.limits[limit])
         cex.input = picture.input
-        cex.analytic = _jsonable(picture.analytic)
-        cex.expected = _jsonable(picture.expected)
-        cex.element_error = _jsonable(picture.error)
+        # as arrays: a 0-d gradient times a scale is a numpy scalar, and the JSON keeps its shape
+        cex.analytic = _jsonable(np.asarray(picture.analytic))
+        cex.expected = _jsonable(np.asarray(picture.expected))
+        cex.element_error = _jsonable(np.asarray(picture.error))
         cex.wrong_entries = [[int(i) for i in row] for row in wrong[:20]]
     return cex
 

@@ -119,7 +119,8 @@ def footer(report: RunReport) -> list[str]:
 
 LOOKED_FOR = (
     "layer pairs NAME_forward with NAME_backward, classes with forward and backward (gates) or with "
-    "params and loss (models), functions whose name contains loss"
+    "params and loss (models), functions whose name contains loss, scalar autograd engines (a class with data, "
+    "grad, backward and arithmetic operators)"
 )
 
 
