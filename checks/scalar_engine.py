@@ -75,11 +75,12 @@ class ScalarEngine(Adapter):
         for name, value in args.items():
             if name == EXPRESSION:
                 continue
-            if isinstance(value, (np.ndarray, np.floating)):
-                make = self._leaf if name in self.spec.differentiable else float
+            leaf = name in self.spec.differentiable  # (arrays come back from the sandbox's wire as numbers)
+            if leaf or isinstance(value, (np.ndarray, np.floating)):
+                make = self._leaf if leaf else float
                 env[name] = make(value) if np.ndim(value) == 0 else [make(v) for v in np.ravel(value)]
             else:
-                env[name] = value  # an exponent, as the registry draws it
+                env[name] = value  # an exponent as the registry draws it (an int stays an int)
         return env, evaluate(args[EXPRESSION], env, self._call)
 
     def _call(self, fn: Callable[..., Any], args: tuple[Any, ...], what: str) -> Any:
