@@ -305,7 +305,8 @@ class Model(Adapter):
         return tuple(dout * g if isinstance(g, np.ndarray) else g for g in state)
 
 
-from .functions import Functions  # (imported here: it builds on Adapter above)
+from .functions import Functions  # (imported here: they build on Adapter above)
+from .scalar_engine import ScalarEngine
 
 ADAPTERS: Mapping[Convention, type[Adapter]] = {
     Convention.LAYER_PAIR: LayerPair,
@@ -313,6 +314,7 @@ ADAPTERS: Mapping[Convention, type[Adapter]] = {
     Convention.LOSS_FUNCTION: LossFunction,
     Convention.MODEL: Model,
     Convention.FUNCTIONS: Functions,
+    Convention.SCALAR_ENGINE: ScalarEngine,
 }
 
 
@@ -325,5 +327,6 @@ def bind(spec: Binding, convention: Convention, guard: Guard, objects: Sequence[
         LossFunction: ("fn",),
         Model: ("cls",),
         Functions: ("fn",),
+        ScalarEngine: ("cls",),
     }[adapter]
     return adapter(spec, guard, **dict(zip(fields, objects, strict=True)))

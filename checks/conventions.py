@@ -19,6 +19,28 @@ class Convention(enum.Enum):
     LOSS_FUNCTION = "loss function"  # fn(*inputs) -> (loss, grad or grads)
     MODEL = "model"  # Cls(**construct).params[...] = ...; .loss(*data) -> (loss, grads)
     FUNCTIONS = "functions"  # plain functions called as the spec's `Steps` say (deeplearning.ai DLS)
+    SCALAR_ENGINE = "scalar engine"  # a micrograd-style Value class: ops build a graph, .backward() fills .grad
+
+
+# The input of a scalar-engine entry that holds its expression: Python statements (`t = a * b`,
+# `out = t.tanh()`) that checks.scalar_engine runs on the student's Values and gates/ on tensors.
+EXPRESSION = "expression"
+
+# The operations a scalar engine may define: discovery records which of them a class has, and an
+# entry that calls one the class lacks is listed as not checked, saying which.
+SCALAR_METHODS = (
+    "__add__", "__radd__", "__mul__", "__rmul__", "__sub__", "__rsub__", "__truediv__", "__rtruediv__",
+    "__neg__", "__pow__", "relu", "tanh", "exp", "backward",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Ops:
+    """What a scalar-engine entry calls of the student's class: `methods` (of SCALAR_METHODS) its
+    expressions use, and `label`, how its result is named after the class (`__mul__`: Value.__mul__)."""
+
+    methods: tuple[str, ...]
+    label: str
 
 
 @dataclass(frozen=True)

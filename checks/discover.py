@@ -6,6 +6,8 @@
   `NAME_backward`
 - a class with `forward` and `backward` methods: a gate class
 - a class with a `loss` method: a model
+- a class with `data` and `grad`, `backward()` and arithmetic dunders: a scalar autograd engine
+  (micrograd's `Value`; checks.scalar_engine), whatever it is called
 - a function whose name contains `loss`: a loss function
 - `NAME` with `NAME_backward` and no `NAME_forward` (deeplearning.ai's `relu`, `relu_backward`): a
   layer pair
@@ -42,7 +44,7 @@ from types import ModuleType
 from typing import Any
 
 from . import notebook
-from .conventions import Convention, is_staff
+from .conventions import SCALAR_METHODS, Convention, is_staff
 from .foreign import NEEDLE_OP_REASON, NEEDLE_REASON, is_needle_op, written_for
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
 from .hints import fix
@@ -72,6 +74,9 @@ class Candidate:
     # (fewest, most) positional arguments the forward function takes, most None for *args; fewest >
     # most when it cannot be called positionally at all (a required keyword-only parameter).
     arity: tuple[int, int | None] | None = None
+    # a scalar engine's class: which of conventions.SCALAR_METHODS it defines (read at discovery, so
+    # that an entry calling one it lacks is listed as not checked, also from the sandbox)
+    methods: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -270,6 +275,34 @@ def _pairs(objs: dict[str, Any]) -> Iterator[tuple[str, str, str | None, str]]:
             yield gate, name, backward, name if backward else f"no {own} or {plain} next to it"
 
 
+def _attributes(cls: type) -> set[str]:
+    """Attribute names a class (or a base of its own) sets or declares: its __init__'s attribute
+    names, class attributes, annotations (a dataclass's fields), slots."""
+    names: set[str] = set()
+    for klass in cls.__mro__[:-1]:
+        names |= set(vars(klass)) | set(getattr(klass, "__annotations__", {}) or {})
+        slots = getattr(klass, "__slots__", ())
+        names |= {slots} if isinstance(slots, str) else set(slots or ())
+        code = getattr(vars(klass).get("__init__"), "__code__", None)
+        if code is not None:
+            names |= set(code.co_names)
+    return names
+
+
+def looks_like_scalar_engine(cls: type) -> bool:
+    """A scalar autograd engine: `data` and `grad`, `backward()`, and `+` and `*` of its own."""
+    try:
+        ops = all(callable(getattr(cls, m, None)) for m in ("backward", "__add__", "__mul__"))
+        return ops and {"data", "grad"} <= _attributes(cls)
+    except Exception:  # a class whose attributes cannot be read: not one
+        return False
+
+
+def scalar_methods(cls: type) -> tuple[str, ...]:
+    """Which of SCALAR_METHODS the class defines."""
+    return tuple(m for m in SCALAR_METHODS if callable(getattr(cls, m, None)))
+
+
 def _candidates(module: ModuleType, source: str, found: Found) -> None:
     objs = _defined_in(module)
     start = len(found.candidates)
@@ -301,6 +334,8 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
                 add(Candidate(name, Convention.GATE_CLASS, (obj,), name, source))
             elif callable(getattr(obj, "loss", None)):
                 add(Candidate(name, Convention.MODEL, (obj,), name, source))
+            elif looks_like_scalar_engine(obj):
+                add(Candidate(name, Convention.SCALAR_ENGINE, (obj,), name, source, methods=scalar_methods(obj)))
         elif name in pairs:
             for gate, backward, label in pairs[name]:
                 if backward is None:

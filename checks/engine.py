@@ -37,6 +37,7 @@ from .graph import trace
 from .guard import NOT_IMPLEMENTED, StaffUnavailable, StudentAbort, StudentError
 from .probes import probe
 from .reference import Reference
+from .scalar_engine import split as split_engine
 from .results import (
     Advisory,
     AdvisoryKind,
@@ -161,9 +162,10 @@ def _counterexample(spec: GateSpec, example: Example, outcome: Outcome, located:
         judged = np.where(np.isnan(np.asarray(picture.expected, dtype=float)), 0.0, picture.error)
         wrong = np.argwhere(judged > outcome.limits[limit])
         cex.input = picture.input
-        cex.analytic = _jsonable(picture.analytic)
-        cex.expected = _jsonable(picture.expected)
-        cex.element_error = _jsonable(picture.error)
+        # as arrays: a 0-d gradient times a scale is a numpy scalar, and the JSON keeps its shape
+        cex.analytic = _jsonable(np.asarray(picture.analytic))
+        cex.expected = _jsonable(np.asarray(picture.expected))
+        cex.element_error = _jsonable(np.asarray(picture.error))
         cex.wrong_entries = [[int(i) for i in row] for row in wrong[:20]]
     return cex
 
@@ -218,6 +220,16 @@ def _own_calls(candidate: Candidate, spec: GateSpec) -> tuple[tuple[str, ...], .
         return (tuple(spec.inputs),)
     calls = [*spec.steps.forward, *([spec.steps.backward] if spec.steps.backward else [])]
     return tuple(c.arguments for c in calls if c.function in ("", candidate.name)) or (tuple(spec.inputs),)
+
+
+def implementations(candidate: Candidate, registry: Iterable[GateSpec] = REGISTRY) -> list[tuple[Candidate, tuple[GateSpec, ...] | str]]:
+    """What a candidate is checked as: itself, with the entries `match` gives (or why none applies);
+    a scalar engine's class, one implementation per entry of its convention, each its own verdict
+    (Value.__mul__, Value.tanh, ...: checks.scalar_engine.split)."""
+    if candidate.convention is not Convention.SCALAR_ENGINE:
+        return [(candidate, match(candidate, registry))]
+    specs = [s for s in registry if s.convention is Convention.SCALAR_ENGINE]
+    return split_engine(candidate, specs) if specs else [(candidate, match(candidate, specs))]
 
 
 def _callable_with(candidate: Candidate, count: int) -> bool:
@@ -514,6 +526,23 @@ def run(
     return report
 
 
+def judged(found: Found, registry: Iterable[GateSpec] = REGISTRY) -> tuple[list[tuple[Candidate, tuple[GateSpec, ...]]], list[Unchecked]]:
+    """What of the candidates found is checked, with its registry entries, and what is listed as not
+    checked with the reason; a plain function the registry does not name is a helper, neither."""
+    registry = tuple(registry)
+    checked: list[tuple[Candidate, tuple[GateSpec, ...]]] = []
+    unchecked: list[Unchecked] = []
+    for cand, specs in (pair for c in found.candidates for pair in implementations(c, registry)):
+        named = any(s.name == cand.name and s.convention is cand.convention for s in registry)
+        if isinstance(specs, str) and ((cand.convention is Convention.FUNCTIONS and not named) or superseded(cand, found.candidates, registry)):
+            continue
+        if isinstance(specs, str):
+            unchecked.append(Unchecked(cand.label, cand.source, specs))
+        else:
+            checked.append((cand, specs))
+    return checked, unchecked
+
+
 def check_found(
     report: RunReport,
     found: Found,
@@ -532,14 +561,9 @@ def check_found(
         if on_result:
             on_result(broken)
     report.unchecked.extend(found.incomplete)
-    for cand in found.candidates:
-        specs = match(cand, registry)
-        named = any(s.name == cand.name and s.convention is cand.convention for s in registry)
-        if isinstance(specs, str) and ((cand.convention is Convention.FUNCTIONS and not named) or superseded(cand, found.candidates, registry)):
-            continue  # a plain function the registry does not name is a helper, not an implementation
-        if isinstance(specs, str):
-            report.unchecked.append(Unchecked(cand.label, cand.source, specs))
-            continue
+    checked, skipped = judged(found, registry)
+    report.unchecked.extend(skipped)
+    for cand, specs in checked:
         for label in labels(specs):
             result = _check_configuration(specs, label, cand, options, found.roots, executor)
             if isinstance(result, Unchecked):

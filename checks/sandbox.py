@@ -276,6 +276,7 @@ class Sandbox:
                     tuple(c["parameters"]) if c["parameters"] is not None else None,
                     _cell(c.get("cell")),
                     arity=tuple(c["arity"]) if c["arity"] is not None else None,  # type: ignore[arg-type]
+                    methods=tuple(c["methods"]) if c.get("methods") is not None else None,
                 )
                 for c in response["candidates"]
             ],

@@ -134,6 +134,7 @@ class Child:
                     "parameters": list(c.parameters) if c.parameters is not None else None,
                     "cell": c.cell,
                     "arity": list(c.arity) if c.arity is not None else None,
+                    "methods": list(c.methods) if c.methods is not None else None,
                 }
                 for c in found.candidates
             ],

@@ -14,6 +14,7 @@ from .layer_utils import LAYER_UTILS
 from .layers import LAYERS
 from .lecture import LECTURE
 from .losses import LOSSES
+from .micrograd import MICROGRAD
 from .models import MODELS
 from .networks import NETWORKS
 from .normalization import NORMALIZATION
@@ -26,10 +27,11 @@ COURSES: tuple[tuple[str, tuple[GateSpec, ...]], ...] = (
     ("CS231n assignment 2", LAYERS + NORMALIZATION + LAYER_UTILS + LOSSES + MODELS + NETWORKS),
     ("CS231n assignment 3", RNN_LAYERS),
     ("deeplearning.ai DLS (course 1 week 4, course 2 week 1)", DLS),
+    ("micrograd (a scalar autograd engine: Value, its ops and backward)", MICROGRAD),
 )
 
 REGISTRY: tuple[GateSpec, ...] = (
-    LECTURE + LAYERS + NORMALIZATION + LAYER_UTILS + LOSSES + MODELS + NETWORKS + ASSIGNMENT1 + RNN_LAYERS + DLS
+    LECTURE + LAYERS + NORMALIZATION + LAYER_UTILS + LOSSES + MODELS + NETWORKS + ASSIGNMENT1 + RNN_LAYERS + DLS + MICROGRAD
 )
 
 __all__ = ["COURSES", "REGISTRY", "GateSpec"]

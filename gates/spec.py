@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
-from gradgate.checks.conventions import Call, Convention, Option, Steps
+from gradgate.checks.conventions import EXPRESSION, Call, Convention, Ops, Option, Steps
 from gradgate.checks.results import FindingKind
 
 Sizes = Mapping[str, Any]
@@ -359,9 +359,9 @@ class Configuration:
 
 
 __all__ = [
-    "Array", "Call", "Condition", "Configuration", "Convention", "Diagnoses", "Extreme", "FindingKind", "Fixed",
-    "Floor", "GateSpec", "Input", "Labels", "Mask", "Mistake", "Node", "Option", "Sizes", "Steps", "Symptom",
-    "WrongMask", "evaluate", "graph_reference", "F", "st", "torch",
+    "EXPRESSION", "Array", "Call", "Condition", "Configuration", "Convention", "Diagnoses", "Extreme", "FindingKind",
+    "Fixed", "Floor", "GateSpec", "Input", "Labels", "Mask", "Mistake", "Node", "Ops", "Option", "Sizes", "Steps",
+    "Symptom", "WrongMask", "evaluate", "graph_reference", "F", "st", "torch",
 ]
 
 
@@ -406,6 +406,9 @@ class GateSpec:
     steps: for plain functions (Convention.FUNCTIONS), how they are called (checks.conventions.Steps);
       the reference then also gets the steps' `observed` values (a forward's own dropout masks) as
       keyword arguments.
+    ops: for a scalar engine (Convention.SCALAR_ENGINE), the methods of the student's class its
+      expression calls and the label of its result (checks.conventions.Ops); the expression itself
+      is the input named EXPRESSION, a `Fixed` of Python statements (checks.scalar_engine).
     """
 
     name: str
@@ -431,6 +434,7 @@ class GateSpec:
     backward_args: tuple[str, ...] = ()
     gradient_scale: Callable[[Sizes], Mapping[str, float]] | None = None
     steps: Steps | None = None
+    ops: Ops | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.sizes, SizeStrategies):

@@ -129,6 +129,8 @@ def _expected_names(gate: str) -> str:
         return f"a class {gate} with forward and backward methods"
     if convention is Convention.MODEL:
         return f"a class {gate} with .params and a loss method"
+    if convention is Convention.SCALAR_ENGINE and spec is not None and spec.ops is not None:
+        return f"a Value class (data, grad, backward) with {', '.join(spec.ops.methods)}"
     return f"a function {gate}"
 
 
@@ -137,6 +139,8 @@ def _near(name: str, gate: str) -> bool:
     spec = _SPECS.get(gate)
     if spec is not None and spec.convention is Convention.LOSS_FUNCTION:
         return name.startswith(gate)
+    if spec is not None and spec.ops is not None:  # a scalar engine's Value.tanh for value_tanh
+        return name.endswith(f".{spec.ops.label}")
     return name in (gate, f"{gate}_forward", f"{gate}_forward_naive")
 
 

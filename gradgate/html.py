@@ -40,6 +40,7 @@ import jinja2
 import numpy as np
 from markupsafe import Markup
 
+from gradgate.checks.conventions import EXPRESSION
 from gradgate.checks.discover import NAMESPACE
 from gradgate.checks.results import Check
 from gradgate.checks.tolerances import BANDS, FAIL_ABOVE, band
@@ -984,6 +985,27 @@ def _comment(text: str) -> str:
     return "\n".join("# " + line if line else "#" for line in text.splitlines()) or "#"
 
 
+def _engine_forward(cls: str, inputs: Mapping[str, Any], grads: Sequence[str]) -> list[str]:
+    """A scalar engine's expression as a function of its inputs: a `cls` per entry of the
+    differentiable ones, plain numbers for the others (checks.scalar_engine)."""
+    args = [k for k in inputs if k != EXPRESSION]
+    out = [f"def build({', '.join(args)}):", f"    # gradgate's leaves: a {cls} per entry of {', '.join(grads) or 'none'}; the other inputs are plain numbers"]
+    for k in args:
+        value = inputs[k]
+        many = _is_array(value) and _to_numpy(value).ndim > 0  # (a scalar input is a plain number in the JSON)
+        if k not in grads and not _is_array(value):
+            continue  # a number or an exponent, as it is
+        make = cls if k in grads else "float"
+        out.append(f"    {k} = [{make}(float(v)) for v in np.ravel({k})]" if many else f"    {k} = {make}(float({k}))")
+    program = inputs.get(EXPRESSION)
+    out.extend(f"    {line}" for line in (program if isinstance(program, list) else []))
+    out.append(f"    return out, ({''.join(f'{k}, ' for k in grads)})")
+    out.append("")
+    out.append(f"graph, leaves = build({', '.join(args)})")
+    out.append("out = np.array(graph.data)")
+    return out
+
+
 def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json") -> str:
     """Python that reproduces result `index`'s minimal failing example against the student's file.
 
@@ -1027,6 +1049,8 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
     add("")
     steps = stepsnippet.lines(str(result["gate"]), impl, list(inputs), grads) if convention == "functions" else None
     names = f"{forward}, {backward}" if convention == "layer pair" else ", ".join(steps.names) if steps else impl
+    if convention == "scalar engine":
+        names = impl.split(".", 1)[0]  # Value.__mul__: the class
     if result.get("source") == NAMESPACE:
         add(f"# Run it in the notebook whose kernel defines {names}.")
     elif str(result.get("source", "")).endswith(".ipynb"):
@@ -1082,6 +1106,8 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
         add(f"out = gate.forward({args})")
     elif steps is not None:
         lines.extend(steps.forward)
+    elif convention == "scalar engine":
+        lines.extend(_engine_forward(names, inputs, grads))
     elif convention == "loss function":
         unpack = (grad_names[0] if len(grad_names) == 1 else "(" + ", ".join(grad_names) + ",)") if grad_names else "grads"
         add(f"out, {unpack} = {impl}({args})  # (loss, gradient)")
@@ -1113,6 +1139,7 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
             "loss function": f"out2 = {impl}({args})[0]",
             "model": f"out2 = model.loss({', '.join(k for k in inputs if k not in grads)})[0]",
             "functions": "\n".join([*steps.forward[:-1], steps.forward[-1].replace("out = ", "out2 = ", 1)]) if steps else "",
+            "scalar engine": f"out2 = np.array(build({', '.join(k for k in inputs if k != EXPRESSION)})[0].data)",
         }[convention]
         add(again)
         add("assert np.array_equal(out, out2), 'the same input gave a different output on a second forward'")
@@ -1149,6 +1176,13 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
             add(f"{target} = gate.backward(dout)")
         elif steps is not None:
             lines.extend(steps.backward)
+        elif convention == "scalar engine":
+            add("graph.backward()")
+            add("# gradgate treats the expression as a layer: each leaf's grad, times an upstream gradient dout")
+            for n, k in enumerate(grads):
+                value = inputs[k]
+                many = _is_array(value) and _to_numpy(value).ndim > 0
+                add(f"d{k} = dout * np.array({f'[v.grad for v in leaves[{n}]]' if many else f'leaves[{n}].grad'})")
         elif convention == "loss function":
             add("# gradgate treats the loss as a layer: its gradient, times an upstream gradient dout")
             for g in grad_names:

@@ -444,9 +444,8 @@ class Planned:
 
 
 def _plan(run: Run) -> dict[Path, Planned]:
-    from gradgate.checks.conventions import Convention
     from gradgate.checks.discover import LoadError, discover
-    from gradgate.checks.engine import configurations, match, superseded
+    from gradgate.checks.engine import configurations, judged
 
     plans: dict[Path, Planned] = {}  # a folder and a file inside it: each file once
     order = 0
@@ -463,16 +462,11 @@ def _plan(run: Run) -> dict[Path, Planned]:
                 order += 1
         if found is None:
             continue
-        unchecked = [(u.name, u.source, u.reason, u.kind.value) for u in found.incomplete]
+        checked, skipped = judged(found)
+        unchecked = [(u.name, u.source, u.reason, u.kind.value) for u in [*found.incomplete, *skipped]]
         by_file: dict[str, list[tuple[tuple[GateSpec, ...], Candidate]]] = {}
-        for cand in found.candidates:
-            specs = match(cand)
-            if isinstance(specs, str) and (cand.convention is Convention.FUNCTIONS or superseded(cand, found.candidates)):
-                continue  # a helper function the registry does not name
-            if isinstance(specs, str):
-                unchecked.append((cand.label, cand.source, specs, "implementation"))
-            else:
-                by_file.setdefault(cand.source, []).append((specs, cand))
+        for cand, specs in checked:
+            by_file.setdefault(cand.source, []).append((specs, cand))
         run.unchecked.extend(u for u in unchecked if u not in run.unchecked)
         for source, pairs in by_file.items():
             path = Path(source).resolve()

@@ -91,7 +91,7 @@ def implementation_lines(r: ImplementationResult) -> list[str]:
             ref = "torch" if cex.check in (Check.BACKWARD_TORCH, Check.FORWARD) else "finite differences"
             lines.append(f"        {cex.input} yours    = {_array(cex.analytic)}")
             lines.append(f"        {cex.input} expected = {_array(cex.expected)}  ({ref})")
-        if cex.wrong_entries:
+        if cex.wrong_entries and any(cex.wrong_entries):  # (a scalar's only entry is no news)
             shown = ", ".join(str(tuple(e)) for e in cex.wrong_entries[:8])
             lines.append(f"        wrong entries of {cex.input}: {shown}")
     if r.output.strip():
@@ -119,7 +119,8 @@ def footer(report: RunReport) -> list[str]:
 
 LOOKED_FOR = (
     "layer pairs NAME_forward with NAME_backward, classes with forward and backward (gates) or with "
-    "params and loss (models), functions whose name contains loss"
+    "params and loss (models), functions whose name contains loss, scalar autograd engines (a class with data, "
+    "grad, backward and arithmetic operators)"
 )
 
 

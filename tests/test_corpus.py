@@ -41,7 +41,9 @@ def test_every_registered_gate_has_mutants() -> None:
 
 @pytest.mark.parametrize("path", _files(MUTANTS), ids=lambda p: p.stem)
 def test_mutant_fails(path: Path) -> None:
-    report = run(path, examples=100, seed=0, timeout=20)
+    # only the entries of the mutant's gate: the verdicts asserted on are the same, and a file that
+    # implements many entries (a scalar engine's Value) is not checked whole for each of its bugs
+    report = run(path, examples=100, seed=0, timeout=20, registry=[s for s in REGISTRY if s.name == _gate(path)])
     assert report.error is None, report.error
     # a configurable model has a result per configuration: the mutant fails if any of them fails
     # (a bug only in the dropout path fails FullyConnectedNet[dropout] alone)
