@@ -384,8 +384,11 @@ def _own_modules(root: Path, tops: set[str]) -> Iterator[None]:
     root = root.resolve()
 
     def ours(module: ModuleType) -> bool:
-        places = [getattr(module, "__file__", None) or "", *list(getattr(module, "__path__", None) or [])]
-        return any(place and root in Path(place).resolve().parents for place in places)
+        try:  # any module may be in sys.modules: torch.classes' __path__ is not a list of folders
+            places = [getattr(module, "__file__", None) or "", *list(getattr(module, "__path__", None) or [])]
+            return any(isinstance(place, str) and place and root in Path(place).resolve().parents for place in places)
+        except (TypeError, KeyError, OSError):
+            return False
 
     aside = {
         name: module for name, module in list(sys.modules.items())

@@ -591,3 +591,19 @@ def test_python2_implicit_relative_import_in_a_package_says_how_to_write_it(tmp_
     found = discover(folder)
     (why,) = [why for path, why in found.broken if path.endswith("layer_utils.py")]
     assert "No module named 'layers'" in why and "from .layers import" in why
+
+
+def test_a_module_with_an_odd_path_imported_while_loading_is_no_crash(tmp_path: Path) -> None:
+    """Anything may land in sys.modules while a target loads (torch.classes has a __path__ that is no
+    list of folders): discovery's clean-up must not trip over it."""
+    (tmp_path / "layers.py").write_text(
+        "import sys, types\n_odd = types.ModuleType('odd_path_module')\n_odd.__path__ = object()\n"
+        "sys.modules['odd_path_module'] = _odd\n\n" + (STUDENT / "layers.py").read_text().split("\ndef ", 1)[0]
+    )
+    try:
+        found = discover(tmp_path)
+    finally:
+        import sys
+
+        sys.modules.pop("odd_path_module", None)
+    assert not found.broken
