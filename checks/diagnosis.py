@@ -424,13 +424,12 @@ def diagnose(
             drawn = _sample(spec, battery, lambda s, v, k=key[1:]: _square(v.get(k)), zlib.crc32(f"shape:{key}".encode()))
             failures = _distinct([*failures, *((e, o) for e, o in drawn if o is not None and o.failure is not None)])
         keys = [k for k in shaped if _pairs(failures, k)]
-    findings: list[Finding] = []
-    for key in keys:
+    # a declared mistake that reproduces every failing gradient names more than a generic finding
+    findings: list[Finding] = _mistakes(spec, failures, keys, forward=False)
+    for key in keys if not findings else ():
         findings.extend(_gradient_findings(failures, key) or _transposed_operand(spec, battery, failures, key))
     if not findings:
         findings.extend(_upstream_ignored(battery, *failures[0], keys))
-    if not findings:
-        findings.extend(_mistakes(spec, failures, keys, forward=False))
     # a size condition adds nothing to a factor that names the size; a declared one (overlapping
     # windows) still says where contributions are lost
     return findings + _only_when(spec, battery, failures, passes, keys or [minimal.input or ""], declared_only=bool(findings))

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .spec import torch, st, Array, Call, Convention, Fixed, GateSpec, Labels, Sizes, Steps
+from .spec import Array, Call, Convention, Diagnoses, FindingKind, Fixed, GateSpec, Labels, Mistake, Sizes, Steps, st, torch
 
 _DIM = st.integers(1, 4)
 _MAX_LAYERS = 4
@@ -150,6 +150,20 @@ def _dropout_cost(x: torch.Tensor, y: torch.Tensor, *rest: Any, D1: torch.Tensor
 def _n_cost(x: torch.Tensor, y: torch.Tensor, *ws: torch.Tensor) -> torch.Tensor:
     return _cross_entropy(_deep(x, _layers(ws)), y)
 
+
+def _gradient_times(t: torch.Tensor, k: float) -> torch.Tensor:
+    """`t` in the forward, k times its gradient in the backward."""
+    return t.detach() + k * (t - t.detach())
+
+
+# The notebook hands backward_propagation_n out with two errors for gradient_check_n to find (dW2
+# twice, db1 four times the right one) and then asks for them to be corrected: still wrong, and said so.
+_PLANTED = Diagnoses(mistakes=(
+    Mistake(FindingKind.SCALE, "the course's planted errors",
+            "dW2 is 2 times and db1 4 times the right one: the errors the course plants in backward_propagation_n for "
+            "gradient_check_n to find; the notebook asks you to correct them (dW2 without the * 2, db1 with 1./m)",
+            lambda x, y, w1, b1, w2, b2, w3, b3: _n_cost(x, y, w1, _gradient_times(b1, 4.0), _gradient_times(w2, 2.0), b2, w3, b3)),
+))
 
 _KEEP = st.sampled_from([0.8, 0.5, 1.0, 0.25])
 _STEPS_N = Steps(forward=(Call("", ("X", "Y", "parameters"), ("cost", "cache")),), output="cost", packs={"parameters": _PARAMETERS[:6]})
@@ -323,6 +337,7 @@ DLS = (
             backward=Call("", ("X", "Y", "cache"), ("gradients",)),
             packs={"parameters": _PARAMETERS[:6]},
         ),
+        diagnoses=_PLANTED,
         summary="DLS gradient checking: gradients dW1 .. db3 of forward_propagation_n's cost",
     ),
 )

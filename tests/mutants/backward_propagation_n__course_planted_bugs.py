@@ -1,4 +1,5 @@
 # BUG: the two mistakes the Gradient Checking notebook plants: dW2 times 2 and db1 with 4/m.
+# DIAGNOSIS: scale the course's planted errors
 import numpy as np
 
 
