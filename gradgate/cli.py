@@ -23,7 +23,8 @@ from typing import Any, TextIO
 from gradgate.checks.engine import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, run
 from gradgate.gates import COURSES
 
-from . import html, jsonreport, terminal
+from . import jsonreport, terminal
+from . import report as htmlreport
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_NOTHING_CHECKED = 0, 1, 2, 5
 
@@ -105,14 +106,14 @@ def _report_paths(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
 
 def _write_html(data_path: Path, html_path: Path) -> None:
     """The HTML from the JSON as written: the page is a function of the saved data alone."""
-    html.write(html.load(data_path), html_path, json_name=str(data_path))
+    htmlreport.write(htmlreport.load(data_path), html_path, json_name=str(data_path))
 
 
 def _report(args: argparse.Namespace) -> int:
     out = args.html or args.results.with_suffix(".html")
     try:
         _write_html(args.results, out)
-    except html.ReportError as exc:
+    except htmlreport.ReportError as exc:
         print(f"gradgate: cannot render {args.results}: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     except OSError as exc:
@@ -143,7 +144,7 @@ def _check(args: argparse.Namespace, argv: Sequence[str]) -> int:
             print(f"gradgate: JSON report written to {json_path}")
             _write_html(json_path, html_path)
             print(f"gradgate: HTML report written to {html_path}")
-        except (OSError, html.ReportError) as exc:
+        except (OSError, htmlreport.ReportError) as exc:
             print(f"gradgate: cannot write the report: {exc}", file=sys.stderr)
             return EXIT_UNUSABLE
     if report.error is not None:
