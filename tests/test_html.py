@@ -283,7 +283,7 @@ ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "h4", "p", "span", "strong", "section",
     "div", "label", "input", "select", "option", "table", "thead", "tbody", "tr", "th", "td", "button", "a", "details",
     "summary", "figure", "figcaption", "svg", "line", "rect", "text", "g", "ul", "li", "pre", "code", "footer", "dl", "dt",
-    "dd", "script", "path", "circle",
+    "dd", "script", "path", "circle", "br",
 }
 
 
