@@ -123,18 +123,18 @@ def _report_paths(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
 
 def _write_html(data_path: Path, html_path: Path) -> None:
     """The HTML from the JSON as written: the page is a function of the saved data alone."""
-    from . import html
+    from . import report as htmlreport
 
-    html.write(html.load(data_path), html_path, json_name=str(data_path))
+    htmlreport.write(htmlreport.load(data_path), html_path, json_name=str(data_path))
 
 
 def _report(args: argparse.Namespace) -> int:
-    from . import html
+    from . import report as htmlreport
 
     out = args.html or args.results.with_suffix(".html")
     try:
         _write_html(args.results, out)
-    except html.ReportError as exc:
+    except htmlreport.ReportError as exc:
         print(f"gradgate: cannot render {args.results}: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     except OSError as exc:
@@ -144,20 +144,38 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _write_unusable(args: argparse.Namespace, argv: Sequence[str], json_path: Path, html_path: Path, seed: int) -> None:
+    """The reports of a run that could not start, written without the engine (nor torch)."""
+    from gradgate.checks.results import RunReport
+
+    from . import jsonreport
+    from . import report as htmlreport
+
+    report = RunReport(str(args.path), seed, args.examples, f"{args.path} does not exist")
+    try:
+        jsonreport.write(report, json_path, "gradgate " + shlex.join(argv))
+        _write_html(json_path, html_path)
+    except (OSError, htmlreport.ReportError) as exc:
+        print(f"gradgate: cannot write the report: {exc}", file=sys.stderr)
+
+
 def _check(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.no_report and (args.json or args.html):
         print("gradgate: --no-report writes nothing; leave out --json/--html, or --no-report", file=sys.stderr)
         return EXIT_UNUSABLE
-    if not args.path.exists():  # an argument error: said before anything is loaded, and no header
-        print(f"gradgate: cannot check {args.path}: {args.path} does not exist", file=sys.stderr)
-        return EXIT_UNUSABLE
     json_path, html_path = _report_paths(args)
     seed = args.seed if args.seed is not None else random.randrange(2**32)
+    if not args.path.exists():  # an argument error: said before anything is loaded, and no header
+        print(f"gradgate: cannot check {args.path}: {args.path} does not exist", file=sys.stderr)
+        if json_path is not None and html_path is not None:  # the report a CI job uploads says so too
+            _write_unusable(args, argv, json_path, html_path, seed)
+        return EXIT_UNUSABLE
     print(f"gradgate: checking {args.path} · seed {seed} · {args.examples} examples per implementation", flush=True)
 
     from gradgate.checks.engine import run
 
-    from . import html, jsonreport, terminal
+    from . import jsonreport, terminal
+    from . import report as htmlreport
 
     def show(result):  # type: ignore[no-untyped-def]
         # each implementation's lines as soon as it is judged, not when the whole run is done
@@ -173,7 +191,7 @@ def _check(args: argparse.Namespace, argv: Sequence[str]) -> int:
             print(f"gradgate: JSON report written to {json_path}")
             _write_html(json_path, html_path)
             print(f"gradgate: HTML report written to {html_path}")
-        except (OSError, html.ReportError) as exc:
+        except (OSError, htmlreport.ReportError) as exc:
             print(f"gradgate: cannot write the report: {exc}", file=sys.stderr)
             return EXIT_UNUSABLE
     if report.error is not None:

@@ -268,12 +268,12 @@ def _write_json(path: Path, data: Any) -> None:
 def _write_page(data: Mapping[str, Any], path: Path) -> bool:
     """index.html through the HTML report's renderer; False if it is unavailable or refuses."""
     try:
-        from gradgate import html
+        from gradgate import report as htmlreport
     except ImportError:
         return False
     try:
-        html.write(data, path, json_name=REPORT)
-    except html.ReportError:
+        htmlreport.write(data, path, json_name=REPORT)
+    except htmlreport.ReportError:
         return False
     return True
 

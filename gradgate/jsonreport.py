@@ -28,17 +28,21 @@ def _clean(value: Any) -> Any:
 
 
 def versions() -> dict[str, str]:
-    import hypothesis
-    import numpy
-    import torch
+    """The installed distributions' versions, read without importing them (a report of a target
+    that does not exist is written without loading torch)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    import gradgate
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
 
     return {
-        "gradgate": gradgate.__version__,
-        "numpy": numpy.__version__,
-        "torch": torch.__version__,
-        "hypothesis": hypothesis.__version__,
+        "gradgate": installed("gradgate"),
+        "numpy": installed("numpy"),
+        "torch": installed("torch"),
+        "hypothesis": installed("hypothesis"),
         "python": platform.python_version(),
     }
 

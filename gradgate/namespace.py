@@ -49,9 +49,10 @@ class NamespaceReport:
 
     def _repr_html_(self) -> str:
         # The report page in a frame of its own: its styles and script stay out of the notebook's.
-        from gradgate import html, jsonreport
+        from gradgate import jsonreport
+        from gradgate import report as htmlreport
 
-        page = html.render(jsonreport.to_dict(self.report, self.report.target))
+        page = htmlreport.render(jsonreport.to_dict(self.report, self.report.target))
         return (
             f'<iframe class="gradgate-report" title="gradgate report" sandbox="allow-scripts" '
             f'style="width:100%;height:{FRAME_HEIGHT}px;border:1px solid #ddd" '

@@ -405,17 +405,17 @@ class Run:
 
 def _html_renderer() -> Any:
     try:
-        module = importlib.import_module("gradgate.html")
+        module = importlib.import_module("gradgate.report")
     except ModuleNotFoundError as exc:
-        if exc.name != "gradgate.html":
+        if exc.name != "gradgate.report":
             raise
         raise pytest.UsageError(
-            "--gradgate-html needs gradgate.html, which this gradgate install does not have yet"
+            "--gradgate-html needs gradgate.report, which this gradgate install does not have yet"
         ) from None
     render = getattr(module, "render", None)
     if not callable(render):
         raise pytest.UsageError(
-            "--gradgate-html needs gradgate.html.render(report_dict), which gradgate.html does not define"
+            "--gradgate-html needs gradgate.report.render(report_dict), which gradgate.report does not define"
         )
     return render
 

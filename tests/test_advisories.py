@@ -18,7 +18,8 @@ from gradgate.checks.sandbox import Sandbox
 from gradgate.gates import REGISTRY
 from gradgate.gates.spec import Array
 
-from gradgate import html, jsonreport
+from gradgate import jsonreport
+from gradgate import report as htmlreport
 from gradgate.cli import main
 from gradgate.terminal import implementation_lines
 
@@ -122,7 +123,7 @@ def test_a_report_with_advisories_follows_the_schema(advised: dict[str, Any]) ->
 
 
 def test_the_html_notes_each_advisory_in_its_implementation_section(advised: dict[str, Any]) -> None:
-    page = html.render(advised)
+    page = htmlreport.render(advised)
     assert page.count('<p class="advisory">') == 3
     assert "<strong>Advisory (overflow):</strong> the loss is inf once the true class" in page
     assert "<strong>Advisory (consumed_cache):</strong> backward consumes its cache" in page
@@ -140,7 +141,7 @@ def test_an_infinite_value_is_shown_as_inf_in_the_terminal_json_and_html(tmp_pat
     assert "inf" in yours and "nan" not in yours, yours
     data = json.loads(json.dumps(jsonreport.to_dict(report, "gradgate check"), allow_nan=False))
     assert "inf" in json.dumps(data["results"][0]["counterexample"]["analytic"])
-    page = html.render(data)
+    page = htmlreport.render(data)
     assert "<h4>out yours</h4><pre>[[inf]]</pre>" in page or "<h4>out yours</h4><pre>[inf" in page
     # the heatmap cell of that entry: the value as inf, and an infinite error is wrong, not n/a
     assert "yours inf · expected" in page and "error inf wrong" in page

@@ -286,7 +286,7 @@ print(json.dumps({"code": code, "torch": "torch" in sys.modules, "hypothesis": "
 def test_help_version_list_and_argument_errors_load_neither_torch_nor_hypothesis(
     args: list[str], code: int, tmp_path: Path
 ) -> None:
-    proc = subprocess.run([sys.executable, "-c", LIGHT, *args], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", LIGHT, *args], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     *printed, last = proc.stdout.splitlines()
     assert json.loads(last) == {"code": code, "torch": False, "hypothesis": False}, proc.stderr
     assert "Traceback" not in proc.stderr

@@ -35,8 +35,10 @@ import markupsafe
 import pytest
 from gradgate.checks.engine import run
 
-from gradgate import html, jsonreport
+from gradgate import jsonreport
+from gradgate import report as htmlreport
 from gradgate.cli import main
+from gradgate.report import graph, heatmap, histogram, rendering
 
 from .conftest import FULL, sampled
 
@@ -88,7 +90,7 @@ def _fixture(name: str) -> dict[str, Any]:
 
 
 def _render(name: str) -> str:
-    return html.render(_fixture(name))
+    return htmlreport.render(_fixture(name))
 
 
 # --------------------------------------------------------------------------------------------
@@ -104,7 +106,7 @@ def test_matches_the_gold_file(name: str) -> None:
     if REGEN:
         gold.write_text(page)
     assert gold.exists(), f"no gold file {gold}: run with GRADGATE_REGEN_GOLD=1 to create it"
-    assert html.blank_volatile(page) == html.blank_volatile(gold.read_text()), (
+    assert htmlreport.blank_volatile(page) == htmlreport.blank_volatile(gold.read_text()), (
         f"{name}.html differs from its gold file; if the change is intended, rerun with GRADGATE_REGEN_GOLD=1"
     )
 
@@ -114,18 +116,18 @@ def test_volatile_parts_are_blanked() -> None:
     other = copy.deepcopy(data)
     other["seconds"] = 1234.5
     other["versions"] = {k: "9.9.9" for k in data["versions"]}
-    a, b = html.render(data), html.render(other)
+    a, b = htmlreport.render(data), htmlreport.render(other)
     assert a != b and "1234.5" in b
-    assert html.blank_volatile(a) == html.blank_volatile(b)
+    assert htmlreport.blank_volatile(a) == htmlreport.blank_volatile(b)
     # ...and nothing else is: the seed is not volatile
     other["seed"] = 4
-    assert html.blank_volatile(html.render(other)) != html.blank_volatile(a)
+    assert htmlreport.blank_volatile(htmlreport.render(other)) != htmlreport.blank_volatile(a)
 
 
 def test_rendering_is_a_pure_function_of_the_json() -> None:
     data = _fixture("failing")
     before = copy.deepcopy(data)
-    assert html.render(data) == html.render(json.loads(json.dumps(data)))
+    assert htmlreport.render(data) == htmlreport.render(json.loads(json.dumps(data)))
     assert data == before, "render changed its input"
 
 
@@ -172,7 +174,7 @@ def test_cells_are_banded_like_cs231n() -> None:
         for c in result["checks"]:
             if c["check"] == "backward_vs_torch":
                 c["max_rel_error"] = err
-        page = html.render(data)
+        page = htmlreport.render(data)
         row = page[page.index('<tr id="row-0"') :]
         cells = re.findall(r'<td class="num ([\w-]+)[^"]*" data-v="[^"]*" title="backward vs torch', row[: row.index("</tr>")])
         assert cells == [cls], (err, cells)
@@ -232,7 +234,7 @@ def test_a_fresh_engine_run_renders_every_result(tmp_path: Path) -> None:
     with _cwd(ROOT):
         report = run("tests/gold/student", examples=8, seed=11, timeout=2.0)
     data = json.loads(json.dumps(jsonreport.to_dict(report, "gradgate check tests/gold/student --seed 11")))
-    page = html.render(data)
+    page = htmlreport.render(data)
     assert len(re.findall(r'<tr id="row-\d+"', page)) == len(data["results"]) > 5
 
 
@@ -270,7 +272,7 @@ def test_hostile_names_and_values_are_escaped_everywhere() -> None:
             node["value"] = evil  # values are data
     data["unchecked"] = [{"name": evil, "source": evil, "reason": evil}]
     data["versions"][evil] = evil
-    page = html.render(data)
+    page = htmlreport.render(data)
     assert "<svg onload" not in page and "<script>alert" not in page
     assert page.count("<script") == 1
     tags = _tags(page)
@@ -314,7 +316,7 @@ def test_self_contained_with_a_content_security_policy() -> None:
     csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)"', page).group(1)
     assert "default-src 'none'" in csp
     script = re.search(r"<script>(.*?)</script>", page, re.DOTALL).group(1)
-    assert f"script-src '{html._csp_hash(script)}'" in csp  # only the page's own script may run
+    assert f"script-src '{rendering._csp_hash(script)}'" in csp  # only the page's own script may run
 
 
 # --------------------------------------------------------------------------------------------
@@ -375,7 +377,7 @@ def _check_snippets(data: dict[str, Any], snippets: dict[int, str]) -> None:
 
 def test_snippets_reproduce_the_failures_and_pass_on_correct_code() -> None:
     data = _fixture("failing")
-    _check_snippets(data, _snippets(html.render(data)))
+    _check_snippets(data, _snippets(htmlreport.render(data)))
 
 
 MUTANTS = ROOT / "tests" / "mutants"
@@ -452,7 +454,7 @@ def _snippet_fails_on_the_bug_and_passes_on_correct_code(target: Path) -> list[s
         if r["status"] == "pass":
             pytest.skip(f"the engine passes {target.name} at seed 1 with 60 examples (test_corpus's concern)")
         assert r["counterexample"], (r["gate"], r["status"], r["message"])
-        code = html.snippet(data, i)
+        code = htmlreport.snippet(data, i)
         proc = _run_python(code)
         assert proc.returncode != 0 and "Traceback" in proc.stderr, f"{r['gate']}: did not fail:\n{code}"
         if r["variant"] is not None:
@@ -518,14 +520,14 @@ def _large_report(gates: int = 300, failing: int = 60, examples: int = 5000) -> 
 
 def test_a_large_run_gives_a_page_of_a_few_megabytes() -> None:
     data = _large_report()
-    page = html.render(data, json_name="reports/big.json")
+    page = htmlreport.render(data, json_name="reports/big.json")
     size = len(page.encode())
     assert size < 5_000_000, f"{size / 1e6:.1f} MB"
     assert len(re.findall(r'<tr id="row-\d+"', page)) == 300
     heatmaps = re.findall(r'<figure class="heatmap".*?</figure>\n</div>', page, re.DOTALL)
     assert len(heatmaps) == 60
     cells = [h.count("<rect") for h in heatmaps]
-    assert max(cells) <= html.HEATMAP_CELLS and sum(cells) <= html.PAGE_CELLS + 60 * html.SMALL_CELLS
+    assert max(cells) <= htmlreport.HEATMAP_CELLS and sum(cells) <= htmlreport.PAGE_CELLS + 60 * htmlreport.SMALL_CELLS
     # values too many to inline are loaded from the JSON the page was made from
     snippets = _snippets(page)
     assert len(snippets) == 60 and all("json.load(open('reports/big.json'))" in s for s in snippets.values())
@@ -534,7 +536,7 @@ def test_a_large_run_gives_a_page_of_a_few_megabytes() -> None:
 
 
 def test_histogram_bins_by_decade() -> None:
-    h = html._histogram([-17, -17, -16.5, -9.99, -9.01, -3.2, 0.0, 2.5, None])
+    h = histogram.build([-17, -17, -16.5, -9.99, -9.01, -3.2, 0.0, 2.5, None])
     assert h is not None and h.count == 8
     by_span = {b.title.split("error ")[1]: int(b.title.split(" of ")[0]) for b in h.bars}
     assert by_span == {
@@ -545,7 +547,7 @@ def test_histogram_bins_by_decade() -> None:
     }
     assert [b.cls for b in h.bars] == ["b0", "b0", "b2", "b3"]  # coloured by band
     assert max(b.height for b in h.bars) == 60 and h.peak == 3
-    assert html._histogram([]) is None
+    assert histogram.build([]) is None
 
 
 def _cex(shape: list[int], wrong: list[tuple[int, ...]]) -> dict[str, Any]:
@@ -566,7 +568,7 @@ def _cex(shape: list[int], wrong: list[tuple[int, ...]]) -> dict[str, Any]:
 def test_heatmap_tiles_the_trailing_slices_of_a_4d_gradient() -> None:
     from gradgate.checks.results import Check
 
-    hm = html._heatmap(_cex([2, 3, 4, 5], [(1, 2, 3, 4)]), "torch", Check.BACKWARD_TORCH, [0])
+    hm = heatmap.build(_cex([2, 3, 4, 5], [(1, 2, 3, 4)]), "torch", Check.BACKWARD_TORCH, [0])
     assert hm is not None and len(hm.slices) == 6
     assert [s.label for s in hm.slices][:2] == ["dx[0, 0, :, :]", "dx[0, 1, :, :]"]
     assert all((s.rows, s.cols) == (4, 5) for s in hm.slices)
@@ -578,18 +580,18 @@ def test_heatmap_tiles_the_trailing_slices_of_a_4d_gradient() -> None:
 def test_heatmap_caps_slices_and_windows_on_the_worst_entry() -> None:
     from gradgate.checks.results import Check
 
-    hm = html._heatmap(_cex([20, 100, 70], [(17, 90, 3)]), "torch", Check.BACKWARD_TORCH, [0])
+    hm = heatmap.build(_cex([20, 100, 70], [(17, 90, 3)]), "torch", Check.BACKWARD_TORCH, [0])
     assert hm is not None
-    assert sum(len(s.cells) for s in hm.slices) <= html.HEATMAP_CELLS
-    assert all(s.rows <= html.HEATMAP_SIDE and s.cols <= html.HEATMAP_SIDE for s in hm.slices)
+    assert sum(len(s.cells) for s in hm.slices) <= htmlreport.HEATMAP_CELLS
+    assert all(s.rows <= htmlreport.HEATMAP_SIDE and s.cols <= htmlreport.HEATMAP_SIDE for s in hm.slices)
     assert hm.slices[0].label.startswith("dx[") and any("dx[17, :, :]" in s.label for s in hm.slices), "the slice with the wrong entry is shown"
     assert any(c.wrong for s in hm.slices for c in s.cells), "the window holds the wrong entry"
     assert any("showing" in n for n in hm.notes)
     # a vector wraps into rows; a scalar is one cell
-    vec = html._heatmap(_cex([150], [(149,)]), "torch", Check.BACKWARD_TORCH, [0])
+    vec = heatmap.build(_cex([150], [(149,)]), "torch", Check.BACKWARD_TORCH, [0])
     assert vec is not None and (vec.slices[0].rows, vec.slices[0].cols) == (3, 64) and len(vec.slices[0].cells) == 150
     assert [c.title.split(" ·")[0] for c in vec.slices[0].cells if c.wrong] == ["dx[149]"]
-    one = html._heatmap(_cex([], [()]), "torch", Check.BACKWARD_TORCH, [0])
+    one = heatmap.build(_cex([], [()]), "torch", Check.BACKWARD_TORCH, [0])
     assert one is not None and len(one.slices[0].cells) == 1 and one.slices[0].cells[0].wrong
 
 
@@ -611,23 +613,23 @@ def _array(shape: list[int], values: Any) -> dict[str, Any]:
 
 
 def test_graph_values_are_short_text_on_the_wires() -> None:
-    assert html._wire_lines(_array([], 0.123456)) == ["0.1235"]  # 4 significant digits
-    assert html._wire_lines(_array([1, 1], [[-2.0]])) == ["-2"]  # one entry: a number, as on the slides
-    assert html._wire_lines(_array([1], [None])) == ["nan"]  # null: not finite
-    assert html._wire_lines(_array([3], [1.0, 2.5, 3e-7])) == ["[1, 2.5, 3e-07]"]
-    assert html._wire_lines(_array([4], [1.5, 2.5, 3.5, 4.5])) == ["[1.5, 2.5, 3.5,", " 4.5]"]
-    assert html._wire_lines(_array([2, 2], [[1.0, 2.0], [3.0, 4.0]])) == ["[[1, 2],", " [3, 4]]"]
-    assert html._wire_lines(_array([2], [0, 2])) == ["[0, 2]"]  # labels
-    assert html._wire_lines(_array([0, 3], [])) == ["empty (0, 3)"]
+    assert graph._wire_lines(_array([], 0.123456)) == ["0.1235"]  # 4 significant digits
+    assert graph._wire_lines(_array([1, 1], [[-2.0]])) == ["-2"]  # one entry: a number, as on the slides
+    assert graph._wire_lines(_array([1], [None])) == ["nan"]  # null: not finite
+    assert graph._wire_lines(_array([3], [1.0, 2.5, 3e-7])) == ["[1, 2.5, 3e-07]"]
+    assert graph._wire_lines(_array([4], [1.5, 2.5, 3.5, 4.5])) == ["[1.5, 2.5, 3.5,", " 4.5]"]
+    assert graph._wire_lines(_array([2, 2], [[1.0, 2.0], [3.0, 4.0]])) == ["[[1, 2],", " [3, 4]]"]
+    assert graph._wire_lines(_array([2], [0, 2])) == ["[0, 2]"]  # labels
+    assert graph._wire_lines(_array([0, 3], [])) == ["empty (0, 3)"]
     # more than GRAPH_ENTRIES: the shape and the first entries
-    assert html._wire_lines(_array([4, 3], [[0.5, 1.0, 1.5]] * 4)) == ["shape (4, 3)", "[0.5, 1, 1.5, …]"]
-    assert html._wire_lines(_array([1, 1, 2], [[[1.0, 2.0]]])) == ["shape (1, 1, 2)", "[1, 2]"]
-    assert html._wire_lines("<b>") == ["'<b>'"]
+    assert graph._wire_lines(_array([4, 3], [[0.5, 1.0, 1.5]] * 4)) == ["shape (4, 3)", "[0.5, 1, 1.5, …]"]
+    assert graph._wire_lines(_array([1, 1, 2], [[[1.0, 2.0]]])) == ["shape (1, 1, 2)", "[1, 2]"]
+    assert graph._wire_lines("<b>") == ["'<b>'"]
 
 
 def test_a_failing_fanout_is_drawn_like_the_lecture_with_x_highlighted() -> None:
     i, r = _result("graphs", "fanout")
-    g = html._graph(r, f"results[{i}]", [0])
+    g = graph.build(r, f"results[{i}]", [0])
     assert g is not None and g.example == "the minimal failing example"
     by = {v.name: v for v in g.nodes}
     assert list(by) == ["x", "y", "q", "f"]
@@ -656,7 +658,7 @@ def test_passing_circuits_are_drawn_without_a_highlighted_node() -> None:
     for name in ("graphs", "passing"):
         i, r = _result(name, "circuit")
         assert r["status"] == "pass"
-        g = html._graph(r, "r", [0])
+        g = graph.build(r, "r", [0])
         assert g is not None and g.example == "the simplest example" and g.first is None and not g.notes
         by = {v.name: v for v in g.nodes}
         assert list(by) == ["x", "y", "z", "q", "f"]
@@ -672,7 +674,7 @@ def test_passing_circuits_are_drawn_without_a_highlighted_node() -> None:
 
 def test_the_two_layer_net_is_drawn_with_its_loss_at_the_right() -> None:
     _, r = _result("failing", "TwoLayerNet")
-    g = html._graph(r, "r", [0])
+    g = graph.build(r, "r", [0])
     assert g is not None
     by = {v.name: v for v in g.nodes}
     assert by["reg"].kind == "constant"  # used by reg_loss, not traced
@@ -684,11 +686,11 @@ def test_the_two_layer_net_is_drawn_with_its_loss_at_the_right() -> None:
     assert g.first is not None and g.first.startswith(flagged[0] + ": yours")
 
 
-def _boxes(v: html.GraphNodeView) -> list[tuple[float, float, float, float, str]]:
+def _boxes(v: htmlreport.GraphNodeView) -> list[tuple[float, float, float, float, str]]:
     boxes = [(v.cx - v.w / 2, v.cy - v.h / 2, v.cx + v.w / 2, v.cy + v.h / 2, v.label)]
     if v.kind == "op":
-        boxes.append((v.cx - len(v.name) * html.LABEL_W / 2, v.cy - v.h / 2 - 16, v.cx + len(v.name) * html.LABEL_W / 2, v.cy - v.h / 2, v.name))
-    boxes += [(t.x, t.y - 10, t.x + len(t.text) * html.CHAR_W, t.y + 3, t.text) for t in v.texts]
+        boxes.append((v.cx - len(v.name) * htmlreport.LABEL_W / 2, v.cy - v.h / 2 - 16, v.cx + len(v.name) * htmlreport.LABEL_W / 2, v.cy - v.h / 2, v.name))
+    boxes += [(t.x, t.y - 10, t.x + len(t.text) * htmlreport.CHAR_W, t.y + 3, t.text) for t in v.texts]
     return boxes
 
 
@@ -696,7 +698,7 @@ def test_graph_nodes_and_their_numbers_never_overlap() -> None:
     seen = 0
     for name in FIXTURES:
         for r in _fixture(name)["results"]:
-            g = html._graph(r, "r", [0])
+            g = graph.build(r, "r", [0])
             if g is None:
                 continue
             seen += 1
@@ -718,7 +720,7 @@ def test_graphs_stay_bounded() -> None:
     for k in range(1, 60):
         chain.append({**chain[0], "name": f"x{k}", "op": "+", "inputs": [f"x{k - 1}"]})
     data["results"][0]["graph"] = chain
-    g = html._graph(data["results"][0], "r", [0])
+    g = graph.build(data["results"][0], "r", [0])
     assert g is not None and g.nodes == [] and "60 nodes" in g.notes[0]
     # a big array shows its shape and first entries on the wire; the hover text is capped too
     _, r = _result("graphs", "l2_wx")
@@ -730,11 +732,11 @@ def test_graphs_stay_bounded() -> None:
     one = copy.deepcopy(data)
     one["results"] = [r] * 200
     one["summary"] = {"pass": 0, "fail": 200, "error": 0}
-    page = html.render(one)
+    page = htmlreport.render(one)
     figures = re.findall(r'<figure class="graph".*?</figure>', page, re.DOTALL)
     assert len(figures) == 200
     drawn = [f for f in figures if "<svg" in f]
-    assert len(drawn) == html.PAGE_GRAPH_NODES // len(r["graph"])  # the rest say why they are not drawn
+    assert len(drawn) == htmlreport.PAGE_GRAPH_NODES // len(r["graph"])  # the rest say why they are not drawn
     assert "this page already draws" in figures[-1]
     assert max(len(f) for f in drawn) < 40_000
     assert "shape (300, 300)" in drawn[0] and "[0.25, 0.25, 0.25, …]" in drawn[0]
@@ -774,8 +776,8 @@ def _mutations(data: dict[str, Any], count: int, seed: int) -> Iterator[dict[str
 def test_a_malformed_report_raises_report_error_only(name: str) -> None:
     for broken in _mutations(_fixture(name), 400 if FULL else 100, seed=len(name)):
         try:
-            html.render(broken)
-        except html.ReportError:
+            htmlreport.render(broken)
+        except htmlreport.ReportError:
             pass
 
 
@@ -784,8 +786,8 @@ def test_gradgate_report_renders_saved_results(tmp_path: Path, capsys: pytest.Ca
     saved.write_text((GOLD / "failing.json").read_text())
     assert main(["report", str(saved), "--html", str(tmp_path / "out" / "page.html")]) == 0
     assert f"HTML report written to {tmp_path / 'out' / 'page.html'}" in capsys.readouterr().out
-    assert html.blank_volatile((tmp_path / "out" / "page.html").read_text()) == html.blank_volatile(
-        html.render(_fixture("failing"), json_name=str(saved))
+    assert htmlreport.blank_volatile((tmp_path / "out" / "page.html").read_text()) == htmlreport.blank_volatile(
+        htmlreport.render(_fixture("failing"), json_name=str(saved))
     )
     assert main(["report", str(saved)]) == 0  # default: next to the JSON
     assert (tmp_path / "results.html").exists()
@@ -840,7 +842,7 @@ def test_check_writes_both_reports_under_reports_by_default(tmp_path: Path, monk
     data = json.loads((tmp_path / "reports" / "relu_layer.json").read_text())
     assert data["results"][0]["gate"] == "relu"
     page = (tmp_path / "reports" / "relu_layer.html").read_text()
-    assert page == html.render(data, json_name="reports/relu_layer.json")  # the page is made from the JSON on disk
+    assert page == htmlreport.render(data, json_name="reports/relu_layer.json")  # the page is made from the JSON on disk
     # a folder is named after itself
     assert main(["check", "hw", "--seed", "1", "--examples", "10"]) == 0
     assert (tmp_path / "reports" / "hw.html").exists() and (tmp_path / "reports" / "hw.json").exists()
@@ -985,9 +987,9 @@ def test_failing_gates_show_their_heatmap_and_snippet_and_the_snippets_reproduce
         assert snippet.is_visible()
         snippets[i] = snippet.inner_text()
         if cex["element_error"]:
-            heatmap = page.locator(f"#heatmap-{i}")
-            assert heatmap.is_visible()
-            wrong = heatmap.locator("rect.w")
+            hm = page.locator(f"#heatmap-{i}")
+            assert hm.is_visible()
+            wrong = hm.locator("rect.w")
             assert wrong.count() == len(cex["wrong_entries"]) > 0
             assert "yours" in wrong.first.locator("title").text_content()
     assert len(snippets) >= 10
@@ -1126,10 +1128,10 @@ def test_a_recorded_constructor_is_used_for_a_model() -> None:
     i = next(i for i, r in enumerate(data["results"]) if r["gate"] == "TwoLayerNet")
     recorded = data["results"][i]["counterexample"].pop("construct")
     assert recorded and recorded["reg"] > 0  # the engine records them
-    guessed = html.snippet(data, i)
+    guessed = htmlreport.snippet(data, i)
     assert "inspect.signature(TwoLayerNet)" in guessed  # a report from before it did: sizes stand in
     data["results"][i]["counterexample"]["construct"] = {"input_dim": 1, "hidden_dim": 1, "num_classes": 2, "reg": 0.1}
-    code = html.snippet(data, i)
+    code = htmlreport.snippet(data, i)
     assert "model = TwoLayerNet(**{'input_dim': 1, 'hidden_dim': 1, 'num_classes': 2, 'reg': 0.1})" in code
     assert "inspect" not in code
     assert _run_python(code).stderr.strip().splitlines()[-1].startswith("AssertionError: dW1 is wrong")

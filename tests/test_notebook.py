@@ -12,11 +12,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from gradgate import cli, html, jsonreport
 from gradgate.checks.engine import run
 from gradgate.checks.results import Status
 from gradgate.checks.sandbox import Sandbox
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from gradgate import cli, jsonreport
+from gradgate import report as htmlreport
 
 from .conftest import CORRECT, MUTANTS, sampled
 
@@ -153,7 +155,7 @@ def test_a_folder_of_notebooks_and_modules_is_checked_in_process_and_in_the_sand
 def test_the_reproduction_snippet_of_a_notebook_failure_runs_from_the_notebooks_folder(tmp_path: Path) -> None:
     path = _course_notebook(tmp_path / "layers.ipynb")
     report = run(path, examples=30, seed=0, timeout=10)
-    page = html.render(jsonreport.to_dict(report))
+    page = htmlreport.render(jsonreport.to_dict(report))
     snippets = dict(re.findall(r'<pre class="snippet" id="snippet-(\d+)"><code>(.*?)</code></pre>', page, re.S))
     index = next(i for i, r in enumerate(report.results) if r.gate == "affine")
     import html as escaping

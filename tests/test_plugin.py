@@ -330,9 +330,9 @@ def test_html_report_through_gradgate_html(students: pytest.Pytester, monkeypatc
         rendered.append(report)
         return f"<p>{report['summary']}</p>"
 
-    fake = types.ModuleType("gradgate.html")
+    fake = types.ModuleType("gradgate.report")
     fake.render = render  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "gradgate.html", fake)
+    monkeypatch.setitem(sys.modules, "gradgate.report", fake)
     result = students.runpytest("--gradgate", "good.py", "--gradgate", "buggy.py", "--gradgate-html", "r.html", *FAST)
     result.assert_outcomes(passed=1, failed=1)
     assert len(rendered) == 1 and rendered[0]["schema"] == "gradgate.report/1"
@@ -340,10 +340,10 @@ def test_html_report_through_gradgate_html(students: pytest.Pytester, monkeypatc
 
 
 def test_html_without_a_renderer_is_a_usage_error(students: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "gradgate.html", None)  # as if gradgate.html did not exist
+    monkeypatch.setitem(sys.modules, "gradgate.report", None)  # as if gradgate.report did not exist
     result = students.runpytest("--gradgate", "good.py", "--gradgate-html", "r.html", *FAST)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--gradgate-html needs gradgate.html*"])
+    result.stderr.fnmatch_lines(["*--gradgate-html needs gradgate.report*"])
     assert not (students.path / "r.html").exists()
 
 

@@ -17,7 +17,8 @@ import nbformat
 import numpy as np
 import pytest
 import torch
-from gradgate import html, jsonreport
+from gradgate import jsonreport
+from gradgate import report as htmlreport
 from gradgate.checks.engine import run
 from gradgate.checks.expression import evaluate, methods_used
 from gradgate.checks.results import Status
@@ -228,9 +229,9 @@ def test_the_report_validates_and_its_snippet_reproduces_the_bug_and_passes_on_a
         jsonschema.validate(data, schema)
         (result,) = data["results"]
         assert result["convention"] == "scalar engine" and result["status"] == "fail"
-        page = html.render(data)
+        page = htmlreport.render(data)
         assert result["implementation"] in page
-        code = html.snippet(data, 0)
+        code = htmlreport.snippet(data, 0)
         broken = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
         assert broken.returncode != 0 and "AssertionError" in broken.stderr, code
         fixed = code.replace(f"sys.path.insert(0, {str(MUTANTS)!r})", f"sys.path.insert(0, {str(STUDENT)!r})")
