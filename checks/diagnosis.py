@@ -15,8 +15,10 @@ Each finding holds on every failing example where it can be tested, or it is not
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import zlib
+from dataclasses import dataclass, field
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -28,7 +30,7 @@ from hypothesis.errors import HypothesisException
 
 from .battery import Battery, Outcome
 from .conventions import Convention
-from .examples import Example, condition_examples, examples
+from .examples import Example, condition_examples, shape_of
 from .guard import StudentAbort, StudentError
 from .numeric import rel_error
 from .reference import Reference
@@ -41,6 +43,27 @@ SEARCHES = 5  # conditions confirmed by a search, at most, per failure
 MIN_SEARCHED = 8  # informative passing examples without a size condition needed to name it
 MAX_DIMENSION = 16  # a whole-number size above this is a seed, not a dimension
 UPSTREAM = 2.5  # dout is scaled by this to see whether the backward uses it
+# Examples a diagnosis may draw (generated, whether or not they meet a condition): past them, only
+# what was established counts. Counted, not timed, so a diagnosis is the same on a busy machine.
+DRAWS = 2000
+SQUARE_DRAWS = 200  # of them, for square operands (rare in some gates: the LSTM's Wx is (D, 4H))
+
+
+class _OutOfDraws(Exception):
+    """The diagnosis's budget for drawing examples is spent."""
+
+
+@dataclass
+class _Session:
+    """One diagnosis: when drawing more examples stops, and what was drawn (the square operands a
+    transpose search needs are the same for every gradient)."""
+
+    draws: int = 0
+    square_draws: int = 0
+    drawn: dict[tuple[Any, ...], list[Any]] = field(default_factory=dict)
+
+
+_SESSION: contextvars.ContextVar[_Session | None] = contextvars.ContextVar("diagnosis_session", default=None)
 
 
 def _relation(pairs: Sequence[tuple[np.ndarray, np.ndarray, Mapping[str, Any]]]) -> tuple[float, list[float]] | None:
@@ -147,6 +170,11 @@ def _square(value: Any) -> bool:
     return isinstance(value, np.ndarray) and value.ndim == 2 and value.shape[0] == value.shape[1] > 1 and rel_error(value, value.T) > EXACT
 
 
+def _square_shape(shape: tuple[int, ...]) -> bool:
+    """Whether an operand of this shape can be square in `_square`'s sense (drawn before its values)."""
+    return len(shape) == 2 and shape[0] == shape[1] > 1
+
+
 def _transposed_operand(spec: GateSpec, battery: Battery, failures: Sequence[tuple[Example, Outcome]], key: str) -> list[Finding]:
     """The backward used a square matrix M where M.T belongs (dx = dout @ W for dout @ W.T): every
     failing example with M square passes once M is made symmetric (M = M.T), where the two agree.
@@ -157,7 +185,9 @@ def _transposed_operand(spec: GateSpec, battery: Battery, failures: Sequence[tup
         square = [(e, o) for e, o in failures if _square(e.values.get(operand)) and o.failure is not None
                   and o.failure.status is Status.FAIL]  # fmt: skip
         if len(square) < 2:
-            drawn = _sample(spec, battery, lambda s, v, k=operand: _square(v.get(k)), seed)
+            inp = spec.inputs.get(operand)
+            shaped = (lambda s, shape=inp.shape: _square_shape(shape_of(shape, s))) if isinstance(inp, Array) else None
+            drawn = _sample(spec, battery, lambda s, v, k=operand: _square(v.get(k)), seed, memo=("square", operand), square=True, sizes=shaped)
             square += [(e, o) for e, o in drawn if o is not None and o.failure is not None and o.failure.status is Status.FAIL]
         if len(square) < 2:
             continue
@@ -283,10 +313,21 @@ def _holds(predicate: Predicate, example: Example) -> bool:
         return False
 
 
-def _sample(spec: GateSpec, battery: Battery, predicate: Predicate | None, seed: int) -> list[tuple[Example, Outcome | None]]:
+def _sample(spec: GateSpec, battery: Battery, predicate: Predicate | None, seed: int, memo: tuple[Any, ...] | None = None,
+            square: bool = False, sizes: Callable[[Mapping[str, Any]], bool] | None = None) -> list[tuple[Example, Outcome | None]]:  # fmt: skip
     """SEARCH examples (where `predicate` holds, if given) and their outcomes (None: the student's
-    code hung or crashed on it), drawn by hypothesis from the spec as the fuzzing does."""
+    code hung or crashed on it), drawn by hypothesis from the spec as the fuzzing does, within the
+    diagnosis's DRAWS (and SQUARE_DRAWS for a `square` search); the same `memo` draws once."""
+    session = _SESSION.get() or _Session()
+    if memo is not None and memo in session.drawn:
+        return session.drawn[memo]
     seen: list[tuple[Example, Outcome | None]] = []
+
+    def on_time() -> None:
+        session.draws += 1
+        session.square_draws += square
+        if session.draws > DRAWS or session.square_draws > SQUARE_DRAWS:
+            raise _OutOfDraws
 
     def body(example: Example) -> None:
         try:
@@ -294,13 +335,19 @@ def _sample(spec: GateSpec, battery: Battery, predicate: Predicate | None, seed:
         except StudentAbort:
             seen.append((example, None))
 
-    strategy = examples(spec) if predicate is None else condition_examples(spec, predicate)
+    def wanted(sizes: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+        on_time()  # a rare condition is drawn for long: the budget ends it too
+        return predicate is None or predicate(sizes, values)
+
+    strategy = condition_examples(spec, wanted, sizes)
     test = settings(max_examples=SEARCH, database=None, deadline=None, phases=(Phase.generate,), verbosity=Verbosity.quiet,
                     suppress_health_check=list(HealthCheck), print_blob=False)(given(strategy)(body))  # fmt: skip
     try:
         hypothesis_seed(seed)(test)()
-    except HypothesisException:
-        pass  # a condition too hard to draw: what was seen still counts
+    except (HypothesisException, _OutOfDraws):
+        pass  # a condition too hard to draw, or no time left: what was seen still counts
+    if memo is not None:
+        session.drawn[memo] = seen
     return seen
 
 
@@ -395,6 +442,16 @@ def diagnose(
     """The findings that hold for this failure (the minimal example first in `failures`), or []."""
     if not failures:
         return []
+    token = _SESSION.set(_Session())
+    try:
+        return _diagnose(spec, battery, failures, passes)
+    finally:
+        _SESSION.reset(token)
+
+
+def _diagnose(
+    spec: GateSpec, battery: Battery, failures: Sequence[tuple[Example, Outcome]], passes: Sequence[Example]
+) -> list[Finding]:
     minimal = failures[0][1].failure
     if minimal is None:
         return []

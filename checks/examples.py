@@ -127,8 +127,9 @@ def _sizes(spec: GateSpec) -> st.SearchStrategy[dict[str, Any]]:
     return drawn.map(lambda s: {**s, **derive(s)})
 
 
-def examples(spec: GateSpec) -> st.SearchStrategy[Example]:
-    """Strategy of `Example`s for `spec`: sizes once, then each input built from them."""
+def examples(spec: GateSpec, sizes: Callable[[Mapping[str, Any]], bool] | None = None) -> st.SearchStrategy[Example]:
+    """Strategy of `Example`s for `spec`: sizes once (those where `sizes(...)` holds, if given: a
+    condition on shapes is met before any array is built), then each input built from them."""
     # The inner strategies are built here, once, not on every draw: hypothesis validates each new
     # strategy object, which cost more than the whole draw.
     # One choice per input among its (scale, offset) magnitudes, the plain scales first (so shrinking
@@ -138,13 +139,16 @@ def examples(spec: GateSpec) -> st.SearchStrategy[Example]:
         for name, inp in spec.inputs.items()
         if isinstance(inp, Array)
     }
-    return _examples(spec, _sizes(spec), scales)
+    return _examples(spec, _sizes(spec) if sizes is None else _sizes(spec).filter(sizes), scales)
 
 
-def condition_examples(spec: GateSpec, predicate: Callable[[Mapping[str, Any], Mapping[str, Any]], bool]) -> st.SearchStrategy[Example]:
-    """`examples(spec)` restricted to examples where `predicate(sizes, values)` holds (a diagnosis's
-    search for examples without a condition)."""
-    return examples(spec).filter(lambda e: predicate(e.sizes, e.values))
+def condition_examples(
+    spec: GateSpec, predicate: Callable[[Mapping[str, Any], Mapping[str, Any]], bool],
+    sizes: Callable[[Mapping[str, Any]], bool] | None = None,
+) -> st.SearchStrategy[Example]:  # fmt: skip
+    """`examples(spec, sizes)` restricted to examples where `predicate(sizes, values)` holds (a
+    diagnosis's search for examples without a condition, or with a square operand)."""
+    return examples(spec, sizes).filter(lambda e: predicate(e.sizes, e.values))
 
 
 _GRID = st.booleans()
