@@ -79,7 +79,7 @@ def test_a_course_shaped_notebook_is_checked_cell_by_cell_without_running_it(tmp
     unchecked = {u.name: u.reason for u in report.unchecked}
     assert "public_tests" in unchecked and "dnn_utils" in unchecked
     assert "sigmoid" not in gates
-    assert any("helper_sigmoid from dnn_utils" in reason for reason in unchecked.values()), unchecked
+    assert any("helper_sigmoid from course-provided dnn_utils" in reason for reason in unchecked.values()), unchecked
 
 
 def test_a_location_in_a_notebook_names_the_cell_as_jupyter_shows_it(tmp_path: Path) -> None:
