@@ -31,6 +31,7 @@ from .conventions import Convention
 from .diagnosis import diagnose, first_wrong
 from .configurations import OptionEffect, configure, labels, named
 from .discover import Candidate, Found, LoadError, parameters
+from .foreign import TORCH_REASON
 from .examples import Example, element_count, examples, seed_only
 from .executor import IN_PROCESS, Executor
 from .graph import trace
@@ -193,6 +194,12 @@ def match(candidate: Candidate, registry: Iterable[GateSpec] = REGISTRY) -> tupl
     linear, which names no signature); several that remain are alternative conventions of one
     gate (groupnorm's gamma (1, C, 1, 1) or (C,)), checked in turn by `check_implementation`."""
     same = [s for s in registry if s.name == candidate.name and s.convention is candidate.convention]
+    # torch code is checked only against entries of the tensor convention (UMich EECS 498), numpy
+    # code only against the others: one name (svm_loss_naive) may be both courses'
+    framework = [s for s in same if s.tensors == candidate.tensors]
+    if candidate.tensors and not framework:
+        return TORCH_REASON
+    same = framework
     if not same:
         return f"no registry entry for {candidate.convention.value} {candidate.name!r}"
     fitting = tuple(spec for spec in same if _accepts(candidate, spec.signature))

@@ -1,10 +1,12 @@
 """Code written for another framework's tensors (UMich EECS 498's torch layers, CMU 10-714's needle
-ops): found by the course's names, but gradgate checks numpy code, so it is listed as not checked,
-with the reason, instead of being fed numpy arrays and blamed for the crash.
+ops), told apart from numpy code. Torch code is checked with the tensor convention where the
+registry has an entry for it (gates/eecs498.py: `GateSpec.tensors`), and otherwise listed as not
+checked with TORCH_REASON (checks.engine.match); needle code is always listed as not checked.
 
 Conservative on purpose: a function counts as torch code only if its module imports torch AND its
 own code names one of those torch objects or uses a method or keyword only tensors have
-(`.clone()`, `.t()`, `.mm()`, `dim=`); a numpy module that imports torch for something else is
+(`.clone()`, `.t()`, `.mm()`, `dim=`), or its module imports torch and no numpy at all (the EECS 498
+files: the course forbids numpy there); a numpy module that imports torch for something else is
 checked as usual.
 """
 
@@ -25,7 +27,7 @@ TENSOR_ONLY = frozenset({
     "clone", "t", "mm", "bmm", "unsqueeze", "permute", "contiguous", "masked_fill", "masked_fill_",
     "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor", "numel", "detach", "cuda", "cpu",
     "double", "type_as", "expand", "expand_as", "clamp", "clamp_", "clamp_min", "index_add_",
-    "scatter_", "scatter_add_", "add_", "mul_", "sub_", "zero_", "requires_grad",
+    "scatter_", "scatter_add_", "add_", "mul_", "sub_", "zero_", "requires_grad", "mv", "exp", "log",
 })
 TENSOR_KEYWORDS = frozenset({"dim", "keepdim"})  # numpy says axis=, keepdims=
 
@@ -85,7 +87,21 @@ def written_for(module: ModuleType, objects: tuple[Any, ...]) -> str | None:
     torch_names = _imported(module, "torch")
     if torch_names and used & (torch_names | TENSOR_ONLY | TENSOR_KEYWORDS):
         return TORCH_REASON
+    if torch_names and not _imports_numpy(module):
+        return TORCH_REASON
     return None
+
+
+def _imports_numpy(module: ModuleType) -> bool:
+    """Whether any global name of the module is numpy or one of its objects (np, zeros, ...)."""
+    for value in list(vars(module).values()):
+        try:
+            name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+        except Exception:
+            continue
+        if isinstance(name, str) and name.partition(".")[0] == "numpy":
+            return True
+    return False
 
 
 def is_needle_op(obj: Any) -> bool:
