@@ -5,8 +5,7 @@ checked with TORCH_REASON (checks.engine.match); needle code is always listed as
 
 Conservative on purpose: a function counts as torch code only if its module imports torch AND its
 own code names one of those torch objects or uses a method or keyword only tensors have
-(`.clone()`, `.t()`, `.mm()`, `dim=`), or its module imports torch and no numpy at all (the EECS 498
-files: the course forbids numpy there); a numpy module that imports torch for something else is
+(`.clone()`, `.t()`, `.mm()`, `dim=`); a numpy module that imports torch for something else is
 checked as usual.
 """
 
@@ -17,7 +16,10 @@ from collections.abc import Iterator
 from types import CodeType, ModuleType
 from typing import Any
 
-TORCH_REASON = "not checked: written for torch tensors (UMich EECS 498 style); gradgate checks numpy code"
+TORCH_REASON = (
+    "not checked: written for torch tensors (UMich EECS 498 style); gradgate checks torch code only under "
+    "the names of its torch entries (gradgate list)"
+)
 NEEDLE_REASON = "not checked: written for needle tensors (CMU 10-714); gradgate checks numpy code"
 NEEDLE_OP_REASON = "not checked: a needle TensorOp (CMU 10-714: compute/gradient on needle tensors); gradgate checks numpy code"
 
@@ -27,7 +29,7 @@ TENSOR_ONLY = frozenset({
     "clone", "t", "mm", "bmm", "unsqueeze", "permute", "contiguous", "masked_fill", "masked_fill_",
     "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor", "numel", "detach", "cuda", "cpu",
     "double", "type_as", "expand", "expand_as", "clamp", "clamp_", "clamp_min", "index_add_",
-    "scatter_", "scatter_add_", "add_", "mul_", "sub_", "zero_", "requires_grad", "mv", "exp", "log",
+    "scatter_", "scatter_add_", "add_", "mul_", "sub_", "zero_", "requires_grad", "mv",
 })
 TENSOR_KEYWORDS = frozenset({"dim", "keepdim"})  # numpy says axis=, keepdims=
 
@@ -77,8 +79,10 @@ def _names(obj: Any) -> set[str]:
     return names
 
 
-def written_for(module: ModuleType, objects: tuple[Any, ...]) -> str | None:
-    """Why these objects (a layer pair's functions, a class) are not numpy code, or None."""
+def written_for(module: ModuleType, objects: tuple[Any, ...], _seen: frozenset[int] = frozenset()) -> str | None:
+    """Why these objects (a layer pair's functions, a class) are not numpy code, or None. Code
+    that calls torch code of its own module is torch code too (EECS 498's Linear_ReLU calls
+    Linear.forward and ReLU.forward and names no torch object itself)."""
     if _framework(module) == "needle":
         return NEEDLE_OP_REASON if any(is_needle_op(o) for o in objects) else NEEDLE_REASON
     used = set().union(*(_names(o) for o in objects))
@@ -87,21 +91,14 @@ def written_for(module: ModuleType, objects: tuple[Any, ...]) -> str | None:
     torch_names = _imported(module, "torch")
     if torch_names and used & (torch_names | TENSOR_ONLY | TENSOR_KEYWORDS):
         return TORCH_REASON
-    if torch_names and not _imports_numpy(module):
-        return TORCH_REASON
+    if torch_names:
+        seen = _seen | {id(o) for o in objects}
+        for name in sorted(used):
+            own = vars(module).get(name)
+            if (inspect.isfunction(own) or inspect.isclass(own)) and getattr(own, "__module__", None) == module.__name__ \
+                    and id(own) not in seen and written_for(module, (own,), seen) == TORCH_REASON:
+                return TORCH_REASON
     return None
-
-
-def _imports_numpy(module: ModuleType) -> bool:
-    """Whether any global name of the module is numpy or one of its objects (np, zeros, ...)."""
-    for value in list(vars(module).values()):
-        try:
-            name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
-        except Exception:
-            continue
-        if isinstance(name, str) and name.partition(".")[0] == "numpy":
-            return True
-    return False
 
 
 def is_needle_op(obj: Any) -> bool:

@@ -311,7 +311,8 @@ class Sandbox:
     @contextlib.contextmanager
     def session(self, spec: GateSpec, candidate: Candidate, timeout: float | None, roots: Sequence[Path]) -> Iterator[Adapter]:
         root = roots[0] if roots else Path(candidate.source).parent
-        child = self._child(root, timeout, spec.tensors)
+        # numpy code in a module that imports torch needs torch loaded as much as torch code does
+        child = self._child(root, timeout, spec.tensors or _imports_torch(Path(candidate.source)))
         try:
             child.request({
                 "op": "bind",
