@@ -56,7 +56,7 @@ class Dropout(object):
             torch.manual_seed(dropout_param["seed"])
         mask = None
         if mode == "train":
-            mask = (torch.rand_like(x) > p) / (1 - p)
+            mask = (torch.rand_like(x) > p).to(x.dtype) / (1 - p)
             out = x * mask
         else:
             out = x
