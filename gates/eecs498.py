@@ -6,13 +6,19 @@ A2's linear_classifier.py has the losses on weights `(W, X, y, reg) -> (loss, dW
 ("please DO NOT multiply the regularization term by 1/2"), so only that convention; A3's
 fully_connected_networks.py has classes with static `forward(...) -> (out, cache)` and
 `backward(dout, cache)`: Linear, ReLU, Linear_ReLU, Dropout (p the probability of dropping a unit,
-judged by its own mask as CS231n's dropout is). Student code: gates/student/eecs498_*.py.
+judged by its own mask as CS231n's dropout is); convolutional_networks.py has Conv, MaxPool,
+BatchNorm, SpatialBatchNorm, Conv_ReLU and Conv_ReLU_Pool, CS231n's entries under the class names.
+Student code: gates/student/eecs498_*.py.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .assignment1 import _REG, _SOFTMAX, _SVM, _reg_gradient_missing
-from .layers import _DROP_PS, _affine, _dropout_mask
+from .layer_utils import LAYER_UTILS
+from .layers import LAYERS, _DROP_PS, _affine, _dropout_mask
+from .normalization import NORMALIZATION
 from .losses import _svm
 from .spec import torch, F, st, Array, Convention, Diagnoses, Fixed, GateSpec
 
@@ -92,4 +98,22 @@ EECS498 = (
         summary="A3, torch: Dropout.forward(x, dropout_param): inverted dropout, p = drop probability, judged by its own mask",
         tensors=True,
     ),
+)
+
+
+def _in_torch(spec: GateSpec, name: str, summary: str) -> GateSpec:
+    """A CS231n layer's entry as the A3 class of the same maths: its inputs, sizes and reference,
+    called on tensors under the course's class name."""
+    return replace(spec, name=name, summary=summary, tensors=True, variant="")
+
+
+_CS231N = {s.name: s for s in LAYERS + NORMALIZATION + LAYER_UTILS if not s.variant}
+
+EECS498_A3_CONV = (
+    _in_torch(_CS231N["conv"], "Conv", "A3 convolutional_networks.py, torch: Conv.forward(x, w, b, conv_param), naive, stride and zero padding"),
+    _in_torch(_CS231N["max_pool"], "MaxPool", "A3, torch: MaxPool.forward(x, pool_param), windows of any size and stride"),
+    _in_torch(_CS231N["batchnorm"], "BatchNorm", "A3, torch: BatchNorm.forward(x, gamma, beta, bn_param), train and test mode, running statistics in bn_param"),
+    _in_torch(_CS231N["spatial_batchnorm"], "SpatialBatchNorm", "A3, torch: SpatialBatchNorm.forward(x, gamma, beta, bn_param) per channel of (N, C, H, W)"),
+    _in_torch(_CS231N["conv_relu"], "Conv_ReLU", "A3, torch: Conv_ReLU.forward(x, w, b, conv_param)"),
+    _in_torch(_CS231N["conv_relu_pool"], "Conv_ReLU_Pool", "A3, torch: Conv_ReLU_Pool.forward(x, w, b, conv_param, pool_param)"),
 )
