@@ -340,8 +340,10 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
     for name, obj in objs.items():
         # Every function is also a plain function: an implementation if the registry names it
         # (DLS's L_model_forward and L_model_backward, though they look like a pair `L_model`).
-        if inspect.isfunction(obj) and not written_for(module, (obj,)):
-            found.candidates.append(Candidate(name, Convention.FUNCTIONS, (obj,), name, source))
+        if inspect.isfunction(obj):
+            foreign = written_for(module, (obj,))
+            if not foreign or foreign == TORCH_REASON:  # torch code: checked if a tensor entry names it
+                found.candidates.append(Candidate(name, Convention.FUNCTIONS, (obj,), name, source, tensors=bool(foreign)))
         if inspect.isclass(obj):
             if is_needle_op(obj):
                 found.incomplete.append(Unchecked(name, source, NEEDLE_OP_REASON))

@@ -550,6 +550,14 @@ def judged(found: Found, registry: Iterable[GateSpec] = REGISTRY) -> tuple[list[
     return checked, unchecked
 
 
+def listed(found: Found, checked: Sequence[tuple[Candidate, tuple[GateSpec, ...]]]) -> list[Unchecked]:
+    """What discovery could not check, less what the registry checks after all under that name in
+    that file (EECS 498's nn_forward_backward: a forward and backward in one function, a plain
+    function the registry names)."""
+    ours = {(cand.label, cand.source) for cand, _ in checked}
+    return [u for u in found.incomplete if (u.name, u.source) not in ours]
+
+
 def check_found(
     report: RunReport,
     found: Found,
@@ -567,8 +575,8 @@ def check_found(
         report.results.append(broken)
         if on_result:
             on_result(broken)
-    report.unchecked.extend(found.incomplete)
     checked, skipped = judged(found, registry)
+    report.unchecked.extend(listed(found, checked))
     report.unchecked.extend(skipped)
     for cand, specs in checked:
         for label in labels(specs):

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .assignment1 import _REG, _SOFTMAX, _SVM, _reg_gradient_missing
+from .assignment1 import _REG, _SOFTMAX, _SVM, _reg_gradient_missing, _two_layer_net
 from .layer_utils import LAYER_UTILS
 from .layers import LAYERS, _DROP_PS, _affine, _dropout_mask
 from .normalization import NORMALIZATION
 from .losses import _svm
-from .spec import torch, F, st, Array, Convention, Diagnoses, Fixed, GateSpec
+from .spec import torch, F, st, Array, Call, Convention, Diagnoses, Fixed, GateSpec, Labels, Steps
 
 _DIM = st.integers(1, 4)
 _WEIGHTS = {"N": st.integers(1, 4), "D": st.integers(1, 4), "C": st.integers(2, 4), "reg": _REG}
@@ -116,4 +116,36 @@ EECS498_A3_CONV = (
     _in_torch(_CS231N["spatial_batchnorm"], "SpatialBatchNorm", "A3, torch: SpatialBatchNorm.forward(x, gamma, beta, bn_param) per channel of (N, C, H, W)"),
     _in_torch(_CS231N["conv_relu"], "Conv_ReLU", "A3, torch: Conv_ReLU.forward(x, w, b, conv_param)"),
     _in_torch(_CS231N["conv_relu_pool"], "Conv_ReLU_Pool", "A3, torch: Conv_ReLU_Pool.forward(x, w, b, conv_param, pool_param)"),
+)
+
+
+# A2's two_layer_net.py: nn_forward_backward(params, X, y, reg) -> (loss, grads), grads keyed as params
+_NET = ("W1", "b1", "W2", "b2")
+
+EECS498_A2_NET = (
+    GateSpec(
+        name="nn_forward_backward",
+        convention=Convention.FUNCTIONS,
+        inputs={
+            "W1": Array(("D", "H")),
+            "b1": Array(("H",)),
+            "W2": Array(("H", "C")),
+            "b2": Array(("C",)),
+            "X": Array(("N", "D"), differentiable=False),
+            "y": Labels(("N",), classes="C"),
+            "reg": Fixed(lambda s, rng: s["reg"]),
+        },
+        sizes={"N": st.integers(1, 4), "D": st.integers(1, 4), "H": st.integers(1, 4), "C": st.integers(2, 4), "reg": _REG},
+        reference=_two_layer_net(1.0),
+        steps=Steps(
+            forward=(Call("", ("params", "X", "y", "reg"), ("loss", "grads")),),
+            output="loss",
+            # one function gives both: called again for the gradients, read from its last result
+            backward=Call("", ("params", "X", "y", "reg"), ("loss", "grads")),
+            grads={k: k for k in _NET},
+            packs={"params": _NET},
+        ),
+        summary="A2 two_layer_net.py, torch: nn_forward_backward(params, X, y, reg) -> (loss, grads), relu net, softmax, reg ΣW²",
+        tensors=True,
+    ),
 )

@@ -23,6 +23,7 @@ STUDENT = Path(__file__).resolve().parent.parent / "gates" / "student"
 LOSSES = (STUDENT / "eecs498_linear_classifier.py").read_text()
 LAYERS = (STUDENT / "eecs498_fully_connected.py").read_text()
 CONV = (STUDENT / "eecs498_convolutional.py").read_text()
+NET = (STUDENT / "eecs498_two_layer_net.py").read_text()
 EXAMPLES = 15
 
 # The course's template code around the student's functions (shortened), as A2 ships it.
@@ -107,7 +108,7 @@ A3_HELPER = textwrap.dedent('''
         return -log_probs[torch.arange(N), y].sum() / N, dx / N
 ''')
 EECS = {s.name for s in REGISTRY if s.tensors}
-A2 = {"svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive", "softmax_loss_vectorized"}
+A2 = {"svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive", "softmax_loss_vectorized", "nn_forward_backward"}
 
 
 def course_folder(root: Path, losses: str = LOSSES, layers: str = LAYERS) -> Path:
@@ -117,6 +118,9 @@ def course_folder(root: Path, losses: str = LOSSES, layers: str = LAYERS) -> Pat
     (root / "A2").mkdir(parents=True)
     (root / "A3").mkdir()
     (root / "A2" / "linear_classifier.py").write_text(losses + A2_TEMPLATE)
+    # nn_forward_backward (checked) beside the course's train and predict helpers (torch, listed)
+    helpers = "\n\ndef nn_predict(params, loss_func, X):\n    return torch.argmax(loss_func(params, X), dim=1)\n"
+    (root / "A2" / "two_layer_net.py").write_text(NET + helpers)
     body = layers.replace("import torch\n", "", 1)
     (root / "A3" / "fully_connected_networks.py").write_text(A3_HEADER + body + A3_TEMPLATE)
     (root / "A3" / "a3_helper.py").write_text(A3_HELPER)
@@ -155,7 +159,7 @@ def test_the_course_folder_is_checked_on_tensors(report: RunReport) -> None:
     verdicts = _verdicts(report)
     assert set(verdicts) == EECS, verdicts
     assert all(status == "pass" for status, _ in verdicts.values()), verdicts
-    assert {r.convention for r in report.results} == {"layer pair", "loss function"}
+    assert {r.convention for r in report.results} == {"layer pair", "loss function", "functions"}
 
 
 def test_torch_code_the_registry_does_not_know_is_listed_as_torch_code(report: RunReport) -> None:
@@ -220,7 +224,7 @@ def test_the_sandbox_gives_the_same_verdicts(folder: Path) -> None:
     """One entry of each kind (a loss, a composite layer, the stochastic one, batchnorm's running
     statistics written into bn_param), in the sandbox's children and in process: a child per
     implementation loads torch, so the rest is left out for time."""
-    kinds = [s for s in REGISTRY if s.name in {"svm_loss_vectorized", "Linear_ReLU", "Dropout", "BatchNorm"}]
+    kinds = [s for s in REGISTRY if s.name in {"svm_loss_vectorized", "nn_forward_backward", "Linear_ReLU", "Dropout", "BatchNorm"}]
     here = _assignments(folder, registry=kinds)
     boxed = _assignments(folder, registry=kinds, executor=Sandbox(timeout=20))
     assert set(_verdicts(here)) == {s.name for s in kinds}
