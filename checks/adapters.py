@@ -12,9 +12,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import inspect
+
 import numpy as np
 
-from .conventions import Convention, Option, Steps
+from .conventions import TENSOR_DEVICE, Convention, Option, Steps
 from .guard import Guard, NotImplementedYet, OwnDesign, StudentError
 
 
@@ -38,6 +40,51 @@ def as_array(value: Any, what: str) -> np.ndarray:
     raise StudentError(f"{what} should be a numpy array or a number, got {_kind(value)}")
 
 
+def to_tensor(value: Any) -> Any:
+    """An engine array as a float64 (labels: int64) CPU torch tensor sharing its memory, so that an
+    in-place change by the student's code shows in the array; anything else as it is."""
+    if not isinstance(value, np.ndarray):
+        return value
+    import torch  # only for torch-tensor conventions: the numpy ones never load it
+
+    try:
+        return torch.from_numpy(value)
+    except (ValueError, TypeError):  # negative strides, a read-only array: a copy
+        return torch.tensor(np.array(value))
+
+
+def from_tensor(value: Any, what: str) -> Any:
+    """A torch result as a numpy array (`.detach().cpu().numpy()`); a numpy array where the course
+    has a tensor is a contract violation (a `.numpy()` call: it fails on the GPU the course runs on)."""
+    if isinstance(value, np.ndarray):
+        raise StudentError(f"{what} should be a torch tensor, got a numpy {_kind(value)} (a .numpy() call?): the course's code runs on tensors")
+    torch = __import__("sys").modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return value
+
+
+def _is_tensor(value: Any) -> bool:
+    torch = __import__("sys").modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
+
+
+def device_keyword(fn: Callable[..., Any], given: int) -> dict[str, str]:
+    """{"device": "cpu"} where `fn` has a `device` parameter the `given` positional arguments leave
+    unfilled: a default of 'cuda' is the course's GPU, not the student's error."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return {}
+    for n, p in enumerate(params):
+        if p.name == "device" and p.kind is not p.VAR_POSITIONAL:
+            positional = p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            if p.kind is p.POSITIONAL_ONLY or (positional and n < given):
+                return {}
+            return {"device": TENSOR_DEVICE}
+    return {}
+
+
 def grads_tuple(value: Any, count: int, what: str, names: Sequence[str] = ()) -> tuple[Any, ...]:
     """A backward result as a tuple of `count` gradients (a lone array when count is 1). None where
     a gradient belongs is the course's template (`dx, dw, db = None, None, None`): not implemented."""
@@ -57,6 +104,12 @@ def grads_tuple(value: Any, count: int, what: str, names: Sequence[str] = ()) ->
 def _present(spec: Binding, args: Mapping[str, Any]) -> tuple[str, ...]:
     """The differentiable inputs of this call (a spec's optional inputs may be absent)."""
     return tuple(k for k in spec.differentiable if k in args)
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    """How a function is named in messages: a static method with its class (Linear.forward)."""
+    qualname = getattr(fn, "__qualname__", "") or ""
+    return qualname if qualname.count(".") == 1 and "<" not in qualname else getattr(fn, "__name__", "function")
 
 
 @dataclass
@@ -88,6 +141,9 @@ class Binding(Protocol):
     @property
     def steps(self) -> Steps | None: ...
 
+    @property
+    def tensors(self) -> bool: ...
+
 
 @dataclass
 class Adapter:
@@ -105,6 +161,32 @@ class Adapter:
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
         raise NotImplementedError
+
+    @property
+    def tensors(self) -> bool:
+        """Whether the student's code takes and returns torch tensors (UMich EECS 498)."""
+        return bool(getattr(self.spec, "tensors", False))
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Call student code, converting for a torch-tensor convention (arrays in as tensors, a
+        `device` parameter given the CPU); results are converted by `result`."""
+        if not self.tensors:
+            return self.guard.call(fn, *args)
+        # a param dict's arrays (batchnorm's running statistics) as tensors while the student's code
+        # runs, and what it leaves there read back as arrays, for the battery to compare
+        dicts = [a for a in args if isinstance(a, dict)]
+        for d in dicts:
+            d.update({k: to_tensor(v) for k, v in d.items() if isinstance(v, np.ndarray)})
+        try:
+            args = tuple(to_tensor(a) for a in args)
+            return self.guard.call(fn, *args, **device_keyword(fn, len(args)))
+        finally:
+            for d in dicts:
+                d.update({k: v.detach().cpu().numpy() for k, v in d.items() if _is_tensor(v)})
+
+    def result(self, value: Any, what: str) -> Any:
+        """A value the student's code returned, as an array where the convention is tensors."""
+        return from_tensor(value, what) if self.tensors else value
 
     def observed(self, state: Any) -> Mapping[str, np.ndarray]:
         """What the forward drew itself that the reference needs (a dropout mask); none by default."""
@@ -138,10 +220,10 @@ class LayerPair(Adapter):
     backward_fn: Callable[..., Any] = None  # type: ignore[assignment]
 
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
-        name = self.forward_fn.__name__
+        name = _name(self.forward_fn)
         count = self.spec.outputs
         outs = "out" if count == 1 else ", ".join(f"out{i + 1}" for i in range(count))
-        result = self.guard.call(self.forward_fn, *args.values())
+        result = self.call(self.forward_fn, *args.values())
         if result is None:
             raise NotImplementedYet(f"not implemented: {name} returns None")
         if not (isinstance(result, tuple) and len(result) == count + 1):
@@ -150,21 +232,27 @@ class LayerPair(Adapter):
         if any(o is None for o in result[:-1]):
             none = ", ".join(lb for lb, o in zip(labels, result[:-1], strict=True) if o is None)
             raise NotImplementedYet(f"not implemented: {name} returns None for {none}")
-        arrays = [as_array(o, f"{name}'s {lb}") for lb, o in zip(labels, result[:-1], strict=True)]
+        arrays = [as_array(self.result(o, f"{name}'s {lb}"), f"{name}'s {lb}") for lb, o in zip(labels, result[:-1], strict=True)]
         extra = tuple(args[k] for k in self.spec.backward_args)
         state = _PairState(result[-1], tuple(a.shape for a in arrays), _present(self.spec, args), extra)
         out = arrays[0] if count == 1 else np.concatenate([a.ravel() for a in arrays])
         return out, state
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
-        name = self.backward_fn.__name__
+        name = _name(self.backward_fn)
         if len(state.shapes) == 1:
             douts = [dout]
         else:  # views into dout, so that an in-place change still shows as one
             ends = np.cumsum([int(np.prod(s)) for s in state.shapes])
             douts = [p.reshape(s) for p, s in zip(np.split(dout.reshape(-1), ends[:-1]), state.shapes, strict=True)]
-        result = self.guard.call(self.backward_fn, *douts, state.cache, *state.extra)
-        return grads_tuple(result, len(state.names), name, state.names)
+        if self.tensors:
+            douts = [to_tensor(d) for d in douts]
+            extra = tuple(to_tensor(e) for e in state.extra)
+            result = self.guard.call(self.backward_fn, *douts, state.cache, *extra)
+        else:
+            result = self.guard.call(self.backward_fn, *douts, state.cache, *state.extra)
+        grads = grads_tuple(result, len(state.names), name, state.names)
+        return tuple(self.result(g, f"{name}'s d{n}") for g, n in zip(grads, state.names, strict=True))
 
 
 @dataclass
@@ -192,7 +280,7 @@ class LossFunction(Adapter):
 
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
         name = self.fn.__name__
-        result = self.guard.call(self.fn, *args.values())
+        result = self.call(self.fn, *args.values())
         if result is None:
             raise NotImplementedYet(f"not implemented: {name} returns None")
         if not (isinstance(result, tuple) and len(result) == 2):
@@ -201,7 +289,8 @@ class LossFunction(Adapter):
             raise NotImplementedYet(f"not implemented: {name} returns None for the loss")
         names = _present(self.spec, args)
         grads = grads_tuple(result[1], len(names), name, names)
-        return as_array(result[0], f"{name}'s loss"), grads
+        grads = tuple(self.result(g, f"{name}'s d{n}") for g, n in zip(grads, names, strict=True))
+        return as_array(self.result(result[0], f"{name}'s loss"), f"{name}'s loss"), grads
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
         return tuple(dout * g if isinstance(g, np.ndarray) else g for g in state)

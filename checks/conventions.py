@@ -34,6 +34,12 @@ SCALAR_METHODS = (
 )  # fmt: skip
 
 
+# How a torch-tensor implementation is called (UMich EECS 498/598): the engine's float64 arrays as
+# float64 CPU tensors sharing their memory (an in-place change still shows), its results back as
+# arrays; a `device` parameter is given "cpu". checks.adapters does the conversion.
+TENSOR_DEVICE = "cpu"
+
+
 @dataclass(frozen=True)
 class Ops:
     """What a scalar-engine entry calls of the student's class: `methods` (of SCALAR_METHODS) its
@@ -121,6 +127,8 @@ STAFF_MODULES = frozenset({
     "collectSubmission", "collect_submission", "makepdf", "features", "classifier_trainer",
     "dnn_utils", "dnn_app_utils", "testCases", "testcases", "test_cases", "public_tests", "test_utils",
     "init_utils", "reg_utils", "gc_utils", "opt_utils", "lr_utils", "planar_utils", "tf_utils", "utils_grader",
+    # UMich EECS 498/598's helpers beside the student's files (the course's own torch svm_loss, data, plots)
+    "a1_helper", "a2_helpers", "a3_helper", "a4_helper", "a5_helper", "a6_helper",
 })
 
 _RELEASE = re.compile(r"_v\d+[a-z]?$")
@@ -142,6 +150,9 @@ STAND_IN_PACKAGES = {
     "h5py": "the course uses it to load its datasets",
     "sklearn": "the course uses it to make its toy datasets",
     "PIL": "the course uses it to open images",
+    # UMich EECS 498/598: its helper package (data, plots, its Solver) and the torchvision it loads CIFAR with
+    "eecs598": "the course's helper package (data, plots, its Solver)",
+    "torchvision": "the course uses it to load its datasets",
 }
 
 # The names students import from staff modules with `from .fast_layers import *`, for a stand-in when

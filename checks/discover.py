@@ -45,7 +45,7 @@ from typing import Any
 
 from . import notebook
 from .conventions import SCALAR_METHODS, Convention, is_staff
-from .foreign import NEEDLE_OP_REASON, NEEDLE_REASON, is_needle_op, written_for
+from .foreign import NEEDLE_OP_REASON, NEEDLE_REASON, TORCH_REASON, is_needle_op, written_for
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
 from .hints import fix
 from .results import Unchecked, UncheckedKind
@@ -77,6 +77,9 @@ class Candidate:
     # a scalar engine's class: which of conventions.SCALAR_METHODS it defines (read at discovery, so
     # that an entry calling one it lacks is listed as not checked, also from the sandbox)
     methods: tuple[str, ...] | None = None
+    # written for torch tensors (checks.foreign): matched only to entries of the tensor convention
+    # (GateSpec.tensors), listed as not checked where there is none
+    tensors: bool = False
 
 
 @dataclass
@@ -303,13 +306,25 @@ def scalar_methods(cls: type) -> tuple[str, ...]:
     return tuple(m for m in SCALAR_METHODS if callable(getattr(cls, m, None)))
 
 
+def _static_pair(cls: type) -> bool:
+    """A class whose `forward` and `backward` are static methods: a layer pair in a class (UMich
+    EECS 498's `Linear.forward(x, w, b) -> (out, cache)`, `Linear.backward(dout, cache)`)."""
+    try:
+        return all(isinstance(inspect.getattr_static(cls, m, None), staticmethod) for m in ("forward", "backward"))
+    except Exception:  # a class whose attributes cannot be read: not one
+        return False
+
+
 def _candidates(module: ModuleType, source: str, found: Found) -> None:
     objs = _defined_in(module)
     start = len(found.candidates)
 
     def add(cand: Candidate) -> None:
         why = written_for(module, cand.objects)
-        if why:
+        if why == TORCH_REASON:  # checked if the registry has a tensor entry of its name (engine.match)
+            cand.tensors = True
+            found.candidates.append(cand)
+        elif why:
             found.incomplete.append(Unchecked(cand.label, source, why))
         else:
             found.candidates.append(cand)
@@ -325,11 +340,15 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
     for name, obj in objs.items():
         # Every function is also a plain function: an implementation if the registry names it
         # (DLS's L_model_forward and L_model_backward, though they look like a pair `L_model`).
-        if inspect.isfunction(obj) and not written_for(module, (obj,)):
-            found.candidates.append(Candidate(name, Convention.FUNCTIONS, (obj,), name, source))
+        if inspect.isfunction(obj):
+            foreign = written_for(module, (obj,))
+            if not foreign or foreign == TORCH_REASON:  # torch code: checked if a tensor entry names it
+                found.candidates.append(Candidate(name, Convention.FUNCTIONS, (obj,), name, source, tensors=bool(foreign)))
         if inspect.isclass(obj):
             if is_needle_op(obj):
                 found.incomplete.append(Unchecked(name, source, NEEDLE_OP_REASON))
+            elif _static_pair(obj):  # EECS 498's Linear: static forward -> (out, cache), backward(dout, cache)
+                add(Candidate(name, Convention.LAYER_PAIR, (obj.forward, obj.backward), name, source))
             elif callable(getattr(obj, "forward", None)) and callable(getattr(obj, "backward", None)):
                 add(Candidate(name, Convention.GATE_CLASS, (obj,), name, source))
             elif callable(getattr(obj, "loss", None)):

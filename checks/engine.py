@@ -31,6 +31,7 @@ from .conventions import Convention
 from .diagnosis import diagnose, first_wrong
 from .configurations import OptionEffect, configure, labels, named
 from .discover import Candidate, Found, LoadError, parameters
+from .foreign import TORCH_REASON
 from .examples import Example, element_count, examples, seed_only
 from .executor import IN_PROCESS, Executor
 from .graph import trace
@@ -193,6 +194,12 @@ def match(candidate: Candidate, registry: Iterable[GateSpec] = REGISTRY) -> tupl
     linear, which names no signature); several that remain are alternative conventions of one
     gate (groupnorm's gamma (1, C, 1, 1) or (C,)), checked in turn by `check_implementation`."""
     same = [s for s in registry if s.name == candidate.name and s.convention is candidate.convention]
+    # torch code is checked only against entries of the tensor convention (UMich EECS 498), numpy
+    # code only against the others: one name (svm_loss_naive) may be both courses'
+    framework = [s for s in same if s.tensors == candidate.tensors]
+    if candidate.tensors and not framework:
+        return TORCH_REASON
+    same = framework
     if not same:
         return f"no registry entry for {candidate.convention.value} {candidate.name!r}"
     fitting = tuple(spec for spec in same if _accepts(candidate, spec.signature))
@@ -543,6 +550,14 @@ def judged(found: Found, registry: Iterable[GateSpec] = REGISTRY) -> tuple[list[
     return checked, unchecked
 
 
+def listed(found: Found, checked: Sequence[tuple[Candidate, tuple[GateSpec, ...]]]) -> list[Unchecked]:
+    """What discovery could not check, less what the registry checks after all under that name in
+    that file (EECS 498's nn_forward_backward: a forward and backward in one function, a plain
+    function the registry names)."""
+    ours = {(cand.label, cand.source) for cand, _ in checked}
+    return [u for u in found.incomplete if (u.name, u.source) not in ours]
+
+
 def check_found(
     report: RunReport,
     found: Found,
@@ -560,8 +575,8 @@ def check_found(
         report.results.append(broken)
         if on_result:
             on_result(broken)
-    report.unchecked.extend(found.incomplete)
     checked, skipped = judged(found, registry)
+    report.unchecked.extend(listed(found, checked))
     report.unchecked.extend(skipped)
     for cand, specs in checked:
         for label in labels(specs):

@@ -1,6 +1,7 @@
 """Code written for another framework's tensors (UMich EECS 498's torch layers, CMU 10-714's needle
-ops): found by the course's names, but gradgate checks numpy code, so it is listed as not checked,
-with the reason, instead of being fed numpy arrays and blamed for the crash.
+ops), told apart from numpy code. Torch code is checked with the tensor convention where the
+registry has an entry for it (gates/eecs498.py: `GateSpec.tensors`), and otherwise listed as not
+checked with TORCH_REASON (checks.engine.match); needle code is always listed as not checked.
 
 Conservative on purpose: a function counts as torch code only if its module imports torch AND its
 own code names one of those torch objects or uses a method or keyword only tensors have
@@ -15,7 +16,10 @@ from collections.abc import Iterator
 from types import CodeType, ModuleType
 from typing import Any
 
-TORCH_REASON = "not checked: written for torch tensors (UMich EECS 498 style); gradgate checks numpy code"
+TORCH_REASON = (
+    "not checked: written for torch tensors (UMich EECS 498 style); gradgate checks torch code only under "
+    "the names of its torch entries (gradgate list)"
+)
 NEEDLE_REASON = "not checked: written for needle tensors (CMU 10-714); gradgate checks numpy code"
 NEEDLE_OP_REASON = "not checked: a needle TensorOp (CMU 10-714: compute/gradient on needle tensors); gradgate checks numpy code"
 
@@ -25,7 +29,7 @@ TENSOR_ONLY = frozenset({
     "clone", "t", "mm", "bmm", "unsqueeze", "permute", "contiguous", "masked_fill", "masked_fill_",
     "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor", "numel", "detach", "cuda", "cpu",
     "double", "type_as", "expand", "expand_as", "clamp", "clamp_", "clamp_min", "index_add_",
-    "scatter_", "scatter_add_", "add_", "mul_", "sub_", "zero_", "requires_grad",
+    "scatter_", "scatter_add_", "add_", "mul_", "sub_", "zero_", "requires_grad", "mv",
 })
 TENSOR_KEYWORDS = frozenset({"dim", "keepdim"})  # numpy says axis=, keepdims=
 
@@ -75,8 +79,10 @@ def _names(obj: Any) -> set[str]:
     return names
 
 
-def written_for(module: ModuleType, objects: tuple[Any, ...]) -> str | None:
-    """Why these objects (a layer pair's functions, a class) are not numpy code, or None."""
+def written_for(module: ModuleType, objects: tuple[Any, ...], _seen: frozenset[int] = frozenset()) -> str | None:
+    """Why these objects (a layer pair's functions, a class) are not numpy code, or None. Code
+    that calls torch code of its own module is torch code too (EECS 498's Linear_ReLU calls
+    Linear.forward and ReLU.forward and names no torch object itself)."""
     if _framework(module) == "needle":
         return NEEDLE_OP_REASON if any(is_needle_op(o) for o in objects) else NEEDLE_REASON
     used = set().union(*(_names(o) for o in objects))
@@ -85,6 +91,13 @@ def written_for(module: ModuleType, objects: tuple[Any, ...]) -> str | None:
     torch_names = _imported(module, "torch")
     if torch_names and used & (torch_names | TENSOR_ONLY | TENSOR_KEYWORDS):
         return TORCH_REASON
+    if torch_names:
+        seen = _seen | {id(o) for o in objects}
+        for name in sorted(used):
+            own = vars(module).get(name)
+            if (inspect.isfunction(own) or inspect.isclass(own)) and getattr(own, "__module__", None) == module.__name__ \
+                    and id(own) not in seen and written_for(module, (own,), seen) == TORCH_REASON:
+                return TORCH_REASON
     return None
 
 

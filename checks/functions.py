@@ -6,7 +6,9 @@ The implementation is the function discovery found (the one the spec is named af
 functions of its steps are looked up by name in its module, where a course helper imported from
 `dnn_utils` or `reg_utils` counts as well (a missing helper of a notebook is a stand-in that makes
 the implementation not checked). The checked output is the pool value the steps name (the cost);
-the backward's gradients, read from its dict by key, are scaled by the upstream gradient.
+the backward's gradients, read by key from its dict (its last result: EECS 498's
+nn_forward_backward returns (loss, grads), and is called again for them), are scaled by the
+upstream gradient. Torch code (a tensors spec) gets tensors and its results are read back as arrays.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ class Functions(Adapter):
     def _call(self, call: Call, pool: dict[str, Any]) -> None:
         fn = self._function(call.function)
         label = getattr(fn, "__name__", call.function or "the function")
-        result = self.guard.call(fn, *(pool[a] for a in call.arguments))
+        result = self.call(fn, *(pool[a] for a in call.arguments))
         if result is None:
             raise NotImplementedYet(f"not implemented: {label} returns None")
         if len(call.results) == 1:
@@ -81,8 +83,8 @@ class Functions(Adapter):
         for call in steps.forward:
             self._call(call, pool)
         label = self._label(steps.forward[-1])
-        out = as_array(pool[steps.output], f"{label}'s {steps.output}")
-        observed = {k: as_array(pool[k], f"{label}'s {k}") for k in steps.observed}
+        out = as_array(self.result(pool[steps.output], f"{label}'s {steps.output}"), f"{label}'s {steps.output}")
+        observed = {k: as_array(self.result(pool[k], f"{label}'s {k}"), f"{label}'s {k}") for k in steps.observed}
         for k, like in steps.observed.items():
             if observed[k].shape != np.shape(pool[like]):
                 raise StudentError(f"{label}'s {k} has shape {observed[k].shape}, expected {like}'s {np.shape(pool[like])}")
@@ -101,7 +103,7 @@ class Functions(Adapter):
         pool = dict(state.pool)
         self._call(steps.backward, pool)
         label = self._label(steps.backward)
-        grads = pool[steps.backward.results[0]]
+        grads = pool[steps.backward.results[-1]]
         if not isinstance(grads, dict):
             raise StudentError(f"{label} should return a dict of gradients, got {describe(grads)}")
         keys = [steps.grads.get(k, f"d{k}") for k in state.present]
@@ -112,4 +114,5 @@ class Functions(Adapter):
         none = [key for key in keys if grads[key] is None]
         if none:
             raise NotImplementedYet(f"not implemented: {label} returns None for {', '.join(none)}")
-        return tuple(dout * g if isinstance(g, np.ndarray) else g for g in (grads[key] for key in keys))
+        returned = (self.result(grads[key], f"{label}'s grads[{key!r}]") for key in keys)
+        return tuple(dout * g if isinstance(g, np.ndarray) else g for g in returned)

@@ -73,7 +73,9 @@ def lock_down(forbidden: set[str], harness: tuple[Path, ...], scratch: Path, stu
 class _Shim:
     """What an adapter needs of a spec; the parent sends it."""
 
-    def __init__(self, differentiable: list[str], outputs: int, backward_args: list[str], steps: dict[str, Any] | None) -> None:
+    def __init__(self, differentiable: list[str], outputs: int, backward_args: list[str], steps: dict[str, Any] | None,
+                 tensors: bool = False) -> None:  # fmt: skip
+        self.tensors = tensors
         self.differentiable = tuple(differentiable)
         self.outputs = outputs
         self.backward_args = tuple(backward_args)
@@ -135,6 +137,7 @@ class Child:
                     "cell": c.cell,
                     "arity": list(c.arity) if c.arity is not None else None,
                     "methods": list(c.methods) if c.methods is not None else None,
+                    "tensors": c.tensors,
                 }
                 for c in found.candidates
             ],
@@ -157,7 +160,8 @@ class Child:
             for part in qualname.split("."):
                 obj = getattr(obj, part)
             objects.append(obj)
-        self.shim = _Shim(request["differentiable"], request["outputs"], request.get("backward_args") or [], request.get("steps"))
+        self.shim = _Shim(request["differentiable"], request["outputs"], request.get("backward_args") or [], request.get("steps"),
+                          request.get("tensors") is True)
         self.adapter = adapters.bind(self.shim, Convention(request["convention"]), self.guard, objects)
         return {}
 
@@ -172,6 +176,9 @@ def main() -> None:
         os.dup2(devnull, fd)
     os.chdir(scratch)
     import numpy  # noqa: F401 - loaded before the lock, as the student's code expects it
+
+    for name in config.get("preload") or ():  # torch, for torch-tensor code: its libraries load only now
+        importlib.import_module(name)
 
     harness = tuple(Path(p).resolve() for p in config["harness"])
     lock_down(set(config["forbidden"]), harness, scratch, Path(config["root"]))

@@ -409,6 +409,9 @@ class GateSpec:
     ops: for a scalar engine (Convention.SCALAR_ENGINE), the methods of the student's class its
       expression calls and the label of its result (checks.conventions.Ops); the expression itself
       is the input named EXPRESSION, a `Fixed` of Python statements (checks.scalar_engine).
+    tensors: the student's code takes and returns torch tensors (UMich EECS 498): arrays are handed
+      over as float64 CPU tensors sharing their memory and the results read back as arrays
+      (checks.adapters); only torch code is matched to such an entry, and torch code only to such.
     """
 
     name: str
@@ -435,6 +438,7 @@ class GateSpec:
     gradient_scale: Callable[[Sizes], Mapping[str, float]] | None = None
     steps: Steps | None = None
     ops: Ops | None = None
+    tensors: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.sizes, SizeStrategies):
