@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,7 @@ from .results import Unchecked, UncheckedKind
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError, StudentRaised, StudentTimeout
 
 GRACE = 5.0  # seconds past the call timeout before the parent kills a child that did not answer
+REAPED = 5.0  # seconds, at most, for a killed child's whole process group to be gone
 _HARNESS = tuple(
     str(Path(p).resolve())
     for p in {Path(gradgate.__file__).parent, Path(__file__).parent, Path(__file__).parent.parent / "gates"}
@@ -177,6 +179,10 @@ class _Child:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
+        # bubblewrap's own child dies after it on a busy machine: gone before we go on, not after
+        deadline = time.monotonic() + REAPED
+        while _running_in_group(self.proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def close(self) -> None:
         self.kill()
@@ -184,6 +190,21 @@ class _Child:
             with contextlib.suppress(OSError):
                 os.close(fd)
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _running_in_group(pgid: int) -> bool:
+    """Whether a process of the group still runs (a zombie, waiting to be reaped, does not)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rpartition(")")[2].split()  # after "pid (comm)": state, ppid, pgrp, ...
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
+            return True
+    return False
 
 
 def _write_back(target: Any, value: Any) -> None:
