@@ -534,28 +534,23 @@ def run(
 
 
 def judged(found: Found, registry: Iterable[GateSpec] = REGISTRY) -> tuple[list[tuple[Candidate, tuple[GateSpec, ...]]], list[Unchecked]]:
-    """What of the candidates found is checked, with its registry entries, and what is listed as not
-    checked with the reason; a plain function the registry does not name is a helper, neither."""
+    """What of the candidates found is checked, with its registry entries, and everything listed as
+    not checked with the reason: discovery's, less what the registry checks after all under that name
+    in that file (EECS 498's nn_forward_backward), then the candidates no entry fits. A plain
+    function the registry does not name is a helper, neither."""
     registry = tuple(registry)
     checked: list[tuple[Candidate, tuple[GateSpec, ...]]] = []
-    unchecked: list[Unchecked] = []
+    unfit: list[Unchecked] = []
     for cand, specs in (pair for c in found.candidates for pair in implementations(c, registry)):
         named = any(s.name == cand.name and s.convention is cand.convention for s in registry)
         if isinstance(specs, str) and ((cand.convention is Convention.FUNCTIONS and not named) or superseded(cand, found.candidates, registry)):
             continue
         if isinstance(specs, str):
-            unchecked.append(Unchecked(cand.label, cand.source, specs))
+            unfit.append(Unchecked(cand.label, cand.source, specs))
         else:
             checked.append((cand, specs))
-    return checked, unchecked
-
-
-def listed(found: Found, checked: Sequence[tuple[Candidate, tuple[GateSpec, ...]]]) -> list[Unchecked]:
-    """What discovery could not check, less what the registry checks after all under that name in
-    that file (EECS 498's nn_forward_backward: a forward and backward in one function, a plain
-    function the registry names)."""
     ours = {(cand.label, cand.source) for cand, _ in checked}
-    return [u for u in found.incomplete if (u.name, u.source) not in ours]
+    return checked, [*(u for u in found.incomplete if (u.name, u.source) not in ours), *unfit]
 
 
 def check_found(
@@ -575,9 +570,8 @@ def check_found(
         report.results.append(broken)
         if on_result:
             on_result(broken)
-    checked, skipped = judged(found, registry)
-    report.unchecked.extend(listed(found, checked))
-    report.unchecked.extend(skipped)
+    checked, unchecked = judged(found, registry)
+    report.unchecked.extend(unchecked)
     for cand, specs in checked:
         for label in labels(specs):
             result = _check_configuration(specs, label, cand, options, found.roots, executor)

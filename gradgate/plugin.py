@@ -445,7 +445,7 @@ class Planned:
 
 def _plan(run: Run) -> dict[Path, Planned]:
     from gradgate.checks.discover import LoadError, discover
-    from gradgate.checks.engine import configurations, judged, listed
+    from gradgate.checks.engine import configurations, judged
 
     plans: dict[Path, Planned] = {}  # a folder and a file inside it: each file once
     order = 0
@@ -463,7 +463,7 @@ def _plan(run: Run) -> dict[Path, Planned]:
         if found is None:
             continue
         checked, skipped = judged(found)
-        unchecked = [(u.name, u.source, u.reason, u.kind.value) for u in [*listed(found, checked), *skipped]]
+        unchecked = [(u.name, u.source, u.reason, u.kind.value) for u in skipped]
         by_file: dict[str, list[tuple[tuple[GateSpec, ...], Candidate]]] = {}
         for cand, specs in checked:
             by_file.setdefault(cand.source, []).append((specs, cand))
