@@ -316,6 +316,13 @@ class Model(Adapter):
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
         name = self.cls.__name__
         kwargs = dict(self.spec.construct(sizes) if self.spec.construct else {})
+        try:
+            inspect.signature(self.cls).bind(**kwargs)
+        except TypeError:  # a constructor of the student's own design: the course's cannot call it
+            own = inspect.signature(self.cls).replace(return_annotation=inspect.Signature.empty)
+            raise OwnDesign(f"has a constructor {name}{own} that the course's call {name}({', '.join(kwargs)}) does not fit") from None
+        except ValueError:
+            pass  # no signature to read (a builtin): the call itself says
         model = self.guard.call(self.cls, **kwargs)
         params = getattr(model, "params", None)
         if not isinstance(params, dict):

@@ -151,7 +151,8 @@ def _staff_frame(exc: BaseException, roots: tuple[Path, ...]) -> str | None:
     if not frames:
         return None
     path = Path(frames[-1].filename)
-    if is_staff(path.stem) and any(root in path.resolve().parents for root in roots):
+    # a notebook named as a course module (features.ipynb beside features.py) is the student's own
+    if path.suffix == ".py" and is_staff(path.stem) and any(root in path.resolve().parents for root in roots):
         return f"{path.name}:{frames[-1].lineno}"
     return None
 

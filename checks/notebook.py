@@ -25,7 +25,7 @@ from types import ModuleType
 from typing import Any
 
 from .conventions import is_staff
-from .guard import Guard, StaffUnavailable, StudentError
+from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
 
 
 class NotebookError(Exception):
@@ -208,7 +208,7 @@ def load(path: Path, name: str, guard: Guard) -> Loaded:
             code = compile(ast.Module(body=[node], type_ignores=[]), filename, "exec")
             try:
                 failed = guard.call(_execute, code, module.__dict__)
-            except StudentError as exc:
+            except (StudentError, StudentAbort) as exc:  # a hang or a course call that cannot run here too
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     broken.append((where(filename, node.lineno) or path.name, str(exc)))
                 continue  # a constant that needs a variable of a cell not run here is left out

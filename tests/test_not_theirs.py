@@ -13,7 +13,9 @@ import re
 import textwrap
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_notebook
 from gradgate.checks.engine import run
 from gradgate.checks.executor import IN_PROCESS
 from gradgate.checks.guard import OURS
@@ -342,3 +344,47 @@ class TwoLayerNet(object):
     assert not report.results
     (entry,) = [u for u in report.unchecked if u.name == "TwoLayerNet"]
     assert "names its parameters ('W', 0)" in entry.reason and "W1, b1, W2, b2" in entry.reason
+
+
+def test_a_model_whose_constructor_is_of_its_own_design_is_unchecked_with_the_reason(tmp_path: Path) -> None:
+    """A keyword-only constructor without the course's `reg` (a practice repository's design): the
+    course's call cannot make the model, which says nothing about its gradients."""
+    model = '''
+import numpy as np
+
+
+class TwoLayerNet:
+    def __init__(self, input_dim, hidden_dim, num_classes, *, weight_scale=1e-3, seed=None):
+        self.params = {"W1": np.zeros((input_dim, hidden_dim)), "b1": np.zeros(hidden_dim),
+                       "W2": np.zeros((hidden_dim, num_classes)), "b2": np.zeros(num_classes)}
+
+    def loss(self, X, y=None, *, regularization_strength=0.0):
+        return 0.0, {k: np.zeros_like(v) for k, v in self.params.items()}
+'''
+    path = _write(tmp_path, {"fc_net.py": model}) / "fc_net.py"
+    report = run(path, examples=5, seed=0)
+    assert not report.results, [(r.implementation, r.message) for r in report.results]
+    (entry,) = [u for u in report.unchecked if u.name == "TwoLayerNet"]
+    assert "has a constructor TwoLayerNet(input_dim, hidden_dim, num_classes, *, weight_scale" in entry.reason, entry.reason
+    assert "does not fit" in entry.reason and "reg" in entry.reason
+
+
+def test_a_notebook_named_as_a_course_module_is_the_students_and_its_failing_cells_are_left_out(tmp_path: Path) -> None:
+    """assignment 1's features.ipynb shares its name with the course's features.py: a cell there that
+    names a variable of a cell not run here (`fns = [hog, hsv]`, hog a lambda) is left out, the run goes on, and
+    the notebook's own functions are checked."""
+    nb = new_notebook()
+    nb.cells = [
+        new_code_cell("import numpy as np\nhog = lambda x: hog_feature(x)\nfns = [hog]"),
+        new_code_cell(
+            "def relu_forward(x):\n    return np.maximum(0, x), x\n\n\n"
+            "def relu_backward(dout, cache):\n    return dout * (cache > 0)"
+        ),
+        new_code_cell("mean_feat = np.mean(X_train_feats, axis=0, keepdims=True)"),
+    ]
+    folder = tmp_path / "assignment1"
+    folder.mkdir()
+    nbformat.write(nb, str(folder / "features.ipynb"))
+    report = run(folder, examples=5, seed=0)
+    assert report.error is None, report.error
+    assert [(r.gate, r.status) for r in report.results] == [("relu", Status.PASS)], report.results
