@@ -163,6 +163,11 @@ def _broken(exc: BaseException, name: str, path: Path, files: list[tuple[str, Pa
         found.incomplete.append(Unchecked(name, str(path), f"not checked: importing it {exc}", UncheckedKind.MODULE))
         return
     cause = exc.__context__
+    if isinstance(cause, FileNotFoundError):  # a script that loads its dataset on import: not here, not theirs
+        missing = cause.filename or str(cause)
+        why = f"not checked: importing it reads {missing}, which is not here (a dataset or a saved file)"
+        found.incomplete.append(Unchecked(name, str(path), why, UncheckedKind.MODULE))
+        return
     if isinstance(cause, PermissionError) and any(
         "/torch/" in frame.filename for frame in traceback.extract_tb(cause.__traceback__)
     ):  # the grading sandbox cannot load torch's compiled libraries

@@ -388,3 +388,18 @@ def test_a_notebook_named_as_a_course_module_is_the_students_and_its_failing_cel
     report = run(folder, examples=5, seed=0)
     assert report.error is None, report.error
     assert [(r.gate, r.status) for r in report.results] == [("relu", Status.PASS)], report.results
+
+
+@pytest.mark.parametrize("executor", [IN_PROCESS, Sandbox(timeout=30)], ids=["in_process", "sandbox"])
+def test_a_script_that_loads_its_dataset_on_import_is_unchecked_not_broken(tmp_path: Path, executor: object) -> None:
+    """A test script beside the student's net that reads CIFAR-10 when imported: the data is not here,
+    which is no error of theirs; the net beside it is still checked."""
+    script = "import numpy as np\n\nwith open('cifar-10-batches-py/data_batch_1', 'rb') as f:\n    data = f.read()\n"
+    relu = "import numpy as np\n\n\ndef relu_forward(x):\n    return np.maximum(0, x), x\n\n\ndef relu_backward(dout, cache):\n    return dout * (cache > 0)\n"
+    folder = _write(tmp_path, {"TestNet.py": script, "layers.py": relu})
+    report = run(folder, examples=5, seed=0, timeout=30, executor=executor)
+    assert report.error is None, report.error
+    assert [(r.gate, r.status) for r in report.results] == [("relu", Status.PASS)], report.results
+    (entry,) = [u for u in report.unchecked if u.name == "TestNet"]
+    assert "reads cifar-10-batches-py/data_batch_1, which is not here" in entry.reason, entry.reason
+    assert entry.kind is UncheckedKind.MODULE
