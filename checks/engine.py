@@ -293,12 +293,14 @@ def _check_configuration(
     specs: Sequence[GateSpec], label: str | None, candidate: Candidate, options: Options, roots: Sequence[Path],
     executor: Executor,
 ) -> ImplementationResult | Unchecked:  # fmt: skip
-    """One configuration's verdict (the alternatives that have it), named after it."""
+    """One configuration's verdict (the alternatives that have it), named after it, with its time."""
+    started = time.perf_counter()
     result = _check_alternatives(configure(specs, label), candidate, options, roots, executor)
     if isinstance(result, Unchecked):
         return Unchecked(named(result.name, label), result.source, result.reason)
     result.implementation = named(result.implementation, label)
     result.configuration = label
+    result.seconds = time.perf_counter() - started
     return result
 
 

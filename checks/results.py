@@ -139,6 +139,7 @@ class ImplementationResult:
     cell: dict[str, Any] | None = None  # in a notebook: {"index", "execution_count", "line"} of the definition
     diagnosis: list[Finding] = field(default_factory=list)  # the likely cause of a failure, when established
     configuration: str | None = None  # which of a model's configurations (dropout, batchnorm, ...) this result is
+    seconds: float = 0.0  # wall time of its whole check (examples, shrinking, diagnosis)
 
 
 class UncheckedKind(enum.Enum):

@@ -39,6 +39,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -87,6 +97,8 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=_seed, default=None, metavar="N", help="make the run repeat exactly")
     check.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S",
                        help=f"seconds a single call may take (default {DEFAULT_TIMEOUT:g})")
+    check.add_argument("--durations", type=_count, default=None, metavar="N",
+                       help="list the N slowest implementations (0 for all), as pytest --durations does")
     sub.add_parser("list", help="list the gates and layers the registry knows")
     report = sub.add_parser("report", help="render the HTML report from a saved gradgate.report/1 JSON")
     report.add_argument("results", type=Path, metavar="RESULTS.json", help="a JSON written by gradgate check")
@@ -197,6 +209,8 @@ def _check(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if report.error is not None:
         print(f"gradgate: cannot check {args.path}: {report.error}", file=sys.stderr)
         return EXIT_UNUSABLE
+    if args.durations is not None:
+        print("\n".join(terminal.durations(report, args.durations)))
     print("\n".join(terminal.footer(report)))
     if not report.results:
         return EXIT_NOTHING_CHECKED

@@ -48,7 +48,7 @@ def versions() -> dict[str, str]:
 
 
 def result_dict(result: ImplementationResult) -> dict[str, Any]:
-    return _clean(asdict(result))
+    return {**_clean(asdict(result)), "seconds": round(result.seconds, 3)}
 
 
 def to_dict(report: RunReport, command: str | None = None) -> dict[str, Any]:

@@ -117,6 +117,17 @@ def footer(report: RunReport) -> list[str]:
     return lines
 
 
+def durations(report: RunReport, count: int) -> list[str]:
+    """The `count` slowest implementations (every one for 0), slowest first, as pytest --durations."""
+    timed = sorted(report.results, key=lambda r: r.seconds, reverse=True)
+    shown = timed[:count] if count else timed
+    what = f"slowest {len(shown)} implementations" if count else "implementations by time"
+    lines = [f"{what} (of {report.seconds:.1f} s in all):"]
+    for r in shown:
+        lines.append(f"  {r.seconds:7.2f}s  {r.implementation}  ({Path(r.source).name if r.source else r.gate})")
+    return lines
+
+
 LOOKED_FOR = (
     "layer pairs NAME_forward with NAME_backward, classes with forward and backward (gates) or with "
     "params and loss (models), functions whose name contains loss, scalar autograd engines (a class with data, "

@@ -63,6 +63,24 @@ def test_correct_file_exits_0_and_writes_the_json(tmp_path: Path, capsys: pytest
     assert result["counterexample"] is None
 
 
+def test_durations_lists_the_slowest_implementations_and_the_json_has_each_ones_seconds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    student = _write(tmp_path, "two.py", RELU + AFFINE_NO_BATCH_SUM)
+    code, out, _ = _check(capsys, str(student), "--examples", "10", "--durations", "1", "--json", str(tmp_path / "r.json"))
+    assert code == 1
+    data = json.loads((tmp_path / "r.json").read_text())
+    seconds = {r["implementation"]: r["seconds"] for r in data["results"]}
+    assert set(seconds) == {"relu_forward", "affine_forward"} and all(s > 0 for s in seconds.values()), seconds
+    assert sum(seconds.values()) <= data["seconds"]
+    slowest = max(seconds, key=lambda k: seconds[k])
+    listed = out.split("slowest 1 implementations", 1)[1].splitlines()
+    assert f"{seconds[slowest]:.2f}s  {slowest}  (two.py)" in listed[1], out
+    assert not listed[2].startswith("  "), out  # only the one asked for
+    _, every, _ = _check(capsys, str(student), "--examples", "10", "--durations", "0", "--no-report")
+    assert "implementations by time" in every and "relu_forward  (two.py)" in every and "affine_forward  (two.py)" in every
+
+
 def test_buggy_file_exits_1_with_the_minimal_example(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     student = _write(tmp_path, "affine.py", AFFINE_NO_BATCH_SUM)
     code, out, _ = _check(capsys, str(student), "--seed", "1", "--json", str(tmp_path / "r.json"))
@@ -87,7 +105,7 @@ def test_same_seed_repeats_exactly(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 @pytest.mark.parametrize(
-    "args", [["--examples", "0", "."], ["--seed", "-1", "."], ["--timeout", "0", "."], ["--bogus", "."]]
+    "args", [["--examples", "0", "."], ["--seed", "-1", "."], ["--timeout", "0", "."], ["--durations", "-1", "."], ["--bogus", "."]]
 )
 def test_bad_arguments_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:

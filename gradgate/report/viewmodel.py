@@ -92,6 +92,7 @@ class Implementation:
     graph: Graph | None = None
     advisories: list[tuple[str, str]] = field(default_factory=list)  # (kind, message)
     diagnosis: list[dict[str, str]] = field(default_factory=list)  # kind, detail, message, evidence
+    seconds: str = ""  # its check's time, as shown ("" in a report from before it was recorded)
 
 
 @dataclass
@@ -229,6 +230,7 @@ def view(data: Mapping[str, Any], json_name: str = "report.json") -> View:
                 message=str(r.get("message") or ""),
                 source=str(r.get("source") or "") + _cell_text(r.get("cell")),
                 examples_run=examples_run,
+                seconds=f"{r['seconds']:.2f}" if isinstance(r.get("seconds"), (int, float)) else "",
                 checks=table,
                 histogram=histogram.build(r.get("example_errors") or []),
                 example=_example(data, i, r, budget, json_name),
