@@ -17,7 +17,7 @@ import sys
 import threading
 import traceback
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +83,12 @@ def student_frame(exc: BaseException, roots: tuple[Path, ...] = ()) -> traceback
     """The deepest frame in the student's files, else the first outside gradgate and installed
     packages; None when every frame is gradgate's or a library's (a call that failed on binding its
     arguments, a TypeError raised before the student's first line)."""
+    return _pick(traceback.extract_tb(exc.__traceback__), roots)
+
+
+def _pick(frames: Iterable[traceback.FrameSummary], roots: tuple[Path, ...]) -> traceback.FrameSummary | None:
     chosen = None
-    for frame in traceback.extract_tb(exc.__traceback__):
+    for frame in frames:
         path = Path(frame.filename)
         if any(root in path.parents or path == root for root in roots):
             chosen = frame
@@ -95,7 +99,10 @@ def student_frame(exc: BaseException, roots: tuple[Path, ...] = ()) -> traceback
 
 def where(exc: BaseException, roots: tuple[Path, ...] = ()) -> str:
     """'file.py:12 in fn' for the student's frame (see `student_frame`), '' if there is none."""
-    chosen = student_frame(exc, roots)
+    return _located(student_frame(exc, roots))
+
+
+def _located(chosen: traceback.FrameSummary | None) -> str:
     if chosen is None:
         return ""
     from .notebook import where as in_notebook  # a notebook's lines are its cells' (checks.notebook)
@@ -158,7 +165,7 @@ def _staff_frame(exc: BaseException, roots: tuple[Path, ...]) -> str | None:
 
 
 @contextlib.contextmanager
-def _alarm(seconds: float | None) -> Iterator[None]:
+def _alarm(seconds: float | None, roots: tuple[Path, ...]) -> Iterator[None]:
     # SIGALRM interrupts pure-Python loops; it exists only on the main thread of POSIX systems,
     # elsewhere calls simply run without a limit.
     usable = seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
@@ -167,7 +174,9 @@ def _alarm(seconds: float | None) -> Iterator[None]:
         return
 
     def on_alarm(signum: int, frame: Any) -> None:
-        raise StudentTimeout(f"timed out: still running after {seconds:g} s (an infinite loop?)")
+        # the line it was on when time ran out: which function hung (a backward, not its forward)
+        at = _located(_pick(traceback.extract_stack(frame), roots))
+        raise StudentTimeout(f"timed out: still running after {seconds:g} s{f' at {at}' if at else ''} (an infinite loop?)")
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, float(seconds))  # type: ignore[arg-type]
@@ -199,7 +208,7 @@ class Guard:
         tee = _Tee(self.output)
         try:
             with (
-                _alarm(self.timeout),
+                _alarm(self.timeout, self.roots),
                 contextlib.redirect_stdout(tee),
                 contextlib.redirect_stderr(tee),
                 warnings.catch_warnings(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -177,6 +178,8 @@ def test_student_exceptions_hangs_exits_and_nans_are_verdicts(tmp_path: Path, ca
     assert code == 1
     verdicts = {r["gate"]: r for r in json.loads((tmp_path / "r.json").read_text())["results"]}
     assert verdicts["relu"]["status"] == "error" and "timed out" in verdicts["relu"]["message"]
+    # the hang is named where it was: the backward's loop, not the forward the row is named after
+    assert re.search(r"at hostile\.py:(7|8) in relu_backward", verdicts["relu"]["message"]), verdicts["relu"]["message"]
     assert verdicts["sigmoid"]["status"] == "error" and "ValueError: not yet" in verdicts["sigmoid"]["message"]
     assert "hostile.py:10" in verdicts["sigmoid"]["message"]
     assert verdicts["affine"]["status"] == "error" and "SystemExit" in verdicts["affine"]["message"]
