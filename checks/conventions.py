@@ -153,6 +153,7 @@ STAND_IN_PACKAGES = {
     # UMich EECS 498/598: its helper package (data, plots, its Solver) and the torchvision it loads CIFAR with
     "eecs598": "the course's helper package (data, plots, its Solver)",
     "torchvision": "the course uses it to load its datasets",
+    "cv2": "the course's helper package uses it to draw and resize images",  # eecs598/utils.py imports it
 }
 
 # The names students import from staff modules with `from .fast_layers import *`, for a stand-in when

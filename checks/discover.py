@@ -45,9 +45,9 @@ from typing import Any
 
 from . import notebook
 from .conventions import SCALAR_METHODS, Convention, is_staff
-from .foreign import NEEDLE_OP_REASON, NEEDLE_REASON, TORCH_REASON, is_needle_op, written_for
+from .foreign import NEEDLE_OP_REASON, NEEDLE_REASON, TORCH_REASON, imports_torch, is_needle_op, written_for
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
-from .hints import fix
+from .hints import fix, newer_syntax
 from .results import Unchecked, UncheckedKind
 from .staff import staff_fallback
 
@@ -80,6 +80,9 @@ class Candidate:
     # written for torch tensors (checks.foreign): matched only to entries of the tensor convention
     # (GateSpec.tensors), listed as not checked where there is none
     tensors: bool = False
+    # its module imports torch, though its own code runs on numpy arrays as well (EECS 498's Linear
+    # written with @, reshape and sum(0)): checked on tensors where the registry's entry is torch's
+    torch_module: bool = False
 
 
 @dataclass
@@ -163,6 +166,11 @@ def _broken(exc: BaseException, name: str, path: Path, files: list[tuple[str, Pa
         found.incomplete.append(Unchecked(name, str(path), f"not checked: importing it {exc}", UncheckedKind.MODULE))
         return
     cause = exc.__context__
+    if isinstance(cause, SyntaxError) and newer_syntax(cause, path.read_text(errors="replace") if path.suffix == ".py" else ""):
+        why = (f"not checked: line {cause.lineno} is an f-string broken across lines inside its braces, which "
+               f"Python 3.12 accepts and the Python {sys.version_info.major}.{sys.version_info.minor} gradgate runs on here does not")
+        found.incomplete.append(Unchecked(name, str(path), why, UncheckedKind.MODULE))
+        return
     if isinstance(cause, FileNotFoundError):  # a script that loads its dataset on import: not here, not theirs
         missing = cause.filename or str(cause)
         why = f"not checked: importing it reads {missing}, which is not here (a dataset or a saved file)"
@@ -332,6 +340,7 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
         elif why:
             found.incomplete.append(Unchecked(cand.label, source, why))
         else:
+            cand.torch_module = imports_torch(module)
             found.candidates.append(cand)
 
     def lone(name: str, why: str) -> None:  # found by the course's names, not checkable as it is

@@ -197,6 +197,8 @@ def match(candidate: Candidate, registry: Iterable[GateSpec] = REGISTRY) -> tupl
     # torch code is checked only against entries of the tensor convention (UMich EECS 498), numpy
     # code only against the others: one name (svm_loss_naive) may be both courses'
     framework = [s for s in same if s.tensors == candidate.tensors]
+    if not framework and candidate.torch_module:  # neutral code in a torch module: the torch entry's
+        framework = [s for s in same if s.tensors]
     if candidate.tensors and not framework:
         return TORCH_REASON
     same = framework

@@ -101,6 +101,10 @@ def written_for(module: ModuleType, objects: tuple[Any, ...], _seen: frozenset[i
     return None
 
 
+def imports_torch(module: ModuleType) -> bool:
+    return bool(_imported(module, "torch"))
+
+
 def is_needle_op(obj: Any) -> bool:
     """A class deriving from needle's TensorOp (EWiseAdd, MatMul, ... in hw1 of CMU 10-714)."""
     return inspect.isclass(obj) and any(base.__name__ == "TensorOp" for base in obj.__mro__[1:])

@@ -6,6 +6,7 @@ what to write instead, or None; the guard appends it to the error, which already
 from __future__ import annotations
 
 import re
+import sys
 
 # Python 2 builtins and modules, and what Python 3 calls them.
 PY2_NAMES = {
@@ -148,3 +149,25 @@ def _numpy_private(exc: ImportError) -> str | None:
     name = _quoted(str(exc), r"cannot import name '(\w+)'")
     where = f"np.{name}" if name else "the np.* name"
     return f"numpy 2 made {module} private: use {where} (import numpy as np)"
+
+
+def newer_syntax(err: SyntaxError, source: str) -> bool:
+    """Whether the line a SyntaxError names is an f-string broken across lines inside its braces,
+    which Python 3.12 accepts (PEP 701; formatters write it) and this Python does not: the same file
+    with that line joined to the next ones parses past it. The student's code is then not wrong."""
+    if sys.version_info >= (3, 12) or not err.lineno or not re.search(r"(?<![\w])[rRbB]?[fF][rR]?['\"]", err.text or ""):
+        return False
+    lines = source.splitlines()
+    at = err.lineno - 1
+    for joined in range(1, 6):  # the braces' contents rarely run over more than a few lines
+        if at + joined >= len(lines):
+            return False
+        tried = lines[:at] + [" ".join([lines[at].rstrip(), *(x.strip() for x in lines[at + 1 : at + joined + 1])])]
+        tried += [""] * joined + lines[at + joined + 1 :]  # (line numbers kept)
+        try:
+            compile("\n".join(tried), "<joined>", "exec", dont_inherit=True)
+            return True
+        except SyntaxError as again:
+            if (again.lineno or 0) > err.lineno + joined:
+                return True  # an error further on is another matter: this line now parses
+    return False

@@ -16,9 +16,11 @@ path, so tracebacks show the student's code; `where(filename, line)` turns a lin
 from __future__ import annotations
 
 import ast
+import io
 import linecache
 import re
 import sys
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -72,7 +74,24 @@ def _blank_magics(code: str) -> tuple[str, str | None]:
         if magic not in _PYTHON_CELL_MAGICS:
             return "", f"a %%{magic} cell"
         lines[0] = ""
-    return "\n".join("" if _LINE_MAGIC.match(line) else line for line in lines), None
+    kept: list[str] = []
+    for line in lines:
+        magic = _LINE_MAGIC.match(line) is not None and not _continues(kept)
+        kept.append("" if magic else line)
+    return "\n".join(kept), None
+
+
+def _continues(lines: list[str]) -> bool:
+    """Whether the next line goes on the statement these lines leave open (inside brackets or a
+    string): `% (i, n)` under `print('...'` is the string's formatting, not a line magic."""
+    try:
+        for _ in tokenize.generate_tokens(io.StringIO("\n".join(lines) + "\n").readline):
+            pass
+    except tokenize.TokenError:  # EOF in a multi-line statement or string
+        return True
+    except (SyntaxError, ValueError):  # (an unterminated line of the student's: its own error later)
+        return False
+    return bool(lines) and lines[-1].rstrip().endswith("\\")
 
 
 def read(path: Path) -> Notebook:

@@ -321,6 +321,7 @@ class Sandbox:
                     arity=tuple(c["arity"]) if c["arity"] is not None else None,  # type: ignore[arg-type]
                     methods=tuple(c["methods"]) if c.get("methods") is not None else None,
                     tensors=c.get("tensors") is True,
+                    torch_module=c.get("torch_module") is True,
                 )
                 for c in response["candidates"]
             ],

@@ -138,6 +138,7 @@ class Child:
                     "arity": list(c.arity) if c.arity is not None else None,
                     "methods": list(c.methods) if c.methods is not None else None,
                     "tensors": c.tensors,
+                    "torch_module": c.torch_module,
                 }
                 for c in found.candidates
             ],

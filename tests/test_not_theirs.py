@@ -403,3 +403,63 @@ def test_a_script_that_loads_its_dataset_on_import_is_unchecked_not_broken(tmp_p
     (entry,) = [u for u in report.unchecked if u.name == "TestNet"]
     assert "reads cifar-10-batches-py/data_batch_1, which is not here" in entry.reason, entry.reason
     assert entry.kind is UncheckedKind.MODULE
+
+
+def test_a_notebook_line_that_goes_on_with_percent_formatting_is_code_not_a_magic(tmp_path: Path) -> None:
+    """`print('... %d'` then `% (i, n))` on the next line: string formatting, not a line magic; the
+    cell parses and its function is checked (a real %matplotlib line is still left out)."""
+    nb = new_notebook()
+    nb.cells = [
+        new_code_cell("%matplotlib inline\nimport numpy as np"),
+        new_code_cell(
+            "def relu_forward(x):\n    print('relu on %d rows'\n          % x.shape[0])\n    return np.maximum(0, x), x\n\n\n"
+            "def relu_backward(dout, cache):\n    return dout * (cache > 0)"
+        ),
+    ]
+    nbformat.write(nb, str(tmp_path / "layers.ipynb"))
+    report = run(tmp_path, examples=5, seed=0)
+    assert [(r.gate, r.status) for r in report.results] == [("relu", Status.PASS)], [(r.gate, r.message) for r in report.results]
+
+
+PY312_FSTRING = '''
+import numpy as np
+
+
+def relu_forward(x):
+    return np.maximum(0, x), x
+
+
+def relu_backward(dout, cache):
+    return dout * (cache > 0)
+
+
+def report(lr, reg):
+    print(f"lr: {lr}, reg: {
+          reg}")
+'''
+
+
+def test_an_f_string_that_only_python_312_parses_is_unchecked_not_a_syntax_error(tmp_path: Path) -> None:
+    """A formatter's f-string broken inside its braces (PEP 701) is valid Python 3.12; on the Python
+    gradgate runs on it does not parse, which is no error of the student's. A real unterminated
+    string beside it is still theirs."""
+    folder = _write(tmp_path, {"net.py": PY312_FSTRING, "typo.py": 'def relu_forward(x):\n    return f"{x}, x\n'})
+    report = run(folder, examples=5, seed=0)
+    (entry,) = [u for u in report.unchecked if u.name == "net"]
+    assert "f-string broken across lines inside its braces" in entry.reason and "3.12" in entry.reason, entry.reason
+    assert entry.kind is UncheckedKind.MODULE
+    (typo,) = [r for r in report.results if r.gate == "typo"]
+    assert typo.status is Status.ERROR and "SyntaxError" in typo.message
+
+
+def test_the_course_helper_package_loads_where_opencv_is_missing(tmp_path: Path) -> None:
+    """EECS 498's eecs598/ folder beside the student's files imports cv2 (to draw images): where
+    OpenCV is not installed the package still loads and the student's torch layers are checked."""
+    folder = _write(tmp_path, {
+        "eecs598/__init__.py": "from .utils import reset_seed\n",
+        "eecs598/utils.py": "import cv2\nimport torch\n\n\ndef reset_seed(n):\n    torch.manual_seed(n)\n",
+        "fully_connected_networks.py": "import torch\nfrom eecs598 import reset_seed\n" + TORCH_CODE.split("\n\n\n", 2)[2],
+    })
+    report = run(folder, examples=5, seed=0, timeout=30)
+    assert [(r.gate, r.status) for r in report.results] == [("Linear", Status.PASS)], (report.results, report.unchecked)
+    assert not [u for u in report.unchecked if "cv2" in u.reason], report.unchecked
