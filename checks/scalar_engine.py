@@ -19,6 +19,7 @@ orders its nodes by id, so two graphs of one expression may sum in orders a roun
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,14 @@ def split(candidate: Candidate, specs: Sequence[GateSpec]) -> list[tuple[Candida
 # ---- the adapter
 
 
+def _asks_for_grad(cls: type) -> bool:
+    """Whether the class's constructor takes `requires_grad` (Value(x, requires_grad=True))."""
+    try:
+        return "requires_grad" in inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 @dataclass
 class ScalarEngine(Adapter):
     """Leaves `cls(float)` for each entry of the differentiable inputs (one Value for a scalar, a
@@ -68,6 +77,8 @@ class ScalarEngine(Adapter):
         return self.guard.call(self._graph, args)  # type: ignore[no-any-return]
 
     def _leaf(self, value: float) -> Any:
+        if _asks_for_grad(self.cls):  # a torch-like engine tracks only leaves made so, as its own tests make them
+            return self.cls(float(value), requires_grad=True)
         return self.cls(float(value))
 
     def _graph(self, args: Mapping[str, Any]) -> tuple[dict[str, Any], Any]:
