@@ -19,7 +19,9 @@ orders its nodes by id, so two graphs of one expression may sum in orders a roun
 
 from __future__ import annotations
 
+import ast
 import inspect
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -53,6 +55,18 @@ def split(candidate: Candidate, specs: Sequence[GateSpec]) -> list[tuple[Candida
 
 
 # ---- the adapter
+
+
+def _stub(method: Any) -> bool:
+    """Whether a method's body is only a docstring, `pass`, `...` or a raise (a template's), or
+    cannot be read; a body that computes something and returns None forgot its return."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(method)))
+    except (OSError, TypeError, SyntaxError):
+        return True
+    body = tree.body[0].body if tree.body and isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)) else []
+    trivial = (ast.Pass, ast.Raise)
+    return all(isinstance(n, trivial) or (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)) for n in body)
 
 
 def _asks_for_grad(cls: type) -> bool:
@@ -98,7 +112,9 @@ class ScalarEngine(Adapter):
         result = fn(*args)
         name = f"{self.cls.__name__}.{what}"
         if result is None:
-            raise NotImplementedYet(f"not implemented: {name} returns None")
+            if _stub(getattr(self.cls, what, None)):
+                raise NotImplementedYet(f"not implemented: {name} returns None")
+            raise StudentError(f"{name} returns None: it builds its result but never returns it (a missing `return out`?)")
         if not hasattr(result, "data") or not hasattr(result, "backward"):
             raise StudentError(f"{name} should return a {self.cls.__name__}, got {describe(result)}")
         return result
