@@ -27,6 +27,7 @@ from gradgate.defaults import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT
 # imports what it runs.
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_NOTHING_CHECKED = 0, 1, 2, 5
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports a SIGINT
 
 
 def _positive_int(text: str) -> int:
@@ -189,11 +190,18 @@ def _check(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from . import jsonreport, terminal
     from . import report as htmlreport
 
+    judged = []
+
     def show(result):  # type: ignore[no-untyped-def]
         # each implementation's lines as soon as it is judged, not when the whole run is done
+        judged.append(result)
         print("\n".join(terminal.implementation_lines(result)), flush=True)
 
-    report = run(args.path, examples=args.examples, seed=seed, timeout=args.timeout, on_result=show)
+    try:
+        report = run(args.path, examples=args.examples, seed=seed, timeout=args.timeout, on_result=show)
+    except KeyboardInterrupt:  # Ctrl-C: what was judged so far and how to repeat it, no traceback
+        print("\n" + terminal.interrupted(judged, seed, args.seed is None), flush=True)
+        return EXIT_INTERRUPTED
     rerun = "gradgate " + shlex.join(argv)
     if args.seed is None:
         rerun += f" --seed {seed}"

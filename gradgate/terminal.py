@@ -117,6 +117,16 @@ def footer(report: RunReport) -> list[str]:
     return lines
 
 
+def interrupted(judged: list[ImplementationResult], seed: int, chosen: bool) -> str:
+    """The summary of a run cut short by Ctrl-C: what was judged before it, and its seed."""
+    counts = Counter(r.status for r in judged)
+    rerun = f" (rerun with --seed {seed})" if chosen else ""
+    return (
+        f"gradgate: interrupted: {counts[Status.PASS]} passed, {counts[Status.FAIL]} failed, "
+        f"{counts[Status.ERROR]} errors before Ctrl-C; no report written{rerun}"
+    )
+
+
 def durations(report: RunReport, count: int) -> list[str]:
     """The `count` slowest implementations (every one for 0), slowest first, as pytest --durations."""
     timed = sorted(report.results, key=lambda r: r.seconds, reverse=True)

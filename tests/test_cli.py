@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -401,3 +402,26 @@ def sigmoid_backward(dout, cache):
     assert events[0] == "result relu pass" and events[1] == "sigmoid called", events
     assert events[-1] == "result sigmoid pass"
     assert [r.gate for r in report.results] == ["relu", "sigmoid"]  # the summary still has them all
+
+
+def test_ctrl_c_prints_the_partial_summary_and_the_seed_without_a_traceback(tmp_path: Path) -> None:
+    """SIGINT after the first verdict: the verdicts so far, the seed to repeat the run, exit 130."""
+    _write(tmp_path, "a_relu.py", RELU)
+    _write(tmp_path, "b_slow.py", "import time\n\n\ndef sigmoid_forward(x):\n    time.sleep(60)\n    return x, x\n\n\ndef sigmoid_backward(dout, cache):\n    return dout\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gradgate", "check", str(tmp_path), "--examples", "5", "--no-report"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    seen = []
+    for line in proc.stdout:  # the relu verdict, then the slow one hangs in its first call
+        seen.append(line)
+        if line.startswith("PASS  relu"):
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    seed = re.search(r"seed (\d+)", seen[0])
+    assert seed, seen
+    assert proc.returncode == 130, (proc.returncode, out, err)
+    assert f"interrupted: 1 passed, 0 failed, 0 errors before Ctrl-C; no report written (rerun with --seed {seed.group(1)})" in out, out
+    assert "Traceback" not in out + err, err
