@@ -191,11 +191,12 @@ def _check(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from . import report as htmlreport
 
     judged = []
+    style = terminal.Style.of(sys.stdout, args.path if args.path.is_dir() else None)
 
     def show(result):  # type: ignore[no-untyped-def]
         # each implementation's lines as soon as it is judged, not when the whole run is done
         judged.append(result)
-        print("\n".join(terminal.implementation_lines(result)), flush=True)
+        print("\n".join(terminal.implementation_lines(result, style)), flush=True)
 
     try:
         report = run(args.path, examples=args.examples, seed=seed, timeout=args.timeout, on_result=show)

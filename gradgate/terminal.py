@@ -3,13 +3,17 @@ error per input, and the minimal example."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
+from gradgate.checks.conventions import Convention
 from gradgate.checks.results import Check, CheckResult, ImplementationResult, RunReport, Status, UncheckedKind
 from gradgate.gates import REGISTRY
 
@@ -50,21 +54,78 @@ def _array(value: Any) -> str:
     return repr(value)
 
 
-def implementation_lines(r: ImplementationResult) -> list[str]:
+# ANSI colours of the status word, on a terminal only (Style.colour)
+_COLOURS = {Status.PASS: "32", Status.FAIL: "1;31", Status.ERROR: "1;35"}
+
+
+@dataclass(frozen=True)
+class Style:
+    """How rows are drawn: `colour` the status word (a TTY without NO_COLOR), `width` the columns
+    to fit (0: no limit, as in a pipe or a log), `folder` the checked folder rows name their file in."""
+
+    colour: bool = False
+    width: int = 0
+    folder: Path | None = None
+
+    @classmethod
+    def of(cls, stream: TextIO, folder: Path | None = None) -> Style:
+        tty = stream.isatty()
+        colour = tty and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+        return cls(colour, shutil.get_terminal_size().columns if tty else 0, folder)
+
+
+def _blamed(r: ImplementationResult) -> str:
+    """The function the failure is in, as the student named it: a layer pair's backward
+    (relu_backward) or a gate class's method when only the gradient checks failed."""
+    failing = {c.check for c in r.checks if c.status is not Status.PASS}
+    if r.status is Status.PASS or Check.FORWARD in failing or not failing & {Check.BACKWARD_TORCH, Check.BACKWARD_FD}:
+        return r.implementation
+    if r.convention == Convention.LAYER_PAIR.value and "_forward" in r.implementation:
+        return r.implementation.replace("_forward", "_backward", 1)
+    if r.convention == Convention.GATE_CLASS.value:
+        return f"{r.implementation}.backward"
+    return r.implementation
+
+
+def _file(r: ImplementationResult, folder: Path | None) -> str:
+    if folder is None or not r.source:
+        return ""
+    try:
+        return str(Path(r.source).resolve().relative_to(folder.resolve()))
+    except ValueError:
+        return Path(r.source).name
+
+
+def implementation_lines(r: ImplementationResult, style: Style = Style()) -> list[str]:
     worst = _worst(r.checks)
     cells = []
     for check in Check:
         c = worst.get(check)
         if check in (Check.CONTRACT, Check.MUTATION):
             state = "ok" if c is None or c.status is Status.PASS else c.status.value.upper()
-            cells.append(f"{SHORT[check]} {state}")
+            cells.append((f"{SHORT[check]} {state}", state != "ok"))
         elif c is not None:
             flag = "" if c.status is Status.PASS else "!"
-            cells.append(f"{SHORT[check]} {_sci(c.max_rel_error)}{flag}")
+            cells.append((f"{SHORT[check]} {_sci(c.max_rel_error)}{flag}", bool(flag)))
     if not r.checks:  # never ran (the file does not import, the course's code is unusable): no cells to show
         cells = []
     ran = f"({r.examples_run} examples)" if r.checks else "(not run)"
-    lines = [f"{r.status.value.upper():5} {r.gate:{GATE_WIDTH}} {r.implementation:{IMPLEMENTATION_WIDTH}} " + "  ".join([*cells, ran])]
+    file = _file(r, style.folder)
+    file = "" if Path(file).name == r.implementation else file  # a module that did not import is named so already
+    status = f"{r.status.value.upper():5}"
+    head = f"{r.gate:{GATE_WIDTH}} {_blamed(r):{IMPLEMENTATION_WIDTH}} "
+    row = status + " " + head + "  ".join([c for c, _ in cells] + [ran, file]).rstrip()
+    below = []
+    if style.width and len(row) > style.width:  # a narrow terminal: the name, what failed, the count
+        name = _blamed(r) if r.gate in _blamed(r) else f"{r.gate} {_blamed(r)}"
+        row = f"{status} {name}  " + "  ".join([c for c, bad in cells if bad] + [ran])
+        if file and len(row) + 2 + len(file) <= style.width:
+            row += f"  {file}"
+        elif file:
+            below = [f"      in {file}"]
+    if style.colour:
+        row = f"\x1b[{_COLOURS[r.status]}m{status}\x1b[0m" + row[len(status):]
+    lines = [row, *below]
     # advisories: one line each under the row, whatever the status (they never change it)
     lines.extend(f"      advisory ({a.kind.value}): {a.message}" for a in r.advisories)
     if r.status is Status.PASS:

@@ -102,7 +102,8 @@ def test_same_seed_repeats_exactly(tmp_path: Path, capsys: pytest.CaptureFixture
     runs = []
     for n in range(2):
         _check(capsys, str(student), "--seed", "42", "--json", str(tmp_path / f"{n}.json"))
-        runs.append(json.loads((tmp_path / f"{n}.json").read_text())["results"])
+        # everything but the time each check took
+        runs.append([{k: v for k, v in r.items() if k != "seconds"} for r in json.loads((tmp_path / f"{n}.json").read_text())["results"]])
     assert runs[0] == runs[1]
 
 
@@ -425,3 +426,62 @@ def test_ctrl_c_prints_the_partial_summary_and_the_seed_without_a_traceback(tmp_
     assert proc.returncode == 130, (proc.returncode, out, err)
     assert f"interrupted: 1 passed, 0 failed, 0 errors before Ctrl-C; no report written (rerun with --seed {seed.group(1)})" in out, out
     assert "Traceback" not in out + err, err
+
+
+def _on_a_terminal(args: list[str], cwd: Path, **env: str) -> str:
+    """gradgate's output as a terminal of 80 columns shows it (a pseudo-terminal)."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gradgate", *args], stdin=follower, stdout=follower, stderr=follower, cwd=cwd,
+        env={**os.environ, "COLUMNS": "80", "LINES": "24", "TERM": "xterm", **env}, close_fds=True,
+    )  # fmt: skip
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(leader)
+    return b"".join(chunks).decode(errors="replace").replace("\r\n", "\n")
+
+
+SIGMOID_BACKWARD_WRONG = "import numpy as np\n\n\ndef sigmoid_forward(x):\n    s = 1 / (1 + np.exp(-x))\n    return s, s\n\n\ndef sigmoid_backward(dout, s):\n    return dout * s\n"
+
+
+def test_on_a_terminal_rows_are_coloured_fit_80_columns_and_name_the_wrong_function_and_its_file(tmp_path: Path) -> None:
+    folder = tmp_path / "hw"
+    folder.mkdir()
+    _write(folder, "relu.py", RELU)
+    _write(folder, "sigmoid.py", SIGMOID_BACKWARD_WRONG)
+    text = _on_a_terminal(["check", str(folder), "--examples", "10", "--no-report", "--seed", "0"], tmp_path)
+    rows = [line for line in text.splitlines() if re.match(r"(\x1b\[[0-9;]*m)?(PASS|FAIL|ERROR)", line)]
+    assert len(rows) == 2, text
+    plain = [re.sub(r"\x1b\[[0-9;]*m", "", row) for row in rows]
+    assert all(len(row) <= 80 for row in plain), plain
+    assert rows[0].startswith("\x1b[32mPASS") and rows[1].startswith("\x1b[1;31mFAIL"), rows
+    # the backward is the wrong function, in sigmoid.py; only its failing checks are shown
+    assert re.match(r"FAIL  sigmoid_backward  bwd/torch [0-9.e+-]+!  bwd/fd [0-9.e+-]+!  \(\d+ examples\)", plain[1]), plain[1]
+    # its file at the row's end where it fits, else on the line under it
+    assert plain[1].endswith("  sigmoid.py") or "\n      in sigmoid.py\n" in text, text
+    assert plain[0].endswith("relu.py")
+    no_colour = _on_a_terminal(["check", str(folder), "--examples", "10", "--no-report", "--seed", "0"], tmp_path, NO_COLOR="1")
+    assert "\x1b[" not in no_colour and "FAIL  sigmoid_backward" in no_colour
+
+
+def test_piped_rows_have_no_colour_and_every_column(tmp_path: Path) -> None:
+    _write(tmp_path, "sigmoid.py", SIGMOID_BACKWARD_WRONG)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gradgate", "check", "sigmoid.py", "--examples", "10", "--no-report", "--seed", "0"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    (row,) = [line for line in proc.stdout.splitlines() if line.startswith("FAIL")]
+    assert "\x1b[" not in proc.stdout
+    assert "contract ok" in row and "determinism" in row and "sigmoid_backward" in row, row

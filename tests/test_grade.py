@@ -121,8 +121,9 @@ def _rows(out: Path) -> list[dict[str, str]]:
 
 def _stable(report: dict[str, Any]) -> dict[str, Any]:
     """A report without what depends on the machine or the clock."""
-    return {k: v for k, v in report.items() if k not in ("seconds", "versions", "target", "command", "submission")} | {
-        "submission": {k: v for k, v in report["submission"].items() if k != "path"}
+    return {k: v for k, v in report.items() if k not in ("seconds", "versions", "target", "command", "submission", "results")} | {
+        "submission": {k: v for k, v in report["submission"].items() if k != "path"},
+        "results": [{k: v for k, v in r.items() if k != "seconds"} for r in report.get("results", [])],
     }
 
 
