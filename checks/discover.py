@@ -50,6 +50,7 @@ from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
 from .hints import fix
 from .results import Unchecked, UncheckedKind
 from .staff import staff_fallback
+from .tensor_op import NEEDLE, NN_REASON, is_needle_core, is_nn_module, is_tensor_op, numpy_backend
 
 NAMESPACE = "the notebook's namespace"  # the source of what a kernel defined (no file)
 
@@ -120,8 +121,19 @@ def _imports_itself(folder: Path, limit: int = 200) -> bool:
     return False
 
 
-def _module_files(target: Path) -> tuple[Path, list[tuple[str, Path]]]:
-    """The folder to put on sys.path and (module name, file) for every module to load."""
+def _needle_root(target: Path, rel: Path) -> Path | None:
+    """The folder above a needle package that holds the file `target/rel` (CMU 10-714's
+    `hw1/python/needle/...`), where the package lies below the target: it is imported as `needle`
+    from that folder, as the course's own tests and apps import it."""
+    for i, part in enumerate(rel.parts[:-1]):
+        if part == NEEDLE and (target / Path(*rel.parts[: i + 1]) / "__init__.py").is_file():
+            return target / Path(*rel.parts[:i]) if i else None  # at the top: the target's own root
+    return None
+
+
+def _module_files(target: Path, needles: dict[Path, Path] | None = None) -> tuple[Path, list[tuple[str, Path]]]:
+    """The folder to put on sys.path and (module name, file) for every module to load; `needles`
+    gets the root of each file of a needle package below the target (imported as `needle`)."""
     if target.is_file() and target.suffix == ".ipynb":
         root, prefix = _package_root(target.parent)
         return root, [(_notebook_module(target, prefix), target)]
@@ -141,6 +153,10 @@ def _module_files(target: Path) -> tuple[Path, list[tuple[str, Path]]]:
             files.append((_notebook_module(path, [*prefix, *rel.parts[:-1]]), path))
             continue
         parts = [*prefix, *rel.with_suffix("").parts]
+        below = _needle_root(target, rel)
+        if below is not None and needles is not None:
+            needles[path] = below
+            parts = list(path.relative_to(below).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts = parts[:-1]
             if not parts:
@@ -337,7 +353,19 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
     for gate, forward, backward, label in _pairs(objs):
         pairs.setdefault(forward, []).append((gate, backward, label))
         used.update(n for n in (forward, backward) if n)
+    # needle code (CMU 10-714): its TensorOps are checked (checks.tensor_op); the course's autograd
+    # core and the op's helper functions (`add`, `relu`) are not implementations
+    needle = any(is_tensor_op(o) for o in objs.values()) or module.__name__.partition(".")[0] == NEEDLE
     for name, obj in objs.items():
+        if needle and inspect.isclass(obj):
+            if is_tensor_op(obj):
+                found.candidates.append(Candidate(name, Convention.TENSOR_OP, (obj,), name, source))
+            elif is_nn_module(obj):
+                found.incomplete.append(Unchecked(name, source, NN_REASON))
+            if is_tensor_op(obj) or is_nn_module(obj) or is_needle_core(obj):
+                continue
+        if needle and inspect.isfunction(obj):
+            continue
         # Every function is also a plain function: an implementation if the registry names it
         # (DLS's L_model_forward and L_model_backward, though they look like a pair `L_model`).
         if inspect.isfunction(obj):
@@ -382,11 +410,25 @@ def discover(target: Path, timeout: float | None = None) -> Found:
         raise LoadError(f"{target} does not exist")
     if target.is_file() and target.suffix not in (".py", ".ipynb"):
         raise LoadError(f"{target} is not a .py file, a notebook (.ipynb) or a folder")
-    root, files = _module_files(target)
-    found = Found(roots=(root.resolve(),))
+    needles: dict[Path, Path] = {}
+    root, files = _module_files(target, needles)
+    below = sorted(set(needles.values()))
+    found = Found(roots=(root.resolve(), *(b.resolve() for b in below)))
     guard = Guard(timeout, found.roots)
-    with _own_modules(root, {name.partition(".")[0] for name, _ in files}):
-        _load(target, files, guard, found, root)
+    # A needle package below the target (hw1/python/needle) is imported as `needle` from its folder;
+    # with one, the target's other modules (its apps) import it too; with several (a repository's
+    # hw1/, hw2/, ...) each is loaded on its own, the others' modules without any.
+    groups = [(b, [(n, p) for n, p in files if needles.get(p) == b]) for b in below]
+    rest = [(n, p) for n, p in files if p not in needles]
+    with contextlib.ExitStack() as stack:
+        if any(name.partition(".")[0] == NEEDLE for name, _ in files) or below:
+            stack.enter_context(numpy_backend())
+        for place, group in groups if len(groups) > 1 else ():
+            with _own_modules([place], {NEEDLE}):
+                _load(target, group, guard, found, place)
+        shared = below if len(groups) == 1 else []
+        with _own_modules([root, *shared], {name.partition(".")[0] for name, _ in files}):
+            _load(target, rest + (groups[0][1] if shared else []), guard, found, root)
     if target.is_file() and target.suffix == ".py" and found.broken:
         raise LoadError(f"{target} cannot be imported: {found.broken[0][1]}")
     if not files:
@@ -395,17 +437,17 @@ def discover(target: Path, timeout: float | None = None) -> Found:
 
 
 @contextlib.contextmanager
-def _own_modules(root: Path, tops: set[str]) -> Iterator[None]:
+def _own_modules(roots: list[Path] | Path, tops: set[str]) -> Iterator[None]:
     """Import the target's modules as its own: a `cs231n` (or `layers`) already imported from
     elsewhere (an earlier target, a notebook kernel's own import) is set aside while loading and put
     back afterwards, and what was loaded from `root` (namespace packages, without __file__, too) is
     removed, so the next target's `layers.py` is not mistaken for this one's."""
-    root = root.resolve()
+    folders = [r.resolve() for r in ([roots] if isinstance(roots, Path) else roots)]
 
     def ours(module: ModuleType) -> bool:
         try:  # any module may be in sys.modules: torch.classes' __path__ is not a list of folders
             places = [getattr(module, "__file__", None) or "", *list(getattr(module, "__path__", None) or [])]
-            return any(isinstance(place, str) and place and root in Path(place).resolve().parents for place in places)
+            return any(isinstance(place, str) and place and any(r in Path(place).resolve().parents for r in folders) for place in places)
         except (TypeError, KeyError, OSError):
             return False
 
@@ -416,12 +458,14 @@ def _own_modules(root: Path, tops: set[str]) -> Iterator[None]:
     for name in aside:
         del sys.modules[name]
     before = set(sys.modules)
-    sys.path.insert(0, str(root))
+    for folder in reversed(folders):
+        sys.path.insert(0, str(folder))
     importlib.invalidate_caches()
     try:
         yield
     finally:
-        sys.path.remove(str(root))
+        for folder in folders:
+            sys.path.remove(str(folder))
         # decided for all before any is removed: a namespace package's path is recomputed from its parent
         for name in [name for name in set(sys.modules) - before if ours(sys.modules[name])]:
             del sys.modules[name]

@@ -1,0 +1,186 @@
+"""CMU 10-714 needle ops: a `TensorOp` subclass whose `compute(*arrays)` runs on the array backend
+(numpy here) and whose `gradient(out_grad, node)` builds needle Tensors (hw1's EWiseAdd ... ReLU,
+hw2's LogSumExp).
+
+Discovery tells such a class by its shape (`is_tensor_op`): a subclass of a class named `TensorOp`
+(or `TensorTupleOp`) with `compute` and `gradient` of its own; it is matched to the registry by its
+class name (gates/needle.py). The needle core beside it (`Tensor`, `Value`, `Op`, `TensorOp`: the
+course's autograd, `is_needle_core`) is not an implementation.
+
+The check runs through the student's own autograd: leaf Tensors of the student's `Tensor` class (the
+one of the module that defines their `TensorOp`) are made from the engine's float64 arrays, the op is
+constructed with the entry's arguments (`AddScalar(scalar)`, `Summation(axes)`: the spec's
+`construct`, positionally, in the course's order) and called (`op(a, b)`, which is needle's
+`Tensor.make_from_op` and runs `compute`); the node's `.numpy()` is the output. The backward calls
+`op.gradient(Tensor(dout), node)` once per call and reads `.numpy()` of each Tensor it returns: what
+their gradient calls (their `divide`, `multiply`, `summation`, ...) is their code as they wrote it.
+
+A needle package is imported as `needle` from the folder above it (its `python/`), with the numpy
+backend (`NEEDLE_BACKEND=np`, `numpy_backend`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .adapters import Adapter, as_array, describe
+from .guard import NotImplementedYet, StudentError
+
+NEEDLE = "needle"
+OP_BASES = ("TensorOp", "TensorTupleOp")
+# The course's autograd core (autograd.py): the frame the student's ops run in, not their work to judge.
+CORE = frozenset({"Op", "TensorOp", "TensorTupleOp", "Value", "Tensor", "TensorTuple", "NDArray"})
+NN_REASON = ("not checked: a needle nn.Module (CMU 10-714 hw2); gradgate checks needle's TensorOps "
+             "(compute/gradient), the ops a module is built of")  # fmt: skip
+
+
+def _bases(cls: type) -> list[str]:
+    try:
+        return [base.__name__ for base in cls.__mro__[1:]]
+    except Exception:  # a class whose mro cannot be read: not one
+        return []
+
+
+def is_tensor_op(obj: Any) -> bool:
+    """A needle op: derives from TensorOp (or TensorTupleOp), and is not that base itself."""
+    return inspect.isclass(obj) and obj.__name__ not in OP_BASES and any(b in OP_BASES for b in _bases(obj)) \
+        and callable(getattr(obj, "compute", None)) and callable(getattr(obj, "gradient", None))
+
+
+def is_needle_core(obj: Any) -> bool:
+    """The course's autograd classes (Op, TensorOp, Value, Tensor, TensorTuple) where a TensorOp is
+    defined beside them (a needle autograd.py, or a needle in one file)."""
+    if not inspect.isclass(obj):
+        return False
+    if "Value" in _bases(obj):  # a Tensor, or nn's Parameter(Tensor)
+        return True
+    if obj.__name__ not in CORE:
+        return False
+    module = sys.modules.get(getattr(obj, "__module__", ""), None)
+    op = getattr(module, "TensorOp", None) if module is not None else None
+    return inspect.isclass(op) and (obj is op or "Value" in _bases(obj) or "Op" in _bases(obj) or obj.__name__ in ("Op", "Value"))
+
+
+def is_nn_module(obj: Any) -> bool:
+    """A needle nn.Module subclass (Linear, Sequential, SoftmaxLoss, ... in hw2's nn.py)."""
+    return inspect.isclass(obj) and obj.__name__ != "Module" and "Module" in _bases(obj)
+
+
+@contextlib.contextmanager
+def numpy_backend() -> Iterator[None]:
+    """needle's backend_selection reads NEEDLE_BACKEND when it is imported: the numpy one while the
+    student's needle is imported (hw3+ default to their compiled NDArray)."""
+    before = os.environ.get("NEEDLE_BACKEND")
+    if before == "np":  # already (the grading sandbox's child sets it in its environment)
+        yield
+        return
+    os.environ["NEEDLE_BACKEND"] = "np"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("NEEDLE_BACKEND", None)
+        else:
+            os.environ["NEEDLE_BACKEND"] = before
+
+
+def tensor_class(op: type) -> type:
+    """The student's needle Tensor: of the module that defines their TensorOp (autograd.py)."""
+    for base in op.__mro__[1:]:
+        if base.__name__ in OP_BASES:
+            # the namespace of autograd.py, through a method the base defines there (discovery has
+            # taken the student's modules out of sys.modules again by the time an op is checked)
+            for value in vars(base).values():
+                tensor = getattr(value, "__globals__", {}).get("Tensor")
+                if inspect.isclass(tensor):
+                    return tensor
+            module = sys.modules.get(base.__module__)
+            tensor = getattr(module, "Tensor", None) if module is not None else None
+            if inspect.isclass(tensor):
+                return tensor
+    glob = getattr(op.compute, "__globals__", {})
+    tensor = glob.get("Tensor")
+    if inspect.isclass(tensor):
+        return tensor
+    raise StudentError(f"{op.__name__}: no needle Tensor class beside its TensorOp (autograd.py defines one)")
+
+
+def _is_tensor(value: Any) -> bool:
+    return hasattr(value, "realize_cached_data") or hasattr(value, "cached_data")
+
+
+@dataclass
+class _Node:
+    """One forward: the op object, its output node and the leaves."""
+
+    op: Any
+    node: Any
+    leaves: tuple[Any, ...]
+
+
+@dataclass
+class NeedleOp(Adapter):
+    """`cls(*arguments)(*leaves)` for the output, `gradient(Tensor(dout), node)` for the gradients."""
+
+    cls: type = None  # type: ignore[assignment]
+
+    @property
+    def _name(self) -> str:
+        return self.cls.__name__
+
+    def _tensor(self, value: np.ndarray) -> Any:
+        tensor = tensor_class(self.cls)
+        try:
+            keywords = "dtype" in inspect.signature(tensor).parameters
+        except (TypeError, ValueError):
+            keywords = False
+        array = np.array(value, dtype=np.float64)
+        return self.guard.call(tensor, array, dtype="float64") if keywords else self.guard.call(tensor, array)
+
+    def _data(self, value: Any, what: str) -> np.ndarray:
+        if value is None:
+            raise NotImplementedYet(f"not implemented: {what} is None")
+        if not _is_tensor(value):
+            raise StudentError(f"{what} should be a needle Tensor, got {describe(value)} (the course's backward sums Tensors)")
+        numpy = getattr(value, "numpy", None)
+        data = self.guard.call(numpy) if callable(numpy) else self.guard.call(value.realize_cached_data)
+        if data is None:
+            raise NotImplementedYet(f"not implemented: {what} has no data (compute returns None)")
+        if not isinstance(data, (np.ndarray, np.number, int, float)):
+            raise StudentError(f"{what} should hold a numpy array, got {describe(data)}")
+        return as_array(np.asarray(data), what)
+
+    def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
+        arguments = tuple((self.spec.construct(sizes) if self.spec.construct else {}).values())
+        op = self.guard.call(self.cls, *arguments)
+        leaves = tuple(self._tensor(args[k]) for k in self.spec.differentiable if k in args)
+        node = self.guard.call(op, *leaves)
+        out = self._data(node, f"{self._name}()(...)'s output")
+        return out, _Node(op, node, leaves)
+
+    def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
+        upstream = self._tensor(dout)
+        result = self.guard.call(state.op.gradient, upstream, state.node)
+        what = f"{self._name}.gradient"
+        count = len(state.leaves)
+        if result is None:
+            raise NotImplementedYet(f"not implemented: {what} returns None")
+        if _is_tensor(result) and not isinstance(result, (tuple, list)):
+            result = (result,)
+        elif not isinstance(result, (tuple, list)):
+            try:  # a TensorTuple, or another sequence of Tensors
+                result = tuple(result)
+            except TypeError:
+                raise StudentError(f"{what} should return {count} needle Tensor(s), got {describe(result)}") from None
+        if len(result) != count:
+            raise StudentError(f"{what} should return {count} needle Tensor(s), one per input, got {len(result)}")
+        return tuple(self._data(g, f"{what}'s gradient for input {i + 1}" if count > 1 else f"{what}'s result")
+                     for i, g in enumerate(result))  # fmt: skip
