@@ -50,7 +50,7 @@ from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
 from .hints import fix
 from .results import Unchecked, UncheckedKind
 from .staff import staff_fallback
-from .tensor_op import NEEDLE, NN_REASON, is_needle_core, is_nn_module, is_tensor_op, numpy_backend
+from .tensor_op import NEEDLE, NN_REASON, NO_TENSOR_REASON, is_needle_core, is_nn_module, is_tensor_op, numpy_backend, tensor_class
 
 NAMESPACE = "the notebook's namespace"  # the source of what a kernel defined (no file)
 
@@ -358,7 +358,9 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
     needle = any(is_tensor_op(o) for o in objs.values()) or module.__name__.partition(".")[0] == NEEDLE
     for name, obj in objs.items():
         if needle and inspect.isclass(obj):
-            if is_tensor_op(obj):
+            if is_tensor_op(obj) and tensor_class(obj, None) is None:
+                found.incomplete.append(Unchecked(name, source, NO_TENSOR_REASON))
+            elif is_tensor_op(obj):
                 found.candidates.append(Candidate(name, Convention.TENSOR_OP, (obj,), name, source))
             elif is_nn_module(obj):
                 found.incomplete.append(Unchecked(name, source, NN_REASON))

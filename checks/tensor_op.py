@@ -38,6 +38,8 @@ NEEDLE = "needle"
 OP_BASES = ("TensorOp", "TensorTupleOp")
 # The course's autograd core (autograd.py): the frame the student's ops run in, not their work to judge.
 CORE = frozenset({"Op", "TensorOp", "TensorTupleOp", "Value", "Tensor", "TensorTuple", "NDArray"})
+NO_TENSOR_REASON = ("not checked: a needle TensorOp, but its autograd defines no Tensor class to build the op's "
+                    "inputs from (needle's autograd.py has one)")
 NN_REASON = ("not checked: a needle nn.Module (CMU 10-714 hw2); gradgate checks needle's TensorOps "
              "(compute/gradient), the ops a module is built of")  # fmt: skip
 
@@ -92,8 +94,12 @@ def numpy_backend() -> Iterator[None]:
             os.environ["NEEDLE_BACKEND"] = before
 
 
-def tensor_class(op: type) -> type:
-    """The student's needle Tensor: of the module that defines their TensorOp (autograd.py)."""
+_RAISE: Any = object()
+
+
+def tensor_class(op: type, default: Any = _RAISE) -> Any:
+    """The student's needle Tensor: of the module that defines their TensorOp (autograd.py);
+    `default` where there is none, else StudentError."""
     for base in op.__mro__[1:]:
         if base.__name__ in OP_BASES:
             # the namespace of autograd.py, through a method the base defines there (discovery has
@@ -110,6 +116,8 @@ def tensor_class(op: type) -> type:
     tensor = glob.get("Tensor")
     if inspect.isclass(tensor):
         return tensor
+    if default is not _RAISE:
+        return default
     raise StudentError(f"{op.__name__}: no needle Tensor class beside its TensorOp (autograd.py defines one)")
 
 
