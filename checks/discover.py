@@ -45,12 +45,14 @@ from typing import Any
 
 from . import notebook
 from .conventions import SCALAR_METHODS, Convention, is_staff
-from .foreign import NEEDLE_OP_REASON, NEEDLE_REASON, TORCH_REASON, is_needle_op, written_for
+from .foreign import (
+    NEEDLE, NEEDLE_OP_REASON, NEEDLE_REASON, NN_REASON, NO_TENSOR_REASON, TORCH_REASON, is_needle_core, is_nn_module,
+    is_needle_op, is_tensor_op, numpy_backend, tensor_class, written_for,
+)
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
 from .hints import fix
 from .results import Unchecked, UncheckedKind
 from .staff import staff_fallback
-from .tensor_op import NEEDLE, NN_REASON, NO_TENSOR_REASON, is_needle_core, is_nn_module, is_tensor_op, numpy_backend, tensor_class
 
 NAMESPACE = "the notebook's namespace"  # the source of what a kernel defined (no file)
 
