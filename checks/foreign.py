@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import os
+import re
 import sys
 from collections.abc import Iterator
 from types import CodeType, ModuleType
@@ -115,6 +116,14 @@ NEEDLE = "needle"
 OP_BASES = ("TensorOp", "TensorTupleOp")
 # The course's autograd core (autograd.py): the frame the student's ops run in, not their work to judge.
 CORE = frozenset({"Op", "TensorOp", "TensorTupleOp", "Value", "Tensor", "TensorTuple", "NDArray"})
+# hw3+'s compiled array backend (`make` builds ndarray_backend_cpu.so, and the CUDA one): a needle that
+# imports it without the build cannot load here, and an op written for its NDArray (`.compact()`,
+# `.permute()`) cannot run on numpy; neither is the student's error.
+NDARRAY_BACKEND = re.compile(r"ndarray_backend_(?:cpu|cuda)")
+NDARRAY_REASON = ("not checked: it needs needle's compiled NDArray backend (ndarray_backend_cpu, built by the "
+                  "course's `make`), which is not built here; gradgate runs needle on its numpy backend (hw1, hw2)")
+NDARRAY_METHODS = frozenset({"compact", "permute", "as_strided", "is_compact", "broadcast_to", "pad", "flip",
+                             "undilate", "dilate", "make", "fill", "device", "to"})
 NO_TENSOR_REASON = ("not checked: a needle TensorOp, but its autograd defines no Tensor class to build the op's "
                     "inputs from (needle's autograd.py has one)")
 NN_REASON = ("not checked: a needle nn.Module (CMU 10-714 hw2); gradgate checks needle's TensorOps "

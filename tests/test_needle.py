@@ -266,3 +266,25 @@ def test_the_correct_variant_and_the_student_needle_are_in_the_corpora() -> None
     assert (CORRECT / "MatMul__own_roads.py").is_file() and PACKAGE.is_dir()
     mutated = {p.name.split("__")[0] for p in MUTANTS.glob("*__*.py")}
     assert NAMES <= mutated
+
+
+def test_hw3_code_for_needles_own_backend_is_not_checked_here(tmp_path: Path) -> None:
+    """hw3+: a needle that imports its compiled backend (not built here) cannot load, and an op
+    written for its NDArray (`.compact()`) cannot run on numpy; neither is the student's error."""
+    hw = _homework(tmp_path, "hw3")
+    needle = hw / "python" / "needle"
+    ops = needle / "ops" / "ops_mathematic.py"
+    ops.write_text(ops.read_text().replace("        return array_api.reshape(a, self.shape)\n", "        return a.compact().reshape(self.shape)\n"))
+    report = run(hw, examples=8, seed=0, timeout=30, registry=_only("Reshape", "Negate"))
+    assert [r.gate for r in report.results] == ["Negate"] and report.ok
+    (reshape,) = [u for u in report.unchecked if u.name == "Reshape"]
+    assert reshape.reason.startswith("not checked: it is written for needle's NDArray backend (it calls .compact()")
+    (needle / "backend_ndarray").mkdir()
+    (needle / "backend_ndarray" / "__init__.py").write_text("from .ndarray import *\n")
+    (needle / "backend_ndarray" / "ndarray.py").write_text("from . import ndarray_backend_numpy\nfrom . import ndarray_backend_cpu\n")
+    (needle / "backend_ndarray" / "ndarray_backend_numpy.py").write_text("")
+    (needle / "__init__.py").write_text((needle / "__init__.py").read_text() + "from . import backend_ndarray\n")
+    report = run(hw, examples=8, seed=0, timeout=30, registry=_only("Negate"))
+    assert report.ok and report.error is None
+    reasons = {u.name: (u.kind, u.reason) for u in report.unchecked}
+    assert reasons["needle"][0] is UncheckedKind.MODULE and "compiled NDArray backend" in reasons["needle"][1], reasons
