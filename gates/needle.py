@@ -42,8 +42,9 @@ def _op(name: str, reference: Callable[..., Any], summary: str, inputs: Mapping[
         arguments: tuple[str, ...] = ()) -> GateSpec:  # fmt: skip
     """An op entry; `arguments` are its constructor's, in the course's order, taken from the sizes."""
     construct = (lambda s: {k: s[k] for k in arguments}) if arguments else None
+    called = f"{name}({', '.join(arguments)})({', '.join(inputs)})"
     return GateSpec(
-        name, Convention.TENSOR_OP, dict(inputs), dict(sizes or {"shape": _SHAPE}), reference, summary,
+        name, Convention.TENSOR_OP, dict(inputs), dict(sizes or {"shape": _SHAPE}), reference, f"{called}: {summary}",
         derive=derive, construct=construct,
     )
 
