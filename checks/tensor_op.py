@@ -58,6 +58,8 @@ class _Node:
     op: Any
     node: Any
     leaves: tuple[Any, ...]
+    before: tuple[np.ndarray, ...]  # the leaves' data, and the output, as the forward made them
+    out: np.ndarray
 
 
 @dataclass
@@ -104,7 +106,7 @@ class NeedleOp(Adapter):
         leaves = tuple(self._tensor(args[k]) for k in self.spec.differentiable if k in args)
         node = self.guard.call(_on_numpy, op, *leaves)
         out = self._data(node, f"{self._name}()(...)'s output")
-        return out, _Node(op, node, leaves)
+        return out, _Node(op, node, leaves, tuple(np.array(args[k]) for k in self.spec.differentiable if k in args), out.copy())
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
         upstream = self._tensor(dout)
@@ -122,5 +124,12 @@ class NeedleOp(Adapter):
                 raise StudentError(f"{what} should return {count} needle Tensor(s), got {describe(result)}") from None
         if len(result) != count:
             raise StudentError(f"{what} should return {count} needle Tensor(s), one per input, got {len(result)}")
+        # the graph's values as the forward left them: a gradient that writes into them corrupts
+        # every other op of the graph that reads them (a relu mask made in place in its input's data)
+        for i, (leaf, before) in enumerate(zip(state.leaves, state.before, strict=True)):
+            if not np.array_equal(np.asarray(self._data(leaf, "an input"), dtype=np.float64), before):
+                raise StudentError(f"{what} changed input {i + 1}'s data in place (node.inputs[{i}]): other ops of the graph read it")
+        if not np.array_equal(self._data(state.node, "the output"), state.out):
+            raise StudentError(f"{what} changed the op's own output in place (node's data): the ops after it read it")
         return tuple(self._data(g, f"{what}'s gradient for input {i + 1}" if count > 1 else f"{what}'s result")
                      for i, g in enumerate(result))  # fmt: skip
