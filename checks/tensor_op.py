@@ -106,7 +106,14 @@ class NeedleOp(Adapter):
         leaves = tuple(self._tensor(args[k]) for k in self.spec.differentiable if k in args)
         node = self.guard.call(_on_numpy, op, *leaves)
         out = self._data(node, f"{self._name}()(...)'s output")
-        return out, _Node(op, node, leaves, tuple(np.array(args[k]) for k in self.spec.differentiable if k in args), out.copy())
+        before = tuple(np.array(args[k], dtype=np.float64) for k in self.spec.differentiable if k in args)
+        # compute gets the input Tensors' own arrays: writing into them (`Z -= Z.max()`) changes the
+        # inputs for every other op of the graph
+        for i, (leaf, value) in enumerate(zip(leaves, before, strict=True)):
+            if not np.array_equal(np.asarray(self._data(leaf, "an input"), dtype=np.float64), value):
+                raise StudentError(f"{self._name}.compute changed input {i + 1}'s data in place: the input Tensor's "
+                                   "values change for every other op that reads them (write `Z = Z - ...`, not `Z -= ...`)")
+        return out, _Node(op, node, leaves, before, out.copy())
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
         upstream = self._tensor(dout)
