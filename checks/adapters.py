@@ -403,6 +403,7 @@ class Model(Adapter):
 
 from .functions import Functions  # (imported here: they build on Adapter above)
 from .scalar_engine import ScalarEngine
+from .tensor_op import NeedleOp
 
 ADAPTERS: Mapping[Convention, type[Adapter]] = {
     Convention.LAYER_PAIR: LayerPair,
@@ -411,6 +412,7 @@ ADAPTERS: Mapping[Convention, type[Adapter]] = {
     Convention.MODEL: Model,
     Convention.FUNCTIONS: Functions,
     Convention.SCALAR_ENGINE: ScalarEngine,
+    Convention.TENSOR_OP: NeedleOp,
 }
 
 
@@ -424,5 +426,6 @@ def bind(spec: Binding, convention: Convention, guard: Guard, objects: Sequence[
         Model: ("cls",),
         Functions: ("fn",),
         ScalarEngine: ("cls",),
+        NeedleOp: ("cls",),
     }[adapter]
     return adapter(spec, guard, **dict(zip(fields, objects, strict=True)))

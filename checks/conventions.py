@@ -20,6 +20,7 @@ class Convention(enum.Enum):
     MODEL = "model"  # Cls(**construct).params[...] = ...; .loss(*data) -> (loss, grads)
     FUNCTIONS = "functions"  # plain functions called as the spec's `Steps` say (deeplearning.ai DLS)
     SCALAR_ENGINE = "scalar engine"  # a micrograd-style Value class: ops build a graph, .backward() fills .grad
+    TENSOR_OP = "tensor op"  # CMU 10-714 needle: a TensorOp subclass, compute(*arrays) and gradient(out_grad, node)
 
 
 # The input of a scalar-engine entry that holds its expression: Python statements (`t = a * b`,

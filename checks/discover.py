@@ -45,7 +45,10 @@ from typing import Any
 
 from . import notebook
 from .conventions import SCALAR_METHODS, Convention, is_staff
-from .foreign import NEEDLE_OP_REASON, NEEDLE_REASON, TORCH_REASON, imports_torch, is_needle_op, written_for
+from .foreign import (
+    NDARRAY_BACKEND, NDARRAY_REASON, NEEDLE, NEEDLE_OP_REASON, NEEDLE_REASON, NN_REASON, NO_TENSOR_REASON, TORCH_REASON, imports_torch,
+    is_needle_core, is_nn_module, is_needle_op, is_tensor_op, numpy_backend, tensor_class, written_for,
+)
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
 from .hints import fix, newer_syntax
 from .results import Unchecked, UncheckedKind
@@ -123,8 +126,19 @@ def _imports_itself(folder: Path, limit: int = 200) -> bool:
     return False
 
 
-def _module_files(target: Path) -> tuple[Path, list[tuple[str, Path]]]:
-    """The folder to put on sys.path and (module name, file) for every module to load."""
+def _needle_root(target: Path, rel: Path) -> Path | None:
+    """The folder above a needle package that holds the file `target/rel` (CMU 10-714's
+    `hw1/python/needle/...`), where the package lies below the target: it is imported as `needle`
+    from that folder, as the course's own tests and apps import it."""
+    for i, part in enumerate(rel.parts[:-1]):
+        if part == NEEDLE and (target / Path(*rel.parts[: i + 1]) / "__init__.py").is_file():
+            return target / Path(*rel.parts[:i]) if i else None  # at the top: the target's own root
+    return None
+
+
+def _module_files(target: Path, needles: dict[Path, Path] | None = None) -> tuple[Path, list[tuple[str, Path]]]:
+    """The folder to put on sys.path and (module name, file) for every module to load; `needles`
+    gets the root of each file of a needle package below the target (imported as `needle`)."""
     if target.is_file() and target.suffix == ".ipynb":
         root, prefix = _package_root(target.parent)
         return root, [(_notebook_module(target, prefix), target)]
@@ -144,6 +158,10 @@ def _module_files(target: Path) -> tuple[Path, list[tuple[str, Path]]]:
             files.append((_notebook_module(path, [*prefix, *rel.parts[:-1]]), path))
             continue
         parts = [*prefix, *rel.with_suffix("").parts]
+        below = _needle_root(target, rel)
+        if below is not None and needles is not None:
+            needles[path] = below
+            parts = list(path.relative_to(below).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts = parts[:-1]
             if not parts:
@@ -175,6 +193,9 @@ def _broken(exc: BaseException, name: str, path: Path, files: list[tuple[str, Pa
         missing = cause.filename or str(cause)
         why = f"not checked: importing it reads {missing}, which is not here (a dataset or a saved file)"
         found.incomplete.append(Unchecked(name, str(path), why, UncheckedKind.MODULE))
+        return
+    if isinstance(cause, ImportError) and NDARRAY_BACKEND.search(str(cause)):  # needle hw3+: its C++/CUDA backend, built by `make`
+        found.incomplete.append(Unchecked(name, str(path), NDARRAY_REASON, UncheckedKind.MODULE))
         return
     if isinstance(cause, PermissionError) and any(
         "/torch/" in frame.filename for frame in traceback.extract_tb(cause.__traceback__)
@@ -351,7 +372,21 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
     for gate, forward, backward, label in _pairs(objs):
         pairs.setdefault(forward, []).append((gate, backward, label))
         used.update(n for n in (forward, backward) if n)
+    # needle code (CMU 10-714): its TensorOps are checked (checks.tensor_op); the course's autograd
+    # core and the op's helper functions (`add`, `relu`) are not implementations
+    needle = any(is_tensor_op(o) for o in objs.values()) or module.__name__.partition(".")[0] == NEEDLE
     for name, obj in objs.items():
+        if needle and inspect.isclass(obj):
+            if is_tensor_op(obj) and tensor_class(obj, None) is None:
+                found.incomplete.append(Unchecked(name, source, NO_TENSOR_REASON))
+            elif is_tensor_op(obj):
+                found.candidates.append(Candidate(name, Convention.TENSOR_OP, (obj,), name, source))
+            elif is_nn_module(obj):
+                found.incomplete.append(Unchecked(name, source, NN_REASON))
+            if is_tensor_op(obj) or is_nn_module(obj) or is_needle_core(obj):
+                continue
+        if needle and inspect.isfunction(obj):
+            continue
         # Every function is also a plain function: an implementation if the registry names it
         # (DLS's L_model_forward and L_model_backward, though they look like a pair `L_model`).
         if inspect.isfunction(obj):
@@ -396,11 +431,25 @@ def discover(target: Path, timeout: float | None = None) -> Found:
         raise LoadError(f"{target} does not exist")
     if target.is_file() and target.suffix not in (".py", ".ipynb"):
         raise LoadError(f"{target} is not a .py file, a notebook (.ipynb) or a folder")
-    root, files = _module_files(target)
-    found = Found(roots=(root.resolve(),))
+    needles: dict[Path, Path] = {}
+    root, files = _module_files(target, needles)
+    below = sorted(set(needles.values()))
+    found = Found(roots=(root.resolve(), *(b.resolve() for b in below)))
     guard = Guard(timeout, found.roots)
-    with _own_modules(root, {name.partition(".")[0] for name, _ in files}):
-        _load(target, files, guard, found, root)
+    # A needle package below the target (hw1/python/needle) is imported as `needle` from its folder;
+    # with one, the target's other modules (its apps) import it too; with several (a repository's
+    # hw1/, hw2/, ...) each is loaded on its own, the others' modules without any.
+    groups = [(b, [(n, p) for n, p in files if needles.get(p) == b]) for b in below]
+    rest = [(n, p) for n, p in files if p not in needles]
+    with contextlib.ExitStack() as stack:
+        if any(name.partition(".")[0] == NEEDLE for name, _ in files) or below:
+            stack.enter_context(numpy_backend())
+        for place, group in groups if len(groups) > 1 else ():
+            with _own_modules([place], {NEEDLE}):
+                _load(target, group, guard, found, place)
+        shared = below if len(groups) == 1 else []
+        with _own_modules([root, *shared], {name.partition(".")[0] for name, _ in files}):
+            _load(target, rest + (groups[0][1] if shared else []), guard, found, root)
     if target.is_file() and target.suffix == ".py" and found.broken:
         raise LoadError(f"{target} cannot be imported: {found.broken[0][1]}")
     if not files:
@@ -409,17 +458,17 @@ def discover(target: Path, timeout: float | None = None) -> Found:
 
 
 @contextlib.contextmanager
-def _own_modules(root: Path, tops: set[str]) -> Iterator[None]:
+def _own_modules(roots: list[Path] | Path, tops: set[str]) -> Iterator[None]:
     """Import the target's modules as its own: a `cs231n` (or `layers`) already imported from
     elsewhere (an earlier target, a notebook kernel's own import) is set aside while loading and put
     back afterwards, and what was loaded from `root` (namespace packages, without __file__, too) is
     removed, so the next target's `layers.py` is not mistaken for this one's."""
-    root = root.resolve()
+    folders = [r.resolve() for r in ([roots] if isinstance(roots, Path) else roots)]
 
     def ours(module: ModuleType) -> bool:
         try:  # any module may be in sys.modules: torch.classes' __path__ is not a list of folders
             places = [getattr(module, "__file__", None) or "", *list(getattr(module, "__path__", None) or [])]
-            return any(isinstance(place, str) and place and root in Path(place).resolve().parents for place in places)
+            return any(isinstance(place, str) and place and any(r in Path(place).resolve().parents for r in folders) for place in places)
         except (TypeError, KeyError, OSError):
             return False
 
@@ -430,12 +479,14 @@ def _own_modules(root: Path, tops: set[str]) -> Iterator[None]:
     for name in aside:
         del sys.modules[name]
     before = set(sys.modules)
-    sys.path.insert(0, str(root))
+    for folder in reversed(folders):
+        sys.path.insert(0, str(folder))
     importlib.invalidate_caches()
     try:
         yield
     finally:
-        sys.path.remove(str(root))
+        for folder in folders:
+            sys.path.remove(str(folder))
         # decided for all before any is removed: a namespace package's path is recomputed from its parent
         for name in [name for name in set(sys.modules) - before if ours(sys.modules[name])]:
             del sys.modules[name]

@@ -11,7 +11,11 @@ checked as usual.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import os
+import re
+import sys
 from collections.abc import Iterator
 from types import CodeType, ModuleType
 from typing import Any
@@ -108,3 +112,100 @@ def imports_torch(module: ModuleType) -> bool:
 def is_needle_op(obj: Any) -> bool:
     """A class deriving from needle's TensorOp (EWiseAdd, MatMul, ... in hw1 of CMU 10-714)."""
     return inspect.isclass(obj) and any(base.__name__ == "TensorOp" for base in obj.__mro__[1:])
+
+
+# ---- CMU 10-714 needle: what its TensorOps are checked as (checks.tensor_op) and what is its frame
+
+NEEDLE = "needle"
+OP_BASES = ("TensorOp", "TensorTupleOp")
+# The course's autograd core (autograd.py): the frame the student's ops run in, not their work to judge.
+CORE = frozenset({"Op", "TensorOp", "TensorTupleOp", "Value", "Tensor", "TensorTuple", "NDArray"})
+# hw3+'s compiled array backend (`make` builds ndarray_backend_cpu.so, and the CUDA one): a needle that
+# imports it without the build cannot load here, and an op written for its NDArray (`.compact()`,
+# `.permute()`) cannot run on numpy; neither is the student's error.
+NDARRAY_BACKEND = re.compile(r"ndarray_backend_(?:cpu|cuda)")
+NDARRAY_REASON = ("not checked: it needs needle's compiled NDArray backend (ndarray_backend_cpu, built by the "
+                  "course's `make`), which is not built here; gradgate runs needle on its numpy backend (hw1, hw2)")
+NDARRAY_METHODS = frozenset({"compact", "permute", "as_strided", "is_compact", "broadcast_to", "pad", "flip",
+                             "undilate", "dilate", "make", "fill", "device", "to"})
+NO_TENSOR_REASON = ("not checked: a needle TensorOp, but its autograd defines no Tensor class to build the op's "
+                    "inputs from (needle's autograd.py has one)")
+NN_REASON = ("not checked: a needle nn.Module (CMU 10-714 hw2); gradgate checks needle's TensorOps "
+             "(compute/gradient), the ops a module is built of")  # fmt: skip
+
+
+def _bases(cls: type) -> list[str]:
+    try:
+        return [base.__name__ for base in cls.__mro__[1:]]
+    except Exception:  # a class whose mro cannot be read: not one
+        return []
+
+
+def is_tensor_op(obj: Any) -> bool:
+    """A needle op: derives from TensorOp (or TensorTupleOp), and is not that base itself."""
+    return inspect.isclass(obj) and obj.__name__ not in OP_BASES and any(b in OP_BASES for b in _bases(obj)) \
+        and callable(getattr(obj, "compute", None)) and callable(getattr(obj, "gradient", None))
+
+
+def is_needle_core(obj: Any) -> bool:
+    """The course's autograd classes (Op, TensorOp, Value, Tensor, TensorTuple) where a TensorOp is
+    defined beside them (a needle autograd.py, or a needle in one file)."""
+    if not inspect.isclass(obj):
+        return False
+    if "Value" in _bases(obj):  # a Tensor, or nn's Parameter(Tensor)
+        return True
+    if obj.__name__ not in CORE:
+        return False
+    module = sys.modules.get(getattr(obj, "__module__", ""), None)
+    op = getattr(module, "TensorOp", None) if module is not None else None
+    return inspect.isclass(op) and (obj is op or "Value" in _bases(obj) or "Op" in _bases(obj) or obj.__name__ in ("Op", "Value"))
+
+
+def is_nn_module(obj: Any) -> bool:
+    """A needle nn.Module subclass (Linear, Sequential, SoftmaxLoss, ... in hw2's nn.py)."""
+    return inspect.isclass(obj) and obj.__name__ != "Module" and "Module" in _bases(obj)
+
+
+@contextlib.contextmanager
+def numpy_backend() -> Iterator[None]:
+    """needle's backend_selection reads NEEDLE_BACKEND when it is imported: the numpy one while the
+    student's needle is imported (hw3+ default to their compiled NDArray)."""
+    before = os.environ.get("NEEDLE_BACKEND")
+    if before == "np":  # already (the grading sandbox's child sets it in its environment)
+        yield
+        return
+    os.environ["NEEDLE_BACKEND"] = "np"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("NEEDLE_BACKEND", None)
+        else:
+            os.environ["NEEDLE_BACKEND"] = before
+
+
+_RAISE: Any = object()
+
+
+def tensor_class(op: type, default: Any = _RAISE) -> Any:
+    """The student's needle Tensor: of the module that defines their TensorOp (autograd.py);
+    `default` where there is none, else StudentError."""
+    for base in op.__mro__[1:]:
+        if base.__name__ in OP_BASES:
+            # the namespace of autograd.py, through a method the base defines there (discovery has
+            # taken the student's modules out of sys.modules again by the time an op is checked)
+            for value in vars(base).values():
+                tensor = getattr(value, "__globals__", {}).get("Tensor")
+                if inspect.isclass(tensor):
+                    return tensor
+            module = sys.modules.get(base.__module__)
+            tensor = getattr(module, "Tensor", None) if module is not None else None
+            if inspect.isclass(tensor):
+                return tensor
+    glob = getattr(op.compute, "__globals__", {})
+    tensor = glob.get("Tensor")
+    if inspect.isclass(tensor):
+        return tensor
+    if default is not _RAISE:
+        return default
+    raise LookupError(f"{op.__name__}: no needle Tensor class beside its TensorOp (autograd.py defines one)")

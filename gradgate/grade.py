@@ -131,6 +131,8 @@ def _expected_names(gate: str) -> str:
         return f"a class {gate} with .params and a loss method"
     if convention is Convention.SCALAR_ENGINE and spec is not None and spec.ops is not None:
         return f"a Value class (data, grad, backward) with {', '.join(spec.ops.methods)}"
+    if convention is Convention.TENSOR_OP:
+        return f"a needle TensorOp {gate} with compute and gradient"
     return f"a function {gate}"
 
 

@@ -69,6 +69,13 @@ def construct(result: Mapping[str, Any]) -> dict[str, Any] | None:
 def module(target: str, source: str) -> tuple[str, str]:
     """(folder for sys.path, module name) of the student's file, as discovery imported it."""
     src, tgt = PurePath(source), PurePath(target)
+    if "needle" in src.parts[:-1]:  # CMU 10-714: the package is imported as `needle` from the folder above it
+        at = len(src.parts) - 2 - src.parts[:-1][::-1].index("needle")
+        parts = list(src.with_suffix("").parts[at:])
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if all(p.isidentifier() for p in parts):
+            return str(PurePath(*src.parts[:at])), ".".join(parts)
     if src != tgt and tgt in src.parents:
         parts = list(src.relative_to(tgt).with_suffix("").parts)
         if parts and parts[-1] == "__init__":

@@ -64,6 +64,22 @@ def _engine_forward(cls: str, inputs: Mapping[str, Any], grads: list[str]) -> li
     return out
 
 
+def _leaf(name: str) -> str:
+    return f'Tensor({name}, dtype="float64")'
+
+
+def _op_forward(cls: str, construct: Mapping[str, Any], grads: list[str]) -> list[str]:
+    """A needle TensorOp (checks.tensor_op): constructed with the drawn arguments (a JSON list back
+    to the tuple it was), called on leaf Tensors, the node's data read back."""
+    values = [tuple(v) if isinstance(v, list) else v for v in construct.values()]
+    return [
+        f"arguments = {literal(values, 'arguments = ')}  # {', '.join(construct) or 'none'}",
+        f"op = {cls}(*arguments)",
+        f"node = op({', '.join(_leaf(k) for k in grads)})",
+        "out = node.numpy()",
+    ]
+
+
 def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json") -> str:
     """Python that reproduces result `index`'s minimal failing example against the student's file.
 
@@ -109,6 +125,8 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
     names = f"{forward}, {backward}" if convention == "layer pair" else ", ".join(steps.names) if steps else impl
     if convention == "scalar engine":
         names = impl.split(".", 1)[0]  # Value.__mul__: the class
+    if convention == "tensor op":
+        names = f"{impl}, Tensor"  # the op and the needle Tensor its module has (from autograd)
     if result.get("source") == NAMESPACE:
         add(f"# Run it in the notebook whose kernel defines {names}.")
     elif str(result.get("source", "")).endswith(".ipynb"):
@@ -166,6 +184,8 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
         lines.extend(steps.forward)
     elif convention == "scalar engine":
         lines.extend(_engine_forward(names, inputs, grads))
+    elif convention == "tensor op":
+        lines.extend(_op_forward(impl, calling.construct(result) or {}, grads))
     elif convention == "loss function":
         unpack = (grad_names[0] if len(grad_names) == 1 else "(" + ", ".join(grad_names) + ",)") if grad_names else "grads"
         add(f"out, {unpack} = {impl}({args})  # (loss, gradient)")
@@ -198,6 +218,7 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
             "model": f"out2 = model.loss({', '.join(k for k in inputs if k not in grads)})[0]",
             "functions": "\n".join([*steps.forward[:-1], steps.forward[-1].replace("out = ", "out2 = ", 1)]) if steps else "",
             "scalar engine": f"out2 = np.array(build({', '.join(k for k in inputs if k != EXPRESSION)})[0].data)",
+            "tensor op": f"out2 = op.__class__(*arguments)({', '.join(_leaf(k) for k in grads)}).numpy()",
         }[convention]
         add(again)
         add("assert np.array_equal(out, out2), 'the same input gave a different output on a second forward'")
@@ -241,6 +262,10 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
                 value = inputs[k]
                 many = is_array(value) and to_numpy(value).ndim > 0
                 add(f"d{k} = dout * np.array({f'[v.grad for v in leaves[{n}]]' if many else f'leaves[{n}].grad'})")
+        elif convention == "tensor op":
+            add('grads = op.gradient(Tensor(dout, dtype="float64"), node)')
+            add("grads = grads if isinstance(grads, (tuple, list)) else (grads,)")
+            add(f"{''.join(g + ', ' for g in grad_names)}= (g.numpy() for g in grads)")
         elif convention == "loss function":
             add("# gradgate treats the loss as a layer: its gradient, times an upstream gradient dout")
             for g in grad_names:

@@ -1,0 +1,175 @@
+"""CMU 10-714 (Deep Learning Systems) needle: the `TensorOp`s students write in hw1 (ops.py, or
+ops/ops_mathematic.py in later years) and hw2 (LogSumExp, LogSoftmax: ops_logarithmic.py), each a
+`compute(*arrays)` on the numpy backend and a `gradient(out_grad, node)` on needle Tensors.
+Student-style code: gates/student/needle_hw/python/needle (checks.tensor_op says how it is called).
+
+One entry per op, named as the course's class. The constructor arguments (AddScalar(scalar),
+Summation(axes), BroadcastTo(shape), Reshape(shape), Transpose(axes), LogSumExp(axes)) are the
+entry's `construct`, drawn with the shapes so that they are valid for them: summed axes are None
+(everything) or a tuple of distinct axes; a broadcast prepends axes and stretches axes of size 1 (an
+input of shape () included); Transpose swaps two axes, the last two by default (axes=None); a
+reshape regroups the same entries. MatMul is batched as the course's tests are: both operands with
+the batch axes, or one of them a plain matrix (or with fewer batch axes), whose gradient then sums
+over the axes it was broadcast along; broadcasting a batch axis of size 1 against a larger one is
+not drawn (the course never asks for it). Element-wise binary ops take operands of one shape, as
+needle's do (a broadcast is an op of its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .spec import Array, Convention, Extreme, GateSpec, Sizes, Symptom, st, torch
+
+_SHAPE = st.lists(st.integers(1, 4), min_size=1, max_size=3)  # rank 1-3, up to 64 entries
+_PICK = st.integers(0, 2**16 - 1)  # picks the axes (or the grouping) for the drawn shape; 0: the plain case
+
+_ANY = Array(("*shape",))
+_OFF_ZERO = Array(("*shape",), avoid_zero=True)  # relu's kink at 0; a divisor; a negative power's pole
+_POSITIVE = Array(("*shape",), positive=True, floor=0.2)  # log's argument, a power's base
+
+_LARGE_LOGITS = Extreme(1.0, 1000.0, {
+    Symptom.INF: "logits near 1000 overflow exp: subtract the max along the axes first (the stable form the course asks for)",
+    Symptom.NAN: "logits near 1000 overflow exp (inf / inf): subtract the max along the axes first",
+})  # fmt: skip
+
+
+def _op(name: str, reference: Callable[..., Any], summary: str, inputs: Mapping[str, Array],
+        sizes: Mapping[str, Any] | None = None, derive: Callable[[Sizes], Mapping[str, Any]] | None = None,
+        arguments: tuple[str, ...] = ()) -> GateSpec:  # fmt: skip
+    """An op entry; `arguments` are its constructor's, in the course's order, taken from the sizes."""
+    construct = (lambda s: {k: s[k] for k in arguments}) if arguments else None
+    called = f"{name}({', '.join(arguments)})({', '.join(inputs)})"
+    return GateSpec(
+        name, Convention.TENSOR_OP, dict(inputs), dict(sizes or {"shape": _SHAPE}), reference, f"{called}: {summary}",
+        derive=derive, construct=construct,
+    )
+
+
+def _axes(s: Sizes) -> dict[str, Any]:
+    """None (every axis) or a tuple of distinct axes of the drawn shape, in increasing order."""
+    rank, pick = len(s["shape"]), s["pick"]
+    if pick % (rank + 2) == 0:
+        return {"axes": None}
+    rng = np.random.default_rng(pick)
+    count = 1 + int(rng.integers(rank))
+    return {"axes": tuple(sorted(int(a) for a in rng.choice(rank, size=count, replace=False)))}
+
+
+def _summed(a: torch.Tensor, axes: tuple[int, ...] | None) -> torch.Tensor:
+    return a.sum() if axes is None else a.sum(dim=axes)
+
+
+def _logsumexp(a: torch.Tensor, axes: tuple[int, ...] | None) -> torch.Tensor:
+    return torch.logsumexp(a.reshape(-1), 0) if axes is None else torch.logsumexp(a, dim=axes)
+
+
+def _broadcast(s: Sizes) -> dict[str, Any]:
+    """The input's shape for a broadcast to the drawn `shape`: leading axes dropped, some axes 1."""
+    target = tuple(int(d) for d in s["target"])
+    if s["pick"] == 0:
+        return {"shape": target, "source": target}  # nothing to broadcast
+    rng = np.random.default_rng(s["pick"])
+    dropped = int(rng.integers(len(target) + 1))
+    kept = tuple(1 if rng.random() < 0.5 else d for d in target[dropped:])
+    return {"shape": target, "source": kept}
+
+
+def _regrouped(s: Sizes) -> dict[str, Any]:
+    """A shape with the same entries as the drawn one: its dims reordered and neighbours merged."""
+    dims = [int(d) for d in s["dims"]]
+    rng = np.random.default_rng(s["pick"])
+    order = [dims[i] for i in rng.permutation(len(dims))] if s["pick"] else list(dims)
+    merged: list[int] = []
+    for d in order:
+        if merged and rng.random() < 0.4:
+            merged[-1] *= d
+        else:
+            merged.append(d)
+    if s["pick"] % 3 == 1:
+        merged.append(1)  # a new axis of size 1
+    return {"source": tuple(dims), "shape": tuple(merged)}
+
+
+def _swapped(s: Sizes) -> dict[str, Any]:
+    """None (the last two axes) or two distinct axes of the drawn shape."""
+    rank, pick = len(s["shape"]), s["pick"]
+    if pick % 3 == 0:
+        return {"axes": None}
+    rng = np.random.default_rng(pick)
+    i, j = (int(a) for a in rng.choice(rank, size=2, replace=False))
+    return {"axes": (i, j)}
+
+
+def _transposed(a: torch.Tensor, axes: tuple[int, int] | None) -> torch.Tensor:
+    return a.transpose(-1, -2) if axes is None else a.transpose(*axes)
+
+
+def _batches(s: Sizes) -> dict[str, Any]:
+    """The batch axes of each operand: both the drawn ones, or one a plain matrix (side 1, 2), or
+    one with the last batch axis only (side 3)."""
+    batch = tuple(int(d) for d in s["batch"])
+    side = s["side"]
+    if side == 1:
+        return {"abatch": batch, "bbatch": ()}
+    if side == 2:
+        return {"abatch": (), "bbatch": batch}
+    if side == 3:
+        return {"abatch": batch, "bbatch": batch[1:]}
+    return {"abatch": batch, "bbatch": batch}
+
+
+_SCALARS = st.floats(-4, 4, allow_nan=False, allow_infinity=False)
+_DIVISORS = st.sampled_from([2.0, -0.5, 3.0, 0.25, -4.0, 1.0, 1e-2])
+_POWERS = st.sampled_from([2, 3, 1, 0, -1, -2])
+_SCALAR_SIZES = {"shape": _SHAPE, "scalar": _SCALARS}
+
+
+def _scalar(name: str, fn: Callable[[torch.Tensor, Any], torch.Tensor], summary: str, a: Array = _ANY,
+            scalars: Any = _SCALARS) -> GateSpec:  # fmt: skip
+    return _op(name, lambda a, *, scalar: fn(a, scalar), summary, {"a": a}, {"shape": _SHAPE, "scalar": scalars},
+               arguments=("scalar",))  # fmt: skip
+
+
+HW1: tuple[GateSpec, ...] = (
+    _op("EWiseAdd", lambda a, b: a + b, "a + b", {"a": _ANY, "b": _ANY}),
+    _scalar("AddScalar", lambda a, c: a + c, "a + scalar"),
+    _op("EWiseMul", lambda a, b: a * b, "a * b", {"a": _ANY, "b": _ANY}),
+    _scalar("MulScalar", lambda a, c: a * c, "a * scalar"),
+    _scalar("PowerScalar", lambda a, n: a**n, "a ** n, n an int in -2..3, a off 0", _OFF_ZERO, _POWERS),
+    _op("EWisePow", lambda a, b: a**b, "a ** b element-wise, a > 0", {"a": _POSITIVE, "b": _ANY}),
+    _op("EWiseDiv", lambda a, b: a / b, "a / b, b off 0", {"a": _ANY, "b": _OFF_ZERO}),
+    _scalar("DivScalar", lambda a, c: a / c, "a / scalar, scalar off 0", scalars=_DIVISORS),
+    _op("Transpose", lambda a, *, axes: _transposed(a, axes), "swaps two axes, the last two by default (axes=None)",
+        {"a": _ANY}, {"shape": st.lists(st.integers(1, 4), min_size=2, max_size=4), "pick": _PICK}, _swapped, ("axes",)),
+    _op("Reshape", lambda a, *, shape: a.reshape(shape), "the same entries in another shape", {"a": Array(("*source",))},
+        {"dims": st.lists(st.integers(1, 4), min_size=1, max_size=4), "pick": _PICK}, _regrouped, ("shape",)),
+    _op("BroadcastTo", lambda a, *, shape: a.broadcast_to(shape), "new leading axes and axes of size 1 stretched",
+        {"a": Array(("*source",))}, {"target": st.lists(st.integers(1, 4), min_size=1, max_size=4), "pick": _PICK},
+        _broadcast, ("shape",)),
+    _op("Summation", lambda a, *, axes: _summed(a, axes), "sum over axes (a tuple, or None: all)", {"a": _ANY},
+        {"shape": st.lists(st.integers(1, 4), min_size=1, max_size=4), "pick": _PICK}, _axes, ("axes",)),
+    _op("MatMul", lambda a, b: torch.matmul(a, b), "a @ b, batched, a batch broadcast to a plain matrix",
+        {"a": Array(("*abatch", "n", "k")), "b": Array(("*bbatch", "k", "m"))},
+        {"batch": st.lists(st.integers(1, 3), min_size=0, max_size=2), "side": st.integers(0, 3),
+         "n": st.integers(1, 4), "k": st.integers(1, 4), "m": st.integers(1, 4)}, _batches),
+    _op("Negate", lambda a: -a, "-a", {"a": _ANY}),
+    _op("Log", torch.log, "log(a), a > 0", {"a": _POSITIVE}),
+    _op("Exp", torch.exp, "exp(a)", {"a": _ANY}),
+    _op("ReLU", torch.relu, "max(a, 0), a off the kink at 0", {"a": _OFF_ZERO}),
+)
+
+_LOGITS = Array(("*shape",), extremes=(_LARGE_LOGITS,))
+
+HW2: tuple[GateSpec, ...] = (
+    _op("LogSumExp", lambda a, *, axes: _logsumexp(a, axes), "log(sum(exp(a))) over axes (a tuple, or None: all)",
+        {"a": _LOGITS}, {"shape": _SHAPE, "pick": _PICK}, _axes, ("axes",)),
+    _op("LogSoftmax", lambda a: torch.log_softmax(a, dim=-1), "log softmax of a matrix's rows",
+        {"a": Array(("n", "c"), extremes=(_LARGE_LOGITS,))}, {"n": st.integers(1, 4), "c": st.integers(1, 5)}),
+    _op("Tanh", torch.tanh, "tanh(a) (hw4)", {"a": _ANY}),
+)
+
+NEEDLE: tuple[GateSpec, ...] = HW1 + HW2

@@ -1,0 +1,290 @@
+"""CMU 10-714 needle (checks.tensor_op, gates/needle.py) end to end: the course's folder layout found
+from any of its levels, the package imported as `needle` from python/, each op checked through the
+student's own Tensor, the template's NotImplementedError said as not implemented, what is not an op
+listed with its reason, the sandbox agreeing, and the report's snippet reproducing a bug. (That the
+student-style needle and the unusual correct one pass over several seeds and every mutant fails is
+test_corpus's: the files carry the cases.)"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from gradgate import jsonreport
+from gradgate.checks.engine import run
+from gradgate.checks.results import Status, UncheckedKind
+from gradgate.checks.sandbox import Sandbox
+from gradgate.cli import main
+from gradgate.gates import COURSES, REGISTRY
+from gradgate.gates.needle import NEEDLE
+from gradgate.report import snippet
+
+from .conftest import CORRECT, MUTANTS, ROOT, STUDENT
+
+PACKAGE = STUDENT / "needle_hw" / "python" / "needle"
+NAMES = {s.name for s in NEEDLE}
+
+
+def _only(*names: str) -> list:  # type: ignore[type-arg]
+    return [s for s in REGISTRY if s.name in names]
+
+
+def _homework(tmp_path: Path, name: str = "hw1") -> Path:
+    """The course's layout: hw1/python/needle, hw1/apps/simple_ml.py, hw1/tests/."""
+    hw = tmp_path / name
+    shutil.copytree(PACKAGE, hw / "python" / "needle")
+    (hw / "apps").mkdir()
+    (hw / "apps" / "simple_ml.py").write_text(
+        'import sys\nsys.path.append("python/")\nimport needle as ndl\n\n\n'
+        "def softmax_loss(Z, y_one_hot):\n    return (ndl.log(ndl.exp(Z).sum((1,))).sum() - (Z * y_one_hot).sum()) / Z.shape[0]\n"
+    )
+    (hw / "tests").mkdir()
+    (hw / "tests" / "test_autograd_hw.py").write_text("import needle as ndl\n\ndef test_nothing():\n    assert ndl\n")
+    return hw
+
+
+def _template(op: str, text: str) -> str:
+    """`op`'s gradient back to the course's template: raise NotImplementedError()."""
+    head, _, rest = text.partition(f"class {op}(TensorOp):")
+    body, sep, tail = rest.partition("\n\ndef ")
+    before, _, after = body.partition("    def gradient(self, out_grad, node):\n")
+    lines = after.split("\n")
+    end = next(i for i, line in enumerate(lines) if line.strip() == "### END YOUR SOLUTION")
+    gradient = "    def gradient(self, out_grad, node):\n        ### BEGIN YOUR SOLUTION\n        raise NotImplementedError()\n"
+    return head + f"class {op}(TensorOp):" + before + gradient + "\n".join(lines[end:]) + sep + tail
+
+
+@pytest.mark.parametrize("level", ["hw1", "hw1/python", "hw1/python/needle", "hw1/python/needle/ops/ops_mathematic.py"])
+def test_every_level_of_the_course_layout_checks_the_ops_through_needle(tmp_path: Path, level: str) -> None:
+    _homework(tmp_path)
+    report = run(tmp_path / level, examples=8, seed=0, timeout=30)
+    assert report.error is None, report.error
+    results = {r.gate: r for r in report.results}
+    mathematic = NAMES - {"LogSumExp", "LogSoftmax"}
+    assert mathematic <= set(results), sorted(NAMES - set(results))
+    assert all(r.status is Status.PASS and r.convention == "tensor op" for r in results.values()), \
+        [(r.gate, r.message) for r in results.values() if r.status is not Status.PASS]  # fmt: skip
+    assert all("ops_mathematic.py" in results[n].source or "ops_logarithmic.py" in results[n].source for n in results)
+    unchecked = {u.name: u.reason for u in report.unchecked}
+    # the course's autograd core (Tensor, Value, Op) and the ops' helper functions are not implementations
+    assert not {"Tensor", "Value", "Op", "TensorOp", "add", "relu"} & set(unchecked), unchecked
+    if level == "hw1":  # its app imports the student's needle, and is needle code, not numpy code
+        assert unchecked["softmax_loss"].startswith("not checked: written for needle tensors"), unchecked
+
+
+def test_a_template_gradient_is_not_implemented_and_other_ops_still_pass(tmp_path: Path) -> None:
+    hw = _homework(tmp_path)
+    ops = hw / "python" / "needle" / "ops" / "ops_mathematic.py"
+    ops.write_text(_template("Summation", _template("MatMul", ops.read_text())))
+    report = run(hw, examples=10, seed=1, timeout=30, registry=_only("Summation", "MatMul", "EWiseAdd", "BroadcastTo"))
+    verdicts = {r.gate: (r.status, r.message) for r in report.results}
+    for op in ("Summation", "MatMul"):
+        status, message = verdicts[op]
+        assert status is Status.ERROR and message.startswith("not implemented: raises NotImplementedError"), (op, message)
+        assert "ops_mathematic.py" in message
+    # BroadcastTo's gradient calls the student's summation: its compute still works
+    assert verdicts["EWiseAdd"][0] is Status.PASS and verdicts["BroadcastTo"][0] is Status.PASS
+    assert report.summary["fail"] == 0
+
+
+def test_ops_of_no_entry_nn_modules_and_a_gradient_of_numpy_arrays_are_said(tmp_path: Path) -> None:
+    hw = _homework(tmp_path, "hw2")
+    needle = hw / "python" / "needle"
+    (needle / "ops" / "ops_mathematic.py").write_text((needle / "ops" / "ops_mathematic.py").read_text() + '''
+
+class Flip(TensorOp):
+    def __init__(self, axes):
+        self.axes = axes
+
+    def compute(self, a):
+        return array_api.flip(a, self.axes)
+
+    def gradient(self, out_grad, node):
+        return flip(out_grad, self.axes)
+
+
+def flip(a, axes):
+    return Flip(axes)(a)
+
+
+class Sigmoid(TensorOp):
+    def compute(self, a):
+        return 1 / (1 + array_api.exp(-a))
+
+    def gradient(self, out_grad, node):
+        s = node.realize_cached_data()
+        return out_grad.numpy() * s * (1 - s)
+''')
+    (needle / "nn.py").write_text('''from .autograd import Tensor
+from . import ops
+
+
+class Parameter(Tensor):
+    """A special kind of tensor that represents parameters."""
+
+
+class Module:
+    def __init__(self):
+        self.training = True
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+
+class Sequential(Module):
+    def __init__(self, *modules):
+        super().__init__()
+        self.modules = modules
+
+    def forward(self, x):
+        for module in self.modules:
+            x = module(x)
+        return x
+''')
+    (needle / "__init__.py").write_text((needle / "__init__.py").read_text() + "from . import nn\n")
+    report = run(hw, examples=8, seed=2, timeout=30, registry=_only("EWiseAdd", "Sigmoid"))
+    unchecked = {u.name: u.reason for u in report.unchecked}
+    assert unchecked["Flip"] == "no registry entry for tensor op 'Flip'"
+    assert unchecked["Sigmoid"] == "no registry entry for tensor op 'Sigmoid'"
+    assert unchecked["Sequential"].startswith("not checked: a needle nn.Module")
+    assert "Parameter" not in unchecked and "Module" not in unchecked
+    assert all(u.kind is UncheckedKind.IMPLEMENTATION for u in report.unchecked)
+    # a gradient that hands back numpy arrays breaks the course's backward (it sums Tensors)
+    (needle / "ops" / "ops_mathematic.py").write_text(
+        (needle / "ops" / "ops_mathematic.py").read_text().replace("        return out_grad, out_grad\n", "        return out_grad.numpy(), out_grad.numpy()\n")
+    )
+    report = run(hw, examples=8, seed=2, timeout=30, registry=_only("EWiseAdd"))
+    (result,) = report.results
+    assert result.status is Status.ERROR
+    assert "EWiseAdd.gradient's gradient for input 1 should be a needle Tensor, got array" in result.message, result.message
+
+
+def test_a_repository_of_homeworks_loads_each_needle_on_its_own(tmp_path: Path) -> None:
+    _homework(tmp_path, "hw1")
+    hw2 = _homework(tmp_path, "hw2")
+    ops = hw2 / "python" / "needle" / "ops" / "ops_mathematic.py"
+    ops.write_text(ops.read_text().replace("        return out_grad, out_grad\n", "        return out_grad, out_grad * 2\n"))
+    report = run(tmp_path, examples=10, seed=0, timeout=30, registry=_only("EWiseAdd", "Negate"))
+    verdicts = sorted((Path(r.source).parts[-5], r.gate, r.status.value) for r in report.results)
+    assert verdicts == [("hw1", "EWiseAdd", "pass"), ("hw1", "Negate", "pass"), ("hw2", "EWiseAdd", "fail"), ("hw2", "Negate", "pass")]
+
+
+def test_the_sandbox_gives_the_same_verdicts(tmp_path: Path) -> None:
+    hw = _homework(tmp_path)
+    cases = {
+        hw: ("Summation", "MatMul", "LogSumExp"),  # passes, through the needle package under python/
+        MUTANTS / "BroadcastTo__only_new_axes_summed.py": ("BroadcastTo",),  # an exception of theirs
+        MUTANTS / "MatMul__batch_axes_not_summed.py": ("MatMul",),  # a failure
+    }
+    for path, gates in cases.items():
+        here = run(path, examples=12, seed=2, timeout=30, registry=_only(*gates))
+        boxed = run(path, examples=12, seed=2, timeout=30, registry=_only(*gates), executor=Sandbox(timeout=30))
+        assert boxed.error is None and len(here.results) == len(gates), (boxed.error, here.results)
+        assert sorted((r.implementation, r.status.value, r.message) for r in here.results) == sorted(
+            (r.implementation, r.status.value, r.message) for r in boxed.results
+        )
+
+
+def test_list_has_the_needle_ops_under_their_course(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    heading = next(course for course, specs in COURSES if specs is NEEDLE)
+    section = out.split(f"{heading}:")[1]
+    assert all(name in section for name in NAMES) and "affine" not in section
+
+
+def test_the_drawn_arguments_fit_the_drawn_shapes() -> None:
+    """Summed axes are valid and distinct, a broadcast's source broadcasts to its shape, a reshape
+    keeps the entries, Transpose's pair is two axes (or None), MatMul's batch axes broadcast."""
+    import numpy as np
+    from gradgate.checks.examples import examples
+    from hypothesis import given, settings
+
+    by_name = {s.name: s for s in NEEDLE}
+    seen: dict[str, set[object]] = {n: set() for n in ("Summation", "BroadcastTo", "Transpose")}
+
+    def checker(spec, name):  # type: ignore[no-untyped-def]
+        @settings(max_examples=60, database=None, deadline=None)
+        @given(examples(spec))
+        def check(example):  # type: ignore[no-untyped-def]
+            kwargs = spec.construct(example.sizes) if spec.construct else {}
+            a = example.values["a"]
+            if "axes" in kwargs and name != "Transpose":
+                axes = kwargs["axes"]
+                assert axes is None or (len(set(axes)) == len(axes) and all(0 <= x < a.ndim for x in axes))
+                seen.get(name, set()).add(axes is None)
+            if name == "BroadcastTo":
+                assert np.broadcast_to(a, kwargs["shape"]).shape == tuple(kwargs["shape"])
+                seen[name].add(a.shape == tuple(kwargs["shape"]))
+            if name == "Reshape":
+                assert a.reshape(kwargs["shape"]).size == a.size
+            if name == "Transpose":
+                axes = kwargs["axes"]
+                assert axes is None or (len(axes) == 2 and axes[0] != axes[1] and all(0 <= x < a.ndim for x in axes))
+                seen[name].add(axes is None)
+            if name == "MatMul":
+                assert np.matmul(a, example.values["b"]).ndim >= 2
+
+        return check
+
+    for name in ("Summation", "LogSumExp", "BroadcastTo", "Reshape", "Transpose", "MatMul"):
+        checker(by_name[name], name)()
+    assert all(seen[n] == {True, False} for n in seen), seen  # both the default and drawn arguments
+
+
+def test_the_report_validates_and_its_snippet_reproduces_the_bug(tmp_path: Path) -> None:
+    schema = json.loads((ROOT / "schemas" / "gradgate.report-1.schema.json").read_text())
+    hw = _homework(tmp_path)
+    ops = hw / "python" / "needle" / "ops" / "ops_mathematic.py"
+    ops.write_text(ops.read_text().replace(  # sums over the summed axes' sizes, not their positions (seen in a repository)
+        "        kept = [1 if i in axes else d for i, d in enumerate(in_shape)]\n        return broadcast_to(reshape(out_grad, kept), in_shape)\n",
+        "        old, kept, j = out_grad.shape, [1] * len(in_shape), 0\n        for i, d in enumerate(in_shape):\n"
+        "            if j < len(old) and old[j] == d:\n                kept[i] = d\n                j += 1\n"
+        "        return broadcast_to(reshape(out_grad, tuple(kept)), in_shape)\n",
+    ))
+    cases = [(hw, "Summation"), (MUTANTS / "Transpose__default_swaps_first_axes.py", "Transpose"), (MUTANTS / "Log__times_input.py", "Log")]
+    for path, gate in cases:
+        report = run(path, examples=60, seed=1, timeout=30, registry=_only(gate))
+        data = json.loads(json.dumps(jsonreport.to_dict(report, "gradgate check")))
+        jsonschema.validate(data, schema)
+        (result,) = data["results"]
+        assert result["convention"] == "tensor op" and result["status"] == "fail", result
+        code = snippet(data, 0)
+        broken = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+        assert broken.returncode != 0 and "AssertionError" in broken.stderr, (code, broken.stderr)
+    assert "from needle.ops.ops_mathematic import Summation, Tensor" in snippet(
+        json.loads(json.dumps(jsonreport.to_dict(run(hw, examples=60, seed=1, timeout=30, registry=_only("Summation")), "gradgate check"))), 0
+    )
+
+
+def test_the_correct_variant_and_the_student_needle_are_in_the_corpora() -> None:
+    assert (CORRECT / "MatMul__own_roads.py").is_file() and PACKAGE.is_dir()
+    mutated = {p.name.split("__")[0] for p in MUTANTS.glob("*__*.py")}
+    assert NAMES <= mutated
+
+
+def test_hw3_code_for_needles_own_backend_is_not_checked_here(tmp_path: Path) -> None:
+    """hw3+: a needle that imports its compiled backend (not built here) cannot load, and an op
+    written for its NDArray (`.compact()`) cannot run on numpy; neither is the student's error."""
+    hw = _homework(tmp_path, "hw3")
+    needle = hw / "python" / "needle"
+    ops = needle / "ops" / "ops_mathematic.py"
+    ops.write_text(ops.read_text().replace("        return array_api.reshape(a, self.shape)\n", "        return a.compact().reshape(self.shape)\n"))
+    report = run(hw, examples=8, seed=0, timeout=30, registry=_only("Reshape", "Negate"))
+    assert [r.gate for r in report.results] == ["Negate"] and report.ok
+    (reshape,) = [u for u in report.unchecked if u.name == "Reshape"]
+    assert reshape.reason.startswith("not checked: it is written for needle's NDArray backend (it calls .compact()")
+    (needle / "backend_ndarray").mkdir()
+    (needle / "backend_ndarray" / "__init__.py").write_text("from .ndarray import *\n")
+    (needle / "backend_ndarray" / "ndarray.py").write_text("from . import ndarray_backend_numpy\nfrom . import ndarray_backend_cpu\n")
+    (needle / "backend_ndarray" / "ndarray_backend_numpy.py").write_text("")
+    (needle / "__init__.py").write_text((needle / "__init__.py").read_text() + "from . import backend_ndarray\n")
+    report = run(hw, examples=8, seed=0, timeout=30, registry=_only("Negate"))
+    assert report.ok and report.error is None
+    reasons = {u.name: (u.kind, u.reason) for u in report.unchecked}
+    assert reasons["needle"][0] is UncheckedKind.MODULE and "compiled NDArray backend" in reasons["needle"][1], reasons
