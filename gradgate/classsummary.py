@@ -133,6 +133,7 @@ def summarize(graded: Sequence[Graded]) -> dict[str, Any]:
         link = quote(g.name)
         rows.append({
             "name": g.name,
+            "path": payload.get("path"),  # relative to the class folder
             "report": f"{link}/{REPORT}",
             "page": f"{link}/{PAGE}" if (g.folder / PAGE).exists() else None,
             "results": f"{link}/{RESULTS}",

@@ -179,12 +179,11 @@ class Progress:
 
 
 def _outcome_text(o: grade.Outcome) -> str:
-    text = f"{o.score:g}/{o.max_score:g}"
     if o.grader_error:
-        return text + " (the grader failed)"
+        return "the grader failed"
     if o.error:
-        return text + " (could not be loaded)"
-    return text
+        return "could not be loaded"  # its points come with the class's gates, once all are graded
+    return f"{o.score:g}/{o.max_score:g}"
 
 
 def screen(summary: Mapping[str, Any], seconds: float, out: Path) -> list[str]:
@@ -242,6 +241,7 @@ def _grade(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     try:
+        grade.complete([out / sub.name for sub in subs])
         graded = [classsummary.read(out / sub.name) for sub in subs]
         summary = classsummary.summarize(graded)
         classsummary.write(out, summary)
@@ -293,7 +293,7 @@ def _gradescope(args: argparse.Namespace) -> int:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from . import classsummary
+    from . import classsummary, grade
 
     out: Path = args.out
     if out.exists() and not out.is_dir():
@@ -303,6 +303,8 @@ def _merge(args: argparse.Namespace) -> int:
         graded = classsummary.scan(args.dirs)
         summary = classsummary.summarize(graded)  # refuse before copying anything
         graded = classsummary.gather(graded, out)
+        grade.complete([g.folder for g in graded])  # the merged class's gates, as one run would have
+        graded = [classsummary.read(g.folder) for g in graded]
         summary = classsummary.summarize(graded)
         classsummary.write(out, summary)
     except classsummary.SummaryError as exc:

@@ -349,14 +349,15 @@ def test_merge_refuses_reports_graded_differently(graded: tuple[Path, Path, str,
 # without an assignment, options, gradescope
 
 
-def test_without_an_assignment_every_gate_found_is_worth_one_point(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_without_an_assignment_every_gate_found_in_the_class_is_worth_one_point(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """dave wrote no MultiplyGate and no affine_backward: bob's affine and MultiplyGate cost him a point each."""
     _need_sandbox()
     klass = _write_class(tmp_path / "class", ["bob", "dave"])
     code, stdout, _ = _grade(capsys, str(klass), "--out", str(tmp_path / "out"), "--examples", EXAMPLES, "--seed", "5")
     assert code == 0 and "seed 5" in stdout
     assert _rows(tmp_path / "out") == [
         {"submission": "bob", "affine": "0", "relu": "1", "MultiplyGate": "0", "total": "1", "max_score": "3"},
-        {"submission": "dave", "affine": "", "relu": "1", "MultiplyGate": "", "total": "1", "max_score": "1"},
+        {"submission": "dave", "affine": "0", "relu": "1", "MultiplyGate": "0", "total": "1", "max_score": "3"},
     ]
     results = _json(tmp_path / "out" / "bob" / "results.json")
     assert all(t["visibility"] == "visible" for t in results["tests"])
@@ -622,7 +623,8 @@ def test_a_grader_failure_costs_that_submission_and_exits_1(tmp_path: Path, caps
     assert "bob: the grader failed on this submission: RuntimeError: disk on fire" in err
     assert _json(tmp_path / "out" / "alice" / "report.json")["error"] is None
     bob = _rows(tmp_path / "out")[1]
-    assert (bob["submission"], bob["affine"], bob["total"]) == ("bob", "", "0")
+    assert (bob["submission"], bob["affine"], bob["total"], bob["max_score"]) == ("bob", "0", "0", "3")
+    assert "disk on fire" in _json(tmp_path / "out" / "bob" / "report.json")["submission"]["gates"][0]["reason"]
 
 
 def test_an_assignment_grades_the_configurations_it_names(tmp_path: Path) -> None:

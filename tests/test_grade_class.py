@@ -1,0 +1,156 @@
+"""A class graded as a new user would (issue 15): no assignment file, the class folder below the
+working directory, five submissions of which one is right, one wrong, one a syntax error, one loops
+and one exits while loading. Every submission gets every test of the class, and no file written
+holds a path of this machine or of the working directory."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import shlex
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gradgate.cli import main
+
+from .test_grade import CORRECT, SYNTAX_ERROR, WRONG
+
+LOOPS = CORRECT.replace("def relu_backward(dout, cache):\n", "def relu_backward(dout, cache):\n    while True:\n        pass\n")
+EXITS = "import os\nos._exit(3)\n"
+NAMES = ["alice", "bob", "dave", "erin", "frank"]
+GATES = ["MultiplyGate", "affine", "relu"]  # the class's, in registry order
+SCORES = {"alice": 3, "bob": 1, "dave": 0, "erin": 2, "frank": 0}
+
+
+@contextlib.contextmanager
+def _cwd(folder: Path) -> Iterator[None]:
+    before = Path.cwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, str]]:
+    """(the working directory, the out folder, stdout) of `gradgate grade class/subs --out out` run
+    there, with alice a folder and the others one file each."""
+    pytest.importorskip("gradgate.checks.sandbox")
+    root = tmp_path_factory.mktemp("course")
+    subs = root / "class" / "subs"
+    (subs / "alice").mkdir(parents=True)
+    (subs / "alice" / "layers.py").write_text(textwrap.dedent(CORRECT))
+    for name, source in {"bob": WRONG, "dave": SYNTAX_ERROR, "erin": LOOPS, "frank": EXITS}.items():
+        (subs / f"{name}.py").write_text(textwrap.dedent(source))
+    buf = io.StringIO()
+    with _cwd(root), contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["grade", "class/subs", "--out", "out", "--examples", "5", "--timeout", "3"])
+    assert code == 0
+    yield root, root / "out", buf.getvalue()
+
+
+def test_every_submission_is_graded_on_every_gate_of_the_class(klass: tuple[Path, Path, str]) -> None:
+    _, out, stdout = klass
+    for name in NAMES:
+        payload = _json(out / name / "report.json")["submission"]
+        assert [c["gate"] for c in payload["gates"]] == GATES
+        assert (payload["score"], payload["max_score"]) == (SCORES[name], 3)
+    for name, why in {"dave": "dave.py cannot be imported: SyntaxError", "frank": "exited with code 3"}.items():
+        cells = _json(out / name / "report.json")["submission"]["gates"]
+        assert {c["verdict"] for c in cells} == {"error"}
+        assert all(c["reason"].startswith("the submission could not be loaded: ") and why in c["reason"] for c in cells)
+    erin = {c["gate"]: c for c in _json(out / "erin" / "report.json")["submission"]["gates"]}
+    assert erin["relu"]["verdict"] == "error" and "timed out" in erin["relu"]["reason"]
+    rows = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
+    assert rows[2] == {"submission": "dave", "MultiplyGate": "0", "affine": "0", "relu": "0", "total": "0", "max_score": "3"}
+    summary = _json(out / "summary.json")
+    assert summary["gate_counts"]["relu"] == {"pass": 2, "fail": 0, "error": 3, "missing": 0}
+    assert summary["unloadable"] == ["dave", "frank"]
+    assert "scores of 3:" in stdout
+
+
+def test_gradescope_results_of_an_unloadable_submission_have_every_test_and_say_why_once(klass: tuple[Path, Path, str]) -> None:
+    _, out, _ = klass
+    results = _json(out / "dave" / "results.json")
+    assert [(t["name"], t["score"], t["max_score"], t["status"]) for t in results["tests"]] == [
+        (g, 0, 1, "failed") for g in GATES]
+    for t in results["tests"]:
+        assert t["output"].startswith(f"ERROR {t['name']}: 0/1 points")
+        assert t["output"].count("SyntaxError") == 1 and t["output"].count("could not be") == 1
+
+
+def test_a_folder_none_of_whose_modules_imports_could_not_be_loaded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Gradescope's submission is always a folder: a syntax error in its one file is an error of
+    every gate the assignment expects, not a missing gate, and the reason is said once."""
+    pytest.importorskip("gradgate.checks.sandbox")
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    (submission / "layers.py").write_text(SYNTAX_ERROR)
+    (tmp_path / "a.toml").write_text("[gates.affine]\npoints = 4\n[gates.relu]\npoints = 2\n")
+    code = main(["gradescope", "--submission", str(submission), "--results", str(tmp_path / "r.json"),
+                 "--assignment", str(tmp_path / "a.toml"), "--examples", "5"])
+    capsys.readouterr()
+    assert code == 0
+    results = _json(tmp_path / "r.json")
+    assert [(t["name"], t["score"], t["status"]) for t in results["tests"]] == [("affine", 0, "failed"), ("relu", 0, "failed")]
+    for t in results["tests"]:
+        assert t["output"].startswith(f"ERROR {t['name']}: 0/")
+        assert t["output"].count("layers.py") == 2  # "layers.py cannot be imported: ... (layers.py, line 2)"
+        assert "MISSING" not in t["output"]
+    assert "could not be loaded: layers.py cannot be imported: SyntaxError" in results["output"]
+
+
+# --------------------------------------------------------------------------------------------
+# paths
+
+
+def test_nothing_written_holds_a_path_of_this_machine_or_the_working_directory(klass: tuple[Path, Path, str]) -> None:
+    root, out, _ = klass
+    written = sorted(p for p in out.rglob("*") if p.is_file())
+    assert {p.name for p in written} >= {"summary.json", "summary.html", "grades.csv", "report.json", "index.html", "results.json"}
+    for path in written:
+        text = path.read_text()
+        for machine in (str(root), str(root.resolve()), "class/subs", "/tmp/"):
+            assert machine not in text, f"{path.relative_to(out)} holds {machine}"
+
+
+def test_paths_are_relative_to_the_class_folder_or_the_submission(klass: tuple[Path, Path, str]) -> None:
+    _, out, _ = klass
+    rows = {r["name"]: r for r in _json(out / "summary.json")["submissions"]}
+    assert rows["alice"]["path"] == "alice" and rows["dave"]["path"] == "dave.py"
+    assert rows["dave"]["error"].startswith("dave.py cannot be imported")
+    alice, bob = _json(out / "alice" / "report.json"), _json(out / "bob" / "report.json")
+    assert (alice["target"], alice["submission"]["path"]) == (".", "alice")
+    assert {r["source"] for r in alice["results"]} == {"layers.py"}
+    assert (bob["target"], bob["submission"]["path"]) == ("bob.py", "bob.py")
+    assert {r["source"] for r in bob["results"]} == {"bob.py"}
+    assert "sys.path.insert(0, '.')" in (out / "bob" / "index.html").read_text().replace("&#39;", "'")
+
+
+@pytest.mark.parametrize(("name", "home", "verdict"), [("alice", "alice", 0), ("bob", ".", 1)])
+def test_the_rerun_command_works_in_the_submissions_folder(
+    klass: tuple[Path, Path, str], name: str, home: str, verdict: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """alice's folder holds her files: `gradgate check .` there; bob's file is in the class folder."""
+    root, out, _ = klass
+    command = _json(out / name / "results.json")["output"].splitlines()[-1].strip()
+    assert command == _json(out / name / "report.json")["command"]
+    argv = shlex.split(command)
+    assert argv[0] == "gradgate"
+    with _cwd(root / "class" / "subs" / home):
+        code = main(argv[1:])
+    stdout = capsys.readouterr().out
+    assert code == verdict  # alice passes, bob's wrong backward fails: the same examples, checked again
+    assert ("FAIL  affine" in stdout) == (name == "bob")
