@@ -4,6 +4,7 @@
                    [--forbid-import MOD ...] [--assignment FILE.toml] [--seed N] [--examples N]
     gradgate gradescope [--submission DIR] [--results FILE] [same options as grade]
     gradgate merge DIR... --out DIR
+    gradgate assignment init REFERENCE [--examples N] [--seed N] [--timeout S] > assignment.toml
 
 Exit codes: 0 grading completed (whatever the students scored), 1 the grader itself failed on some
 submission (its report says why), 2 unusable arguments, assignment file or folders (a message, no
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 # where they are used, so that --help and argument errors answer at once.
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+INIT_EXAMPLES = 25  # enough to tell a reference that passes from one that does not, in seconds
 GRADESCOPE_SUBMISSION = Path("/autograder/submission")
 GRADESCOPE_RESULTS = Path("/autograder/results/results.json")
 
@@ -91,6 +93,17 @@ def add_commands(sub: Any, positive_int: Any, seed: Any, seconds: Any) -> None:
     m.add_argument("dirs", type=Path, nargs="+", metavar="DIR", help="--out folders of `gradgate grade` runs")
     m.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the merged class goes")
 
+    a = sub.add_parser("assignment", help="write an assignment file")
+    actions = a.add_subparsers(dest="action", required=True)
+    init = actions.add_parser("init", help="an assignment file from a reference solution, printed on stdout: "
+                              "every gate it passes, one point each")
+    init.add_argument("reference", type=Path, metavar="REFERENCE", help="the reference solution: a .py file or a folder")
+    init.add_argument("--examples", type=positive_int, default=INIT_EXAMPLES, metavar="N",
+                      help=f"examples per implementation for checking the reference (default {INIT_EXAMPLES})")
+    init.add_argument("--seed", type=seed, default=DEFAULT_SEED, metavar="N", help=f"default {DEFAULT_SEED}")
+    init.add_argument("--timeout", type=seconds, default=DEFAULT_TIMEOUT, metavar="S",
+                      help=f"seconds a single call into the reference may take (default {DEFAULT_TIMEOUT:g})")
+
 
 def main(args: argparse.Namespace) -> int:
     try:
@@ -98,6 +111,8 @@ def main(args: argparse.Namespace) -> int:
             return _grade(args)
         if args.command == "gradescope":
             return _gradescope(args)
+        if args.command == "assignment":
+            return _assignment_init(args)
         return _merge(args)
     except _Unusable as exc:
         print(f"gradgate {args.command}: {exc}", file=sys.stderr)
@@ -315,3 +330,27 @@ def _merge(args: argparse.Namespace) -> int:
     print("\n".join(screen(summary, time.perf_counter() - started, out)[1:]))
     return EXIT_OK
 
+
+
+# ---------------------------------------------------------------------------------------------
+# assignment init
+
+
+def _assignment_init(args: argparse.Namespace) -> int:
+    from . import assignmentinit
+
+    reference: Path = args.reference
+    if not reference.exists():
+        raise _Unusable(f"{reference} does not exist: expected the reference solution, a .py file or a folder")
+    print(f"gradgate: checking the reference {reference} · seed {args.seed} · {args.examples} examples per implementation",
+          file=sys.stderr, flush=True)
+    data = assignmentinit.run_reference(reference, examples=args.examples, seed=args.seed, timeout=args.timeout)
+    why = assignmentinit.describe_failure(data)
+    if why is not None:
+        raise _Unusable(why)
+    rules = assignmentinit.reference_rules(data)
+    sys.stdout.write(assignmentinit.toml(rules, str(reference), DEFAULT_EXAMPLES, args.seed))
+    for gate, reason in rules.left_out:
+        print(f"gradgate: left out {gate}, which the reference does not pass: {reason}", file=sys.stderr)
+    print(f"gradgate: {len(rules.rules)} gates, one point each", file=sys.stderr)
+    return EXIT_OK

@@ -154,3 +154,32 @@ def test_the_rerun_command_works_in_the_submissions_folder(
     stdout = capsys.readouterr().out
     assert code == verdict  # alice passes, bob's wrong backward fails: the same examples, checked again
     assert ("FAIL  affine" in stdout) == (name == "bob")
+
+
+# --------------------------------------------------------------------------------------------
+# an assignment file from a reference solution
+
+
+def test_assignment_init_writes_a_point_per_gate_the_reference_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import tomllib
+
+    from gradgate.assignment import parse
+
+    pytest.importorskip("gradgate.checks.sandbox")
+    reference = tmp_path / "solution"
+    reference.mkdir()
+    (reference / "layers.py").write_text(textwrap.dedent(CORRECT))
+    # a reference with a wrong sigmoid_backward: left out, and said so, never the standard
+    (reference / "more.py").write_text("import numpy as np\ndef sigmoid_forward(x):\n    s = 1 / (1 + np.exp(-x))\n"
+                                       "    return s, s\ndef sigmoid_backward(dout, cache):\n    return dout * cache\n")
+    assert main(["assignment", "init", str(reference), "--examples", "10"]) == 0
+    stdout, stderr = capsys.readouterr()
+    assignment = parse(tomllib.loads(stdout), tmp_path / "assignment.toml")
+    assert [(r.gate, r.points, r.configurations) for r in assignment.gates] == [(g, 1, ()) for g in GATES]
+    assert "#   sigmoid: sigmoid_forward: fail: backward_vs_torch" in stdout
+    assert "left out sigmoid" in stderr
+    assert main(["assignment", "init", str(tmp_path / "absent")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    (tmp_path / "broken.py").write_text(SYNTAX_ERROR)
+    assert main(["assignment", "init", str(tmp_path / "broken.py")]) == 2
+    assert "the reference could not be loaded: broken.py cannot be imported" in capsys.readouterr().err
