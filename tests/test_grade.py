@@ -193,7 +193,8 @@ def test_results_json_is_gradescopes_format(graded: tuple[Path, Path, str, str])
         assert results["score"] == EXPECTED_SCORES[name]
         assert [t["name"] for t in results["tests"]] == GATES
         for t in results["tests"]:
-            assert set(t) == {"name", "score", "max_score", "status", "output", "visibility"}
+            assert set(t) == {"name", "score", "max_score", "status", "output", "output_format", "visibility"}
+            assert t["output_format"] == "md" and t["output"].count("```") in (0, 2)
             assert t["status"] == ("passed" if EXPECTED_VERDICTS[name][t["name"]] == "pass" else "failed")
             assert t["visibility"] == ("after_published" if t["name"] == "MultiplyGate" else "visible")
         assert [t["max_score"] for t in results["tests"]] == [4, 2, 3]

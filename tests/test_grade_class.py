@@ -109,7 +109,7 @@ def test_a_folder_none_of_whose_modules_imports_could_not_be_loaded(tmp_path: Pa
         assert t["output"].startswith(f"ERROR {t['name']}: 0/")
         assert t["output"].count("layers.py") == 2  # "layers.py cannot be imported: ... (layers.py, line 2)"
         assert "MISSING" not in t["output"]
-    assert "could not be loaded: layers.py cannot be imported: SyntaxError" in results["output"]
+    assert "could not be loaded:\n\n```\nlayers.py cannot be imported: SyntaxError" in results["output"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,7 +145,8 @@ def test_the_rerun_command_works_in_the_submissions_folder(
 ) -> None:
     """alice's folder holds her files: `gradgate check .` there; bob's file is in the class folder."""
     root, out, _ = klass
-    command = _json(out / name / "results.json")["output"].splitlines()[-1].strip()
+    shown = _json(out / name / "results.json")["output"].split("run in your submission's folder:\n\n```\n", 1)[1]
+    command = shown.split("\n```", 1)[0]
     assert command == _json(out / name / "report.json")["command"]
     argv = shlex.split(command)
     assert argv[0] == "gradgate"
@@ -183,3 +184,83 @@ def test_assignment_init_writes_a_point_per_gate_the_reference_passes(tmp_path: 
     (tmp_path / "broken.py").write_text(SYNTAX_ERROR)
     assert main(["assignment", "init", str(tmp_path / "broken.py")]) == 2
     assert "the reference could not be loaded: broken.py cannot be imported" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------
+# what the student sees: points on their page, Markdown on Gradescope
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def test_the_students_page_shows_their_points_per_gate(klass: tuple[Path, Path, str]) -> None:
+    _, out, _ = klass
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("Python playwright is not installed (pip install -e '.[test]')")
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            for name in NAMES:
+                page.goto((out / name / "index.html").as_uri())
+                assert page.inner_text("#grade h2") == f"Grade: {SCORES[name]} of 3 points"
+                assert page.locator("#grade-table tbody tr").count() == 3
+                assert name in page.inner_text("h1")
+            page.goto((out / "erin" / "index.html").as_uri())
+            relu = page.locator('#grade-table tr[data-gate="relu"]')
+            assert relu.locator("td").nth(1).inner_text() == "error"
+            assert relu.locator("td.points").inner_text() == "0/1"
+            assert "timed out" in relu.locator("td.reason").inner_text()
+            assert page.locator('#grade-table tr[data-gate="affine"] td.points').inner_text() == "1/1"
+            assert errors == []
+        finally:
+            browser.close()
+
+
+def test_a_report_of_gradgate_check_has_no_grade_section(klass: tuple[Path, Path, str]) -> None:
+    from gradgate import report
+
+    _, out, _ = klass
+    data = _json(out / "bob" / "report.json")
+    assert 'id="grade"' in report.render(data)
+    del data["submission"]
+    assert 'id="grade"' not in report.render(data)
+
+
+def test_gradescope_output_is_markdown_a_student_cannot_break_out_of(klass: tuple[Path, Path, str]) -> None:
+    from gradgate import gradescope
+    from gradgate.assignment import Assignment
+
+    _, out, _ = klass
+    data = _json(out / "dave" / "report.json")
+    data["error"] = "dave.py cannot be imported: ````\n# <b>forged</b>"  # what a student's message might hold
+    for cell in data["submission"]["gates"]:
+        cell["reason"] = f"the submission could not be loaded: {data['error']}"
+    results = gradescope.results(data, Assignment())
+    assert (results["output_format"], results["test_output_format"]) == ("md", "md")
+    for text in [results["output"], *(t["output"] for t in results["tests"])]:
+        fences = [line for line in text.splitlines() if line.startswith("````")]
+        assert fences == ["`````", "`````"], text  # one block, its fence longer than the student's ````
+        assert "<b>forged</b>" in text.split("`````")[1]
+
+
+def test_gradescope_visibility_is_the_assignment_files(klass: tuple[Path, Path, str], tmp_path: Path) -> None:
+    from gradgate import gradescope
+    from gradgate.assignment import parse
+
+    _, out, _ = klass
+    assignment = parse({"visibility": "after_due_date", "gates": {
+        "affine": {"points": 1}, "relu": {"points": 1, "visibility": "hidden"}, "MultiplyGate": {"points": 1}}},
+        tmp_path / "a.toml")  # fmt: skip
+    results = gradescope.results(_json(out / "bob" / "report.json"), assignment)
+    assert results["visibility"] == "after_due_date"
+    assert {t["name"]: t["visibility"] for t in results["tests"]} == {
+        "MultiplyGate": "after_due_date", "affine": "after_due_date", "relu": "hidden"}
