@@ -234,21 +234,31 @@ def grade_all(
     *,
     jobs: int = 1,
     on_done: Callable[[Outcome], None] | None = None,
+    on_start: Callable[[str], None] | None = None,
+    fail_fast: bool = False,
 ) -> list[Outcome]:
-    """Grade every submission, `jobs` at a time in separate processes; outcomes sorted by name."""
+    """Grade every submission, `jobs` at a time in separate processes; outcomes sorted by name.
+    With `fail_fast`, stop at the first that could not be loaded or that the grader failed on
+    (what a broken set-up looks like); the rest are not graded."""
     out.mkdir(parents=True, exist_ok=True)
     outcomes = []
     if jobs <= 1 or len(subs) <= 1:
         for sub in subs:
+            if on_start:  # one at a time: the bar can say whose code is running (a loop is not silent)
+                on_start(sub.name)
             outcomes.append(grade_one(sub, settings, out))
             if on_done:
                 on_done(outcomes[-1])
+            if fail_fast and stops(outcomes[-1]):
+                break
     else:
         # spawn, not fork: the parent holds torch's thread pools, which do not survive a fork.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(jobs, len(subs)), mp_context=context) as pool:
             futures = {pool.submit(grade_one, sub, settings, out): sub for sub in subs}
             for future in as_completed(futures):
+                if future.cancelled():
+                    continue  # --fail-fast stopped before it began
                 sub = futures[future]
                 try:
                     outcome = future.result()
@@ -257,7 +267,16 @@ def grade_all(
                 outcomes.append(outcome)
                 if on_done:
                     on_done(outcome)
+                if fail_fast and stops(outcome):
+                    for pending in futures:
+                        pending.cancel()  # those already running finish, and count
+                    fail_fast = False
     return sorted(outcomes, key=lambda o: o.name)
+
+
+def stops(outcome: Outcome) -> bool:
+    """What --fail-fast stops at: a submission that could not be loaded, or the grader failing."""
+    return bool(outcome.error or outcome.grader_error)
 
 
 def _lost(sub: Submission, settings: Settings, out: Path, why: str) -> Outcome:

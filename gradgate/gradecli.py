@@ -1,6 +1,6 @@
 """`gradgate grade`, `gradgate gradescope` and `gradgate merge`: the grading commands.
 
-    gradgate grade SUBMISSIONS --out DIR [--jobs N] [--timeout S] [--memory-mb M]
+    gradgate grade SUBMISSIONS --out DIR [--jobs N] [--fail-fast] [--timeout S] [--memory-mb M]
                    [--forbid-import MOD ...] [--assignment FILE.toml] [--seed N] [--examples N]
     gradgate gradescope [--submission DIR] [--results FILE] [same options as grade]
     gradgate merge DIR... --out DIR
@@ -20,9 +20,11 @@ import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from gradgate.defaults import DEFAULT_EXAMPLES, DEFAULT_MEMORY_MB, DEFAULT_SEED, DEFAULT_TIMEOUT
+
+from .progress import Progress  # noqa: F401 - gradecli.Progress, as before
 
 if TYPE_CHECKING:
     from . import grade
@@ -80,6 +82,8 @@ def add_commands(sub: Any, positive_int: Any, seed: Any, seconds: Any) -> None:
     g.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="a folder with one .py file or folder per student")
     g.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the reports and the class summary go")
     g.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="submissions graded in parallel (default 1)")
+    g.add_argument("--fail-fast", action="store_true",
+                   help="stop at the first submission that cannot be loaded or that the grader fails on (default: grade all)")
     common(g)
 
     s = sub.add_parser("gradescope", help="grade one submission inside a Gradescope autograder")
@@ -158,49 +162,6 @@ def _describe(s: grade.Settings) -> str:
 # grade
 
 
-class Progress:
-    """A bar on an interactive stderr; elsewhere (logs, CI) a line per graded submission."""
-
-    WIDTH = 30
-
-    def __init__(self, total: int, stream: TextIO) -> None:
-        self.total = total
-        self.done = 0
-        self.stream = stream
-        self.started = time.perf_counter()
-        self.bar = stream.isatty()
-        if self.bar:
-            self._draw("")
-
-    def _draw(self, last: str) -> None:
-        filled = self.WIDTH * self.done // max(self.total, 1)
-        elapsed = time.perf_counter() - self.started
-        line = f"grading [{'#' * filled}{'.' * (self.WIDTH - filled)}] {self.done}/{self.total} · {elapsed:.0f} s{last}"
-        self.stream.write("\r" + line + "\x1b[K")
-        self.stream.flush()
-
-    def __call__(self, outcome: grade.Outcome) -> None:
-        self.done += 1
-        note = _outcome_text(outcome)
-        if self.bar:
-            self._draw(f" · {outcome.name}: {note}")
-        else:
-            print(f"gradgate: [{self.done}/{self.total}] {outcome.name}: {note} ({outcome.seconds:.1f} s)", file=self.stream, flush=True)
-
-    def close(self) -> None:
-        if self.bar:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def _outcome_text(o: grade.Outcome) -> str:
-    if o.grader_error:
-        return "the grader failed"
-    if o.error:
-        return "could not be loaded"  # its points come with the class's gates, once all are graded
-    return f"{o.score:g}/{o.max_score:g}"
-
-
 def screen(summary: Mapping[str, Any], seconds: float, out: Path) -> list[str]:
     """The one-screen summary: per gate how the class did, the score spread, who could not be loaded."""
     n = len(summary["submissions"])
@@ -252,12 +213,14 @@ def _grade(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     progress = Progress(len(subs), sys.stderr)
     try:
-        outcomes = grade.grade_all(subs, s, out, jobs=jobs, on_done=progress)
+        outcomes = grade.grade_all(subs, s, out, jobs=jobs, on_done=progress, on_start=progress.started,
+                                   fail_fast=args.fail_fast)
     finally:
         progress.close()
+    names = [o.name for o in outcomes]
     try:
-        grade.complete([out / sub.name for sub in subs])
-        graded = [classsummary.read(out / sub.name) for sub in subs]
+        grade.complete([out / name for name in names])
+        graded = [classsummary.read(out / name) for name in names]
         summary = classsummary.summarize(graded)
         classsummary.write(out, summary)
     except classsummary.SummaryError as exc:
@@ -265,11 +228,15 @@ def _grade(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print("\n".join(screen(summary, time.perf_counter() - started, out)))
     failed = [o for o in outcomes if o.grader_error]
-    if failed:
-        for o in failed:
-            print(f"gradgate grade: {o.name}: {o.grader_error}", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+    for o in failed:
+        print(f"gradgate grade: {o.name}: {o.grader_error}", file=sys.stderr)
+    if len(outcomes) < len(subs):
+        first = next(o for o in outcomes if grade.stops(o))
+        why = first.grader_error or f"could not be loaded: {first.error}"
+        left = len(subs) - len(outcomes)
+        print(f"gradgate grade: stopped (--fail-fast) at {first.name}: {why}; {left} submission{'s' * (left != 1)} "
+              "not graded (without --fail-fast every submission is graded)", file=sys.stderr)
+    return EXIT_FAILED if failed or len(outcomes) < len(subs) else EXIT_OK
 
 
 # ---------------------------------------------------------------------------------------------

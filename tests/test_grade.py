@@ -273,16 +273,23 @@ def test_the_screen_summary_and_progress_lines(graded: tuple[Path, Path, str, st
 
 
 def test_progress_draws_a_bar_on_a_terminal() -> None:
+    """Submissions done, whose code is running, and who lost points so far (issue 15)."""
+
     class Tty(io.StringIO):
         def isatty(self) -> bool:
             return True
 
     stream = Tty()
     progress = Progress(2, stream)
+    progress.started("alice")
     progress(Outcome("alice", 9, 9, None, None, 1.0))
+    progress.started("bob")
+    progress(Outcome("bob", 1, 9, None, None, 1.0))
     progress.close()
     text = stream.getvalue()
-    assert "\r" in text and "1/2" in text and "alice: 9/9" in text and "#" * 15 in text
+    assert "\x1b[" in text and "2/2" in text and "left" in text
+    assert "lost points: bob 1/9" in text and "alice 9/9" not in text
+    assert "[2/2]" not in text  # the bar, not the log lines
 
 
 def test_a_regrade_with_the_same_seed_repeats_exactly(graded: tuple[Path, Path, str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -264,3 +264,19 @@ def test_gradescope_visibility_is_the_assignment_files(klass: tuple[Path, Path, 
     assert results["visibility"] == "after_due_date"
     assert {t["name"]: t["visibility"] for t in results["tests"]} == {
         "MultiplyGate": "after_due_date", "affine": "after_due_date", "relu": "hidden"}
+
+
+def test_fail_fast_stops_at_the_first_submission_that_cannot_be_loaded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Off by default (the class above was graded whole); on, dave's syntax error stops the run."""
+    pytest.importorskip("gradgate.checks.sandbox")
+    subs = tmp_path / "class"
+    subs.mkdir()
+    for name, source in {"alice": CORRECT, "dave": SYNTAX_ERROR, "erin": CORRECT}.items():
+        (subs / f"{name}.py").write_text(textwrap.dedent(source))
+    code = main(["grade", str(subs), "--out", str(tmp_path / "out"), "--examples", "5", "--fail-fast"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "stopped (--fail-fast) at dave: could not be loaded: dave.py cannot be imported" in err
+    assert "1 submission not graded" in err
+    assert [r["name"] for r in _json(tmp_path / "out" / "summary.json")["submissions"]] == ["alice", "dave"]
+    assert not (tmp_path / "out" / "erin").exists()
