@@ -252,6 +252,10 @@ def _gradescope(args: argparse.Namespace) -> int:
         raise _Unusable(f"the submission folder {folder} does not exist (inside Gradescope it is "
                         f"{GRADESCOPE_SUBMISSION}; elsewhere pass --submission DIR)")
     print(f"gradgate: grading {folder} · {_describe(s)}", flush=True)
+    if args.assignment is None:
+        print("gradgate gradescope: without --assignment the submission is graded on the gates it has, so one that "
+              "cannot be loaded has no tests to fail; `gradgate assignment init REFERENCE > assignment.toml` writes a file",
+              file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="gradgate-gradescope-") as scratch:
         out = Path(scratch)
         outcome = grade.grade_one(grade.Submission("submission", folder), s, out)

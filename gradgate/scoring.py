@@ -106,6 +106,14 @@ def _failed_check(result: Mapping[str, Any]) -> str | None:
     return head if sep and " " not in head else None
 
 
+def _diagnosis(result: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The first finding of the failure's diagnosis (the kind of mistake), for the class summary."""
+    findings = result.get("diagnosis") or []
+    if not findings or not isinstance(findings[0], Mapping):
+        return None
+    return {k: findings[0].get(k) for k in ("kind", "input", "detail", "message")}
+
+
 def total(values: Sequence[float]) -> float:
     summed = sum(values)
     return round(summed, 6) if isinstance(summed, float) else summed
@@ -127,6 +135,7 @@ def score_gate(gate: str, points: float, data: Mapping[str, Any], configurations
         "check": None,
         "worst_error": _worst_error(mine),
         "implementations": [r["implementation"] for r in mine],
+        "diagnosis": None,
     }
     unloadable = load_error(data)
     if unloadable is not None:
@@ -144,6 +153,7 @@ def score_gate(gate: str, points: float, data: Mapping[str, Any], configurations
                 score=0,
                 reason=f"{first['implementation']}{where}: {first['message']}",
                 check=_failed_check(first),
+                diagnosis=_diagnosis(first),
             )
     return cell
 

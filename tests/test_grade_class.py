@@ -280,3 +280,77 @@ def test_fail_fast_stops_at_the_first_submission_that_cannot_be_loaded(tmp_path:
     assert "1 submission not graded" in err
     assert [r["name"] for r in _json(tmp_path / "out" / "summary.json")["submissions"]] == ["alice", "dave"]
     assert not (tmp_path / "out" / "erin").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# the class summary for teachers
+
+
+def test_summary_says_per_gate_the_share_that_passed_and_the_most_common_failure(klass: tuple[Path, Path, str]) -> None:
+    _, out, _ = klass
+    stats = _json(out / "summary.json")["gate_stats"]
+    assert {g: (s["passed"], s["graded"], s["share"]) for g, s in stats.items()} == {
+        "MultiplyGate": (2, 5, 0.4), "affine": (2, 5, 0.4), "relu": (2, 5, 0.4)}
+    affine = stats["affine"]["common_failure"]
+    assert (affine["verdict"], affine["check"], affine["count"], affine["submissions"]) == ("fail", "backward_vs_torch", 1, ["bob"])
+    assert "db differs from torch autograd" in affine["reason"]
+    assert "N > 1" in affine["diagnosis"]  # bob's db = dout[0]: right only for one example
+    relu = stats["relu"]["common_failure"]
+    assert (relu["verdict"], relu["submissions"]) == ("error", ["erin"])  # dave and frank are listed as unloadable
+    assert "timed out" in relu["reason"]
+
+
+def test_grades_csv_puts_the_identifier_and_the_grade_first(klass: tuple[Path, Path, str]) -> None:
+    _, out, _ = klass
+    lines = (out / "grades.csv").read_text().splitlines()
+    assert lines[0] == "submission,total,max_score,MultiplyGate,affine,relu"
+    assert lines[1:] == ["alice,3,3,1,1,1", "bob,1,3,0,0,1", "dave,0,3,0,0,0", "erin,2,3,1,1,0", "frank,0,3,0,0,0"]
+
+
+def test_score_histogram_bins() -> None:
+    from gradgate.scorehistogram import MAX_BINS, histogram
+
+    assert histogram([]) is None
+    assert histogram([{"score": 0, "max_score": 0}]) is None
+    whole = histogram([{"score": s, "max_score": 4} for s in (0, 1.5, 2, 4, 4)])
+    assert whole is not None and whole.unit == "points"
+    assert [(b.label, b.count) for b in whole.bars] == [("0", 1), ("1", 1), ("2", 1), ("3", 0), ("4", 2)]
+    assert max(b.height for b in whole.bars) == whole.bars[-1].height > whole.bars[0].height > whole.bars[3].height == 0
+    wide = histogram([{"score": s, "max_score": 100} for s in (0, 4.9, 5, 100)])
+    assert wide is not None and len(wide.bars) == MAX_BINS
+    assert [b.count for b in wide.bars][:2] == [2, 1] and wide.bars[-1].count == 1
+    mixed = histogram([{"score": 1, "max_score": 2}, {"score": 3, "max_score": 3}])
+    assert mixed is not None and mixed.unit == "% of the maximum" and mixed.bars[10].count == 1 and mixed.bars[-1].count == 1
+
+
+def test_summary_page_draws_the_score_histogram_and_the_gate_table_in_a_browser(klass: tuple[Path, Path, str]) -> None:
+    _, out, _ = klass
+    page_text = (out / "summary.html").read_text()
+    assert "<script" not in page_text and "<img" not in page_text
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("Python playwright is not installed (pip install -e '.[test]')")
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto((out / "summary.html").as_uri())
+            bins = page.locator("#scores svg g.bin")
+            assert [(bins.nth(i).get_attribute("data-label"), bins.nth(i).get_attribute("data-count")) for i in range(bins.count())] == [
+                ("0", "2"), ("1", "1"), ("2", "1"), ("3", "1")]
+            heights = [page.locator("#scores rect.bar").nth(i).bounding_box()["height"] for i in range(4)]
+            assert heights[0] > heights[1] == heights[2] == heights[3] > 0  # drawn, to scale
+            affine = page.locator('#gate-stats tr[data-gate="affine"]')
+            assert affine.locator("td.share").inner_text() == "40% (2/5)"
+            assert "db differs" in affine.locator("td.failure").inner_text()
+            assert "N > 1" in affine.locator("td.diagnosis").inner_text()
+            assert errors == []
+        finally:
+            browser.close()
