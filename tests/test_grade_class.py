@@ -354,3 +354,28 @@ def test_summary_page_draws_the_score_histogram_and_the_gate_table_in_a_browser(
             assert errors == []
         finally:
             browser.close()
+
+
+def test_merging_halves_graded_without_an_assignment_equals_grading_all_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each half knows only its own gates: carol (a syntax error) and dave (relu alone) are graded on
+    relu in theirs; merge grades everyone on the merged class's three gates, as one run would."""
+    from .test_grade import _write_class
+
+    pytest.importorskip("gradgate.checks.sandbox")
+    whole = _write_class(tmp_path / "whole" / "class")
+    assert main(["grade", str(whole), "--out", str(tmp_path / "whole" / "out"), "--examples", "5"]) == 0
+    halves = []
+    for i, names in enumerate((["carol", "dave"], ["alice", "bob"])):
+        folder = _write_class(tmp_path / f"machine{i}" / "class", names)
+        assert main(["grade", str(folder), "--out", str(tmp_path / f"machine{i}" / "out"), "--examples", "5"]) == 0
+        halves.append(str(tmp_path / f"machine{i}" / "out"))
+    assert _json(Path(halves[0]) / "summary.json")["gates"] == ["relu"]
+    before = (Path(halves[0]) / "carol" / "report.json").read_text()
+    assert main(["merge", *halves, "--out", str(tmp_path / "merged")]) == 0
+    capsys.readouterr()
+    merged, expected = tmp_path / "merged", tmp_path / "whole" / "out"
+    assert _json(merged / "summary.json") == _json(expected / "summary.json")
+    assert (merged / "grades.csv").read_text() == (expected / "grades.csv").read_text()
+    for name in ("alice", "bob", "carol", "dave"):
+        assert _json(merged / name / "results.json")["tests"] == _json(expected / name / "results.json")["tests"]
+    assert (Path(halves[0]) / "carol" / "report.json").read_text() == before  # the shards are left as they were
