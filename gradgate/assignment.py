@@ -94,6 +94,23 @@ class Assignment:
                 del gate["configurations"]
         return data
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Assignment:
+        """The assignment back from `to_dict` (as a graded report records it)."""
+        gates = tuple(
+            GateRule(
+                gate=g["gate"], points=g["points"], visibility=g.get("visibility", "visible"),
+                counterexamples=g.get("counterexamples", "shown"), tolerances=dict(g.get("tolerances", {})),
+                configurations=tuple(g.get("configurations", ())),
+            )
+            for g in data.get("gates", [])
+        )  # fmt: skip
+        return cls(
+            title=data.get("title", ""), examples=data.get("examples"), seed=data.get("seed"),
+            forbid_imports=tuple(data.get("forbid_imports", ())), visibility=data.get("visibility", "visible"),
+            counterexamples=data.get("counterexamples", "shown"), gates=gates,
+        )  # fmt: skip
+
     @property
     def digest(self) -> str:
         """Identifies what the file asks for (not its comments or layout), so merge can tell two apart."""

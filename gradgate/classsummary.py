@@ -27,6 +27,7 @@ import jinja2
 
 from gradgate.gates import REGISTRY
 
+from . import scorehistogram
 from .grade import CLASS_FILES, PAGE, REPORT, RESULTS, VERDICTS
 
 SCHEMA = "gradgate.class/1"
@@ -112,6 +113,44 @@ def _stats(values: Sequence[float]) -> dict[str, Any]:
     }
 
 
+def _failure_key(cell: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    d = cell.get("diagnosis") or {}
+    return (cell["verdict"], cell.get("check") or "", str(d.get("kind") or ""), f"{d.get('input') or ''} {d.get('detail') or ''}")
+
+
+def _gate_stats(gate: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """How the class did on one gate: the share that passed, and its most common failure (the
+    verdict, the failing check and the diagnosis), among the submissions that could be loaded
+    (the others are listed once, as unloadable, and would otherwise be every gate's top failure)."""
+    cells = [(r["name"], r["gates"][gate]) for r in rows if gate in r["gates"]]
+    passed = sum(1 for _, c in cells if c["verdict"] == "pass")
+    groups: dict[tuple[str, str, str, str], list[tuple[str, Mapping[str, Any]]]] = {}
+    for name, cell in cells:
+        loaded = next(r for r in rows if r["name"] == name)["error"] is None
+        if cell["verdict"] != "pass" and loaded:
+            groups.setdefault(_failure_key(cell), []).append((name, cell))
+    common = None
+    if groups:
+        key = max(sorted(groups), key=lambda k: len(groups[k]))  # ties: the first in sorted order
+        members = groups[key]
+        first = members[0][1]
+        diagnosis = first.get("diagnosis") or None
+        common = {
+            "verdict": first["verdict"],
+            "check": first.get("check"),
+            "count": len(members),
+            "submissions": [name for name, _ in members],
+            "reason": first["reason"],  # the first student's, as an example
+            "diagnosis": diagnosis.get("message") if diagnosis else None,
+        }
+    return {
+        "passed": passed,
+        "graded": len(cells),
+        "share": round(passed / len(cells), 4) if cells else None,
+        "common_failure": common,
+    }
+
+
 def summarize(graded: Sequence[Graded]) -> dict[str, Any]:
     """summary.json's content for these graded submissions (links relative to their common folder)."""
     if not graded:
@@ -125,7 +164,7 @@ def summarize(graded: Sequence[Graded]) -> dict[str, Any]:
     counts = {gate: dict.fromkeys(VERDICTS, 0) for gate in columns}
     for g in graded:
         payload = g.data["submission"]
-        cells = {c["gate"]: {k: c[k] for k in ("verdict", "score", "max_score", "worst_error", "check", "reason")}
+        cells = {c["gate"]: {k: c.get(k) for k in ("verdict", "score", "max_score", "worst_error", "check", "reason", "diagnosis")}
                  for c in payload["gates"]}
         for gate, cell in cells.items():
             tally = counts.setdefault(gate, dict.fromkeys(VERDICTS, 0))
@@ -133,6 +172,7 @@ def summarize(graded: Sequence[Graded]) -> dict[str, Any]:
         link = quote(g.name)
         rows.append({
             "name": g.name,
+            "path": payload.get("path"),  # relative to the class folder
             "report": f"{link}/{REPORT}",
             "page": f"{link}/{PAGE}" if (g.folder / PAGE).exists() else None,
             "results": f"{link}/{RESULTS}",
@@ -149,6 +189,7 @@ def summarize(graded: Sequence[Graded]) -> dict[str, Any]:
         "gates": columns,
         "submissions": rows,
         "gate_counts": counts,
+        "gate_stats": {gate: _gate_stats(gate, rows) for gate in columns},
         "scores": _stats([r["score"] for r in rows]),
         "unloadable": [r["name"] for r in rows if r["error"] is not None],
     }
@@ -172,13 +213,14 @@ def _cell_text(text: str) -> str:
 
 
 def grades_csv(summary: Mapping[str, Any]) -> str:
-    """One row per submission: its name, the points per gate (empty: not graded on it), total, maximum."""
+    """One row per submission in the order a gradebook import takes: the student's identifier, the
+    grade and its maximum, then the points per gate (empty: not graded on it) for reference."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["submission", *summary["gates"], "total", "max_score"])
+    writer.writerow(["submission", "total", "max_score", *summary["gates"]])
     for row in summary["submissions"]:
         cells = [_num(row["gates"][g]["score"]) if g in row["gates"] else "" for g in summary["gates"]]
-        writer.writerow([_cell_text(row["name"]), *cells, _num(row["score"]), _num(row["max_score"])])
+        writer.writerow([_cell_text(row["name"]), _num(row["score"]), _num(row["max_score"]), *cells])
     return buffer.getvalue()
 
 
@@ -199,7 +241,7 @@ def summary_html(summary: Mapping[str, Any]) -> str:
     env.filters["num"] = _num
     env.filters["sci"] = _sci
     env.globals["problems"] = lambda row, gates: [g for g in gates if g in row["gates"] and row["gates"][g]["verdict"] != "pass"]
-    return env.get_template("summary.html.j2").render(s=summary)
+    return env.get_template("summary.html.j2").render(s=summary, histogram=scorehistogram.histogram(summary["submissions"]))
 
 
 def _write(path: Path, text: str) -> None:

@@ -275,7 +275,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return _list()
     if args.command == "report":
         return _report(args)
-    if args.command in ("grade", "gradescope", "merge"):
+    if args.command in ("grade", "gradescope", "merge", "assignment"):
         from . import gradecli
 
         return gradecli.main(args)

@@ -6,8 +6,10 @@ score per gate), index.html and Gradescope's results.json. The class summary is 
 report.json files on disk (`classsummary`), the same way `gradgate merge` builds it from folders
 graded elsewhere, so the two cannot disagree.
 
-Scoring is a function of the report JSON alone: a gate earns its points when every implementation of
-it passed, and 0 otherwise, with the reason (the failing check, missing, or the file that did not load).
+Scoring is a function of the report JSON alone (`scoring`). Without an assignment file the class is
+graded on every gate found in any submission: once all are checked, `complete` scores each report
+again on that union and rewrites its files, so a submission that cannot be loaded still has every
+test, at 0, with the reason.
 """
 
 from __future__ import annotations
@@ -27,16 +29,12 @@ from gradgate.checks.engine import run
 from gradgate.checks.executor import IN_PROCESS, Executor
 from gradgate.checks.results import RunReport
 from gradgate.defaults import DEFAULT_MEMORY_MB, DEFAULT_SEED  # noqa: F401 - grade.DEFAULT_SEED, as before
-from gradgate.gates import REGISTRY
-from gradgate.gates.spec import Convention
-
-from . import gradescope, jsonreport
+from . import gradescope, jsonreport, reportpaths
 from .assignment import Assignment
+from .scoring import VERDICTS, class_gates, load_error, score, score_gate  # noqa: F401 - grade.score, as before
 
 REPORT, PAGE, RESULTS = "report.json", "index.html", "results.json"
 CLASS_FILES = ("summary.json", "summary.html", "grades.csv")
-VERDICTS = ("pass", "fail", "error", "missing")
-_SPECS = {s.name: s for s in REGISTRY}
 
 
 class GradeError(Exception):
@@ -111,123 +109,6 @@ def find_submissions(folder: Path, skip: Sequence[Path] = ()) -> tuple[list[Subm
 
 
 # ---------------------------------------------------------------------------------------------
-# scoring a report
-
-
-def _broken(result: Mapping[str, Any]) -> bool:
-    # The engine reports a module that did not import as a result named after the file; a student's
-    # implementation label is a Python identifier and never ends in .py.
-    return str(result["implementation"]).endswith(".py")
-
-
-def _expected_names(gate: str) -> str:
-    spec = _SPECS.get(gate)
-    convention = spec.convention if spec else None
-    if convention is Convention.LAYER_PAIR:
-        return f"{gate}_forward and {gate}_backward (or {gate}_forward_naive and {gate}_backward_naive)"
-    if convention is Convention.GATE_CLASS:
-        return f"a class {gate} with forward and backward methods"
-    if convention is Convention.MODEL:
-        return f"a class {gate} with .params and a loss method"
-    if convention is Convention.SCALAR_ENGINE and spec is not None and spec.ops is not None:
-        return f"a Value class (data, grad, backward) with {', '.join(spec.ops.methods)}"
-    if convention is Convention.TENSOR_OP:
-        return f"a needle TensorOp {gate} with compute and gradient"
-    return f"a function {gate}"
-
-
-def _near(name: str, gate: str) -> bool:
-    """An unchecked name that is probably a try at `gate` (affine_forward without its backward)."""
-    spec = _SPECS.get(gate)
-    if spec is not None and spec.convention is Convention.LOSS_FUNCTION:
-        return name.startswith(gate)
-    if spec is not None and spec.ops is not None:  # a scalar engine's Value.tanh for value_tanh
-        return name.endswith(f".{spec.ops.label}")
-    return name in (gate, f"{gate}_forward", f"{gate}_forward_naive")
-
-
-def _missing_reason(gate: str, data: Mapping[str, Any]) -> str:
-    parts = [f"no {gate} found: expected {_expected_names(gate)}"]
-    for u in data.get("unchecked", []):
-        if _near(str(u["name"]), gate):
-            parts.append(f"{u['name']} in {Path(u['source']).name}: {u['reason']}")
-    for r in data["results"]:
-        if _broken(r):
-            why = str(r["message"]).removeprefix("cannot import: ")
-            parts.append(f"{r['implementation']} could not be imported: {why}")
-    return "; ".join(parts)
-
-
-def _worst_error(results: Sequence[Mapping[str, Any]]) -> float | None:
-    errors = [c["max_rel_error"] for r in results for c in r["checks"] if c.get("max_rel_error") is not None]
-    return max(errors) if errors else None
-
-
-def _failed_check(result: Mapping[str, Any]) -> str | None:
-    cex = result.get("counterexample")
-    if cex:
-        return str(cex["check"])
-    head, sep, _ = str(result.get("message", "")).partition(":")
-    return head if sep and " " not in head else None
-
-
-def _total(values: Sequence[float]) -> float:
-    total = sum(values)
-    return round(total, 6) if isinstance(total, float) else total
-
-
-def score_gate(gate: str, points: float, data: Mapping[str, Any], configurations: Sequence[str] = ()) -> dict[str, Any]:
-    """The verdict, score and reason for one gate of one report; of a configurable model, the
-    results of the `configurations` graded (all without any)."""
-    mine = [
-        r for r in data["results"]
-        if r["gate"] == gate and not _broken(r) and (not configurations or r.get("configuration") in configurations)
-    ]  # fmt: skip
-    cell: dict[str, Any] = {
-        "gate": gate,
-        "verdict": "pass",
-        "score": points,
-        "max_score": points,
-        "reason": "",
-        "check": None,
-        "worst_error": _worst_error(mine),
-        "implementations": [r["implementation"] for r in mine],
-    }
-    if data.get("error") is not None:
-        cell.update(verdict="error", score=0, reason=f"the submission could not be loaded: {data['error']}")
-    elif not mine:
-        cell.update(verdict="missing", score=0, reason=_missing_reason(gate, data))
-    else:
-        bad = [r for r in mine if r["status"] != "pass"]
-        if bad:
-            first = next((r for r in bad if r["status"] == "error"), bad[0])
-            several = len({r.get("source") for r in mine}) > 1  # a model's configurations are one file
-            where = f" in {Path(first['source']).name}" if several and first.get("source") else ""
-            cell.update(
-                verdict=first["status"],
-                score=0,
-                reason=f"{first['implementation']}{where}: {first['message']}",
-                check=_failed_check(first),
-            )
-    return cell
-
-
-def score(data: Mapping[str, Any], assignment: Assignment) -> dict[str, Any]:
-    """Score per gate: the assignment's gates, or without any every gate found at one point."""
-    if assignment.gates:
-        gates = [(r.gate, r.points, r.configurations) for r in assignment.gates]
-    else:
-        found = {r["gate"] for r in data["results"] if not _broken(r)}
-        gates = [(name, 1, ()) for name in dict.fromkeys(s.name for s in REGISTRY) if name in found]
-    cells = [score_gate(gate, points, data, chosen) for gate, points, chosen in gates]
-    return {
-        "score": _total([c["score"] for c in cells]),
-        "max_score": _total([c["max_score"] for c in cells]),
-        "gates": cells,
-    }
-
-
-# ---------------------------------------------------------------------------------------------
 # one submission
 
 
@@ -240,17 +121,21 @@ def executor(settings: Settings) -> Executor:
 
 
 def rerun_command(path: Path, settings: Settings) -> str:
-    """What a student runs to see the same examples (the grader's sandbox aside)."""
+    """What a student runs, in the submission's folder (or the folder holding a one-file submission),
+    to see the same examples (the grader's sandbox aside)."""
     timeout = f" --timeout {settings.timeout:g}" if settings.timeout is not None else ""
-    return f"gradgate check {shlex.quote(str(path))} --seed {settings.seed} --examples {settings.examples}{timeout} --no-report"
+    where = shlex.quote(reportpaths.target(path))
+    return f"gradgate check {where} --seed {settings.seed} --examples {settings.examples}{timeout} --no-report"
 
 
-def submission_payload(sub: Submission, settings: Settings, data: Mapping[str, Any]) -> dict[str, Any]:
+def submission_payload(
+    sub: Submission, settings: Settings, data: Mapping[str, Any], expected: Sequence[str] | None = None
+) -> dict[str, Any]:
     """The "submission" key of a graded report.json: who, the score per gate, and how it was graded."""
     return {
         "name": sub.name,
-        "path": str(sub.path),
-        **score(data, settings.assignment),
+        "path": sub.path.name,  # relative to the class folder, which holds every submission
+        **score(data, settings.assignment, expected),
         "assignment": {**settings.assignment.to_dict(), "digest": settings.assignment.digest},
         "grading": {
             "sandbox": settings.sandbox,
@@ -280,29 +165,42 @@ def _write_page(data: Mapping[str, Any], path: Path) -> bool:
     return True
 
 
-def _relative(message: str | None, path: Path) -> str | None:
-    """The message with the class folder's path taken out: the same wherever the class was graded."""
-    if message is None:
-        return None
-    for parent in {str(path.parent.resolve()), str(path.parent.absolute()), str(path.parent)}:
-        if parent not in ("", "."):
-            message = message.replace(parent.rstrip("/") + "/", "")
-    return message
+def _write_files(folder: Path, data: dict[str, Any], assignment: Assignment) -> None:
+    """report.json, index.html and results.json of one graded report (stale ones removed first, so a
+    page that fails to render is absent rather than out of date)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in (REPORT, PAGE, RESULTS):
+        (folder / stale).unlink(missing_ok=True)
+    _write_json(folder / REPORT, data)
+    _write_page(data, folder / PAGE)
+    _write_json(folder / RESULTS, gradescope.results(data, assignment))
 
 
 def _write(sub: Submission, settings: Settings, out: Path, report: RunReport) -> dict[str, Any]:
     """DIR/<name>/report.json, index.html and results.json for one checked submission."""
-    folder = out / sub.name
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in (REPORT, PAGE, RESULTS):
-        (folder / stale).unlink(missing_ok=True)
-    data = jsonreport.to_dict(report, rerun_command(sub.path, settings))
-    data["error"] = _relative(data["error"], sub.path)
+    data = reportpaths.relative(jsonreport.to_dict(report, rerun_command(sub.path, settings)), sub.path)
+    # A folder none of whose modules imports could not be loaded, as a one-file submission with a
+    # syntax error: said once, at the top, and every expected gate is an error with that reason.
+    data["error"] = load_error(data)
     data["submission"] = submission_payload(sub, settings, data)
-    _write_json(folder / REPORT, data)
-    _write_page(data, folder / PAGE)
-    _write_json(folder / RESULTS, gradescope.results(data, settings.assignment))
+    _write_files(out / sub.name, data, settings.assignment)
     return data
+
+
+def complete(folders: Sequence[Path]) -> None:
+    """Without an assignment's [gates], grade every submission in `folders` (DIR/<name>/) on every
+    gate found in any of them, and rewrite the files of those whose gates change."""
+    graded = [(folder, json.loads((folder / REPORT).read_text(encoding="utf-8"))) for folder in folders]
+    if not graded or graded[0][1]["submission"]["assignment"].get("gates"):
+        return
+    expected = class_gates(data for _, data in graded)
+    for folder, data in graded:
+        payload = data["submission"]
+        assignment = Assignment.from_dict(payload["assignment"])
+        scored = score(data, assignment, expected)
+        if [c["gate"] for c in payload["gates"]] != expected or payload["gates"] != scored["gates"]:
+            payload.update(scored)
+            _write_files(folder, data, assignment)
 
 
 def _failed_report(sub: Submission, settings: Settings, why: str) -> RunReport:
@@ -336,21 +234,31 @@ def grade_all(
     *,
     jobs: int = 1,
     on_done: Callable[[Outcome], None] | None = None,
+    on_start: Callable[[str], None] | None = None,
+    fail_fast: bool = False,
 ) -> list[Outcome]:
-    """Grade every submission, `jobs` at a time in separate processes; outcomes sorted by name."""
+    """Grade every submission, `jobs` at a time in separate processes; outcomes sorted by name.
+    With `fail_fast`, stop at the first that could not be loaded or that the grader failed on
+    (what a broken set-up looks like); the rest are not graded."""
     out.mkdir(parents=True, exist_ok=True)
     outcomes = []
     if jobs <= 1 or len(subs) <= 1:
         for sub in subs:
+            if on_start:  # one at a time: the bar can say whose code is running (a loop is not silent)
+                on_start(sub.name)
             outcomes.append(grade_one(sub, settings, out))
             if on_done:
                 on_done(outcomes[-1])
+            if fail_fast and stops(outcomes[-1]):
+                break
     else:
         # spawn, not fork: the parent holds torch's thread pools, which do not survive a fork.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(jobs, len(subs)), mp_context=context) as pool:
             futures = {pool.submit(grade_one, sub, settings, out): sub for sub in subs}
             for future in as_completed(futures):
+                if future.cancelled():
+                    continue  # --fail-fast stopped before it began
                 sub = futures[future]
                 try:
                     outcome = future.result()
@@ -359,7 +267,16 @@ def grade_all(
                 outcomes.append(outcome)
                 if on_done:
                     on_done(outcome)
+                if fail_fast and stops(outcome):
+                    for pending in futures:
+                        pending.cancel()  # those already running finish, and count
+                    fail_fast = False
     return sorted(outcomes, key=lambda o: o.name)
+
+
+def stops(outcome: Outcome) -> bool:
+    """What --fail-fast stops at: a submission that could not be loaded, or the grader failing."""
+    return bool(outcome.error or outcome.grader_error)
 
 
 def _lost(sub: Submission, settings: Settings, out: Path, why: str) -> Outcome:

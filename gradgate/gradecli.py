@@ -1,9 +1,10 @@
 """`gradgate grade`, `gradgate gradescope` and `gradgate merge`: the grading commands.
 
-    gradgate grade SUBMISSIONS --out DIR [--jobs N] [--timeout S] [--memory-mb M]
+    gradgate grade SUBMISSIONS --out DIR [--jobs N] [--fail-fast] [--timeout S] [--memory-mb M]
                    [--forbid-import MOD ...] [--assignment FILE.toml] [--seed N] [--examples N]
     gradgate gradescope [--submission DIR] [--results FILE] [same options as grade]
     gradgate merge DIR... --out DIR
+    gradgate assignment init REFERENCE [--examples N] [--seed N] [--timeout S] > assignment.toml
 
 Exit codes: 0 grading completed (whatever the students scored), 1 the grader itself failed on some
 submission (its report says why), 2 unusable arguments, assignment file or folders (a message, no
@@ -19,9 +20,11 @@ import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from gradgate.defaults import DEFAULT_EXAMPLES, DEFAULT_MEMORY_MB, DEFAULT_SEED, DEFAULT_TIMEOUT
+
+from .progress import Progress  # noqa: F401 - gradecli.Progress, as before
 
 if TYPE_CHECKING:
     from . import grade
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
 # where they are used, so that --help and argument errors answer at once.
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+INIT_EXAMPLES = 25  # enough to tell a reference that passes from one that does not, in seconds
 GRADESCOPE_SUBMISSION = Path("/autograder/submission")
 GRADESCOPE_RESULTS = Path("/autograder/results/results.json")
 
@@ -78,6 +82,8 @@ def add_commands(sub: Any, positive_int: Any, seed: Any, seconds: Any) -> None:
     g.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="a folder with one .py file or folder per student")
     g.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the reports and the class summary go")
     g.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="submissions graded in parallel (default 1)")
+    g.add_argument("--fail-fast", action="store_true",
+                   help="stop at the first submission that cannot be loaded or that the grader fails on (default: grade all)")
     common(g)
 
     s = sub.add_parser("gradescope", help="grade one submission inside a Gradescope autograder")
@@ -91,6 +97,17 @@ def add_commands(sub: Any, positive_int: Any, seed: Any, seconds: Any) -> None:
     m.add_argument("dirs", type=Path, nargs="+", metavar="DIR", help="--out folders of `gradgate grade` runs")
     m.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the merged class goes")
 
+    a = sub.add_parser("assignment", help="write an assignment file")
+    actions = a.add_subparsers(dest="action", required=True)
+    init = actions.add_parser("init", help="an assignment file from a reference solution, printed on stdout: "
+                              "every gate it passes, one point each")
+    init.add_argument("reference", type=Path, metavar="REFERENCE", help="the reference solution: a .py file or a folder")
+    init.add_argument("--examples", type=positive_int, default=INIT_EXAMPLES, metavar="N",
+                      help=f"examples per implementation for checking the reference (default {INIT_EXAMPLES})")
+    init.add_argument("--seed", type=seed, default=DEFAULT_SEED, metavar="N", help=f"default {DEFAULT_SEED}")
+    init.add_argument("--timeout", type=seconds, default=DEFAULT_TIMEOUT, metavar="S",
+                      help=f"seconds a single call into the reference may take (default {DEFAULT_TIMEOUT:g})")
+
 
 def main(args: argparse.Namespace) -> int:
     try:
@@ -98,6 +115,8 @@ def main(args: argparse.Namespace) -> int:
             return _grade(args)
         if args.command == "gradescope":
             return _gradescope(args)
+        if args.command == "assignment":
+            return _assignment_init(args)
         return _merge(args)
     except _Unusable as exc:
         print(f"gradgate {args.command}: {exc}", file=sys.stderr)
@@ -141,50 +160,6 @@ def _describe(s: grade.Settings) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # grade
-
-
-class Progress:
-    """A bar on an interactive stderr; elsewhere (logs, CI) a line per graded submission."""
-
-    WIDTH = 30
-
-    def __init__(self, total: int, stream: TextIO) -> None:
-        self.total = total
-        self.done = 0
-        self.stream = stream
-        self.started = time.perf_counter()
-        self.bar = stream.isatty()
-        if self.bar:
-            self._draw("")
-
-    def _draw(self, last: str) -> None:
-        filled = self.WIDTH * self.done // max(self.total, 1)
-        elapsed = time.perf_counter() - self.started
-        line = f"grading [{'#' * filled}{'.' * (self.WIDTH - filled)}] {self.done}/{self.total} · {elapsed:.0f} s{last}"
-        self.stream.write("\r" + line + "\x1b[K")
-        self.stream.flush()
-
-    def __call__(self, outcome: grade.Outcome) -> None:
-        self.done += 1
-        note = _outcome_text(outcome)
-        if self.bar:
-            self._draw(f" · {outcome.name}: {note}")
-        else:
-            print(f"gradgate: [{self.done}/{self.total}] {outcome.name}: {note} ({outcome.seconds:.1f} s)", file=self.stream, flush=True)
-
-    def close(self) -> None:
-        if self.bar:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def _outcome_text(o: grade.Outcome) -> str:
-    text = f"{o.score:g}/{o.max_score:g}"
-    if o.grader_error:
-        return text + " (the grader failed)"
-    if o.error:
-        return text + " (could not be loaded)"
-    return text
 
 
 def screen(summary: Mapping[str, Any], seconds: float, out: Path) -> list[str]:
@@ -238,11 +213,14 @@ def _grade(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     progress = Progress(len(subs), sys.stderr)
     try:
-        outcomes = grade.grade_all(subs, s, out, jobs=jobs, on_done=progress)
+        outcomes = grade.grade_all(subs, s, out, jobs=jobs, on_done=progress, on_start=progress.started,
+                                   fail_fast=args.fail_fast)
     finally:
         progress.close()
+    names = [o.name for o in outcomes]
     try:
-        graded = [classsummary.read(out / sub.name) for sub in subs]
+        grade.complete([out / name for name in names])
+        graded = [classsummary.read(out / name) for name in names]
         summary = classsummary.summarize(graded)
         classsummary.write(out, summary)
     except classsummary.SummaryError as exc:
@@ -250,11 +228,15 @@ def _grade(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print("\n".join(screen(summary, time.perf_counter() - started, out)))
     failed = [o for o in outcomes if o.grader_error]
-    if failed:
-        for o in failed:
-            print(f"gradgate grade: {o.name}: {o.grader_error}", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+    for o in failed:
+        print(f"gradgate grade: {o.name}: {o.grader_error}", file=sys.stderr)
+    if len(outcomes) < len(subs):
+        first = next(o for o in outcomes if grade.stops(o))
+        why = first.grader_error or f"could not be loaded: {first.error}"
+        left = len(subs) - len(outcomes)
+        print(f"gradgate grade: stopped (--fail-fast) at {first.name}: {why}; {left} submission{'s' * (left != 1)} "
+              "not graded (without --fail-fast every submission is graded)", file=sys.stderr)
+    return EXIT_FAILED if failed or len(outcomes) < len(subs) else EXIT_OK
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,6 +252,10 @@ def _gradescope(args: argparse.Namespace) -> int:
         raise _Unusable(f"the submission folder {folder} does not exist (inside Gradescope it is "
                         f"{GRADESCOPE_SUBMISSION}; elsewhere pass --submission DIR)")
     print(f"gradgate: grading {folder} · {_describe(s)}", flush=True)
+    if args.assignment is None:
+        print("gradgate gradescope: without --assignment the submission is graded on the gates it has, so one that "
+              "cannot be loaded has no tests to fail; `gradgate assignment init REFERENCE > assignment.toml` writes a file",
+              file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="gradgate-gradescope-") as scratch:
         out = Path(scratch)
         outcome = grade.grade_one(grade.Submission("submission", folder), s, out)
@@ -293,7 +279,7 @@ def _gradescope(args: argparse.Namespace) -> int:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from . import classsummary
+    from . import classsummary, grade
 
     out: Path = args.out
     if out.exists() and not out.is_dir():
@@ -303,6 +289,8 @@ def _merge(args: argparse.Namespace) -> int:
         graded = classsummary.scan(args.dirs)
         summary = classsummary.summarize(graded)  # refuse before copying anything
         graded = classsummary.gather(graded, out)
+        grade.complete([g.folder for g in graded])  # the merged class's gates, as one run would have
+        graded = [classsummary.read(g.folder) for g in graded]
         summary = classsummary.summarize(graded)
         classsummary.write(out, summary)
     except classsummary.SummaryError as exc:
@@ -313,3 +301,27 @@ def _merge(args: argparse.Namespace) -> int:
     print("\n".join(screen(summary, time.perf_counter() - started, out)[1:]))
     return EXIT_OK
 
+
+
+# ---------------------------------------------------------------------------------------------
+# assignment init
+
+
+def _assignment_init(args: argparse.Namespace) -> int:
+    from . import assignmentinit
+
+    reference: Path = args.reference
+    if not reference.exists():
+        raise _Unusable(f"{reference} does not exist: expected the reference solution, a .py file or a folder")
+    print(f"gradgate: checking the reference {reference} · seed {args.seed} · {args.examples} examples per implementation",
+          file=sys.stderr, flush=True)
+    data = assignmentinit.run_reference(reference, examples=args.examples, seed=args.seed, timeout=args.timeout)
+    why = assignmentinit.describe_failure(data)
+    if why is not None:
+        raise _Unusable(why)
+    rules = assignmentinit.reference_rules(data)
+    sys.stdout.write(assignmentinit.toml(rules, str(reference), DEFAULT_EXAMPLES, args.seed))
+    for gate, reason in rules.left_out:
+        print(f"gradgate: left out {gate}, which the reference does not pass: {reason}", file=sys.stderr)
+    print(f"gradgate: {len(rules.rules)} gates, one point each", file=sys.stderr)
+    return EXIT_OK

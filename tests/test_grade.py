@@ -194,7 +194,8 @@ def test_results_json_is_gradescopes_format(graded: tuple[Path, Path, str, str])
         assert results["score"] == EXPECTED_SCORES[name]
         assert [t["name"] for t in results["tests"]] == GATES
         for t in results["tests"]:
-            assert set(t) == {"name", "score", "max_score", "status", "output", "visibility"}
+            assert set(t) == {"name", "score", "max_score", "status", "output", "output_format", "visibility"}
+            assert t["output_format"] == "md" and t["output"].count("```") in (0, 2)
             assert t["status"] == ("passed" if EXPECTED_VERDICTS[name][t["name"]] == "pass" else "failed")
             assert t["visibility"] == ("after_published" if t["name"] == "MultiplyGate" else "visible")
         assert [t["max_score"] for t in results["tests"]] == [4, 2, 3]
@@ -224,7 +225,7 @@ def test_gradescope_output_hides_the_example_of_a_hidden_gate_only(graded: tuple
 def test_grades_csv_has_a_row_per_submission_a_column_per_gate_and_totals(graded: tuple[Path, Path, str, str]) -> None:
     _, out, _, _ = graded
     header = (out / "grades.csv").read_text().splitlines()[0]
-    assert header == "submission,affine,relu,MultiplyGate,total,max_score"
+    assert header == "submission,total,max_score,affine,relu,MultiplyGate"  # a gradebook import's order
     assert _rows(out) == [
         {"submission": "alice", "affine": "4", "relu": "2", "MultiplyGate": "3", "total": "9", "max_score": "9"},
         {"submission": "bob", "affine": "0", "relu": "2", "MultiplyGate": "0", "total": "2", "max_score": "9"},
@@ -273,16 +274,23 @@ def test_the_screen_summary_and_progress_lines(graded: tuple[Path, Path, str, st
 
 
 def test_progress_draws_a_bar_on_a_terminal() -> None:
+    """Submissions done, whose code is running, and who lost points so far (issue 15)."""
+
     class Tty(io.StringIO):
         def isatty(self) -> bool:
             return True
 
     stream = Tty()
     progress = Progress(2, stream)
+    progress.started("alice")
     progress(Outcome("alice", 9, 9, None, None, 1.0))
+    progress.started("bob")
+    progress(Outcome("bob", 1, 9, None, None, 1.0))
     progress.close()
     text = stream.getvalue()
-    assert "\r" in text and "1/2" in text and "alice: 9/9" in text and "#" * 15 in text
+    assert "\x1b[" in text and "2/2" in text and "left" in text
+    assert "lost points: bob 1/9" in text and "alice 9/9" not in text
+    assert "[2/2]" not in text  # the bar, not the log lines
 
 
 def test_a_regrade_with_the_same_seed_repeats_exactly(graded: tuple[Path, Path, str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -350,14 +358,15 @@ def test_merge_refuses_reports_graded_differently(graded: tuple[Path, Path, str,
 # without an assignment, options, gradescope
 
 
-def test_without_an_assignment_every_gate_found_is_worth_one_point(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_without_an_assignment_every_gate_found_in_the_class_is_worth_one_point(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """dave wrote no MultiplyGate and no affine_backward: bob's affine and MultiplyGate cost him a point each."""
     _need_sandbox()
     klass = _write_class(tmp_path / "class", ["bob", "dave"])
     code, stdout, _ = _grade(capsys, str(klass), "--out", str(tmp_path / "out"), "--examples", EXAMPLES, "--seed", "5")
     assert code == 0 and "seed 5" in stdout
     assert _rows(tmp_path / "out") == [
         {"submission": "bob", "affine": "0", "relu": "1", "MultiplyGate": "0", "total": "1", "max_score": "3"},
-        {"submission": "dave", "affine": "", "relu": "1", "MultiplyGate": "", "total": "1", "max_score": "1"},
+        {"submission": "dave", "affine": "0", "relu": "1", "MultiplyGate": "0", "total": "1", "max_score": "3"},
     ]
     results = _json(tmp_path / "out" / "bob" / "results.json")
     assert all(t["visibility"] == "visible" for t in results["tests"])
@@ -623,7 +632,8 @@ def test_a_grader_failure_costs_that_submission_and_exits_1(tmp_path: Path, caps
     assert "bob: the grader failed on this submission: RuntimeError: disk on fire" in err
     assert _json(tmp_path / "out" / "alice" / "report.json")["error"] is None
     bob = _rows(tmp_path / "out")[1]
-    assert (bob["submission"], bob["affine"], bob["total"]) == ("bob", "", "0")
+    assert (bob["submission"], bob["affine"], bob["total"], bob["max_score"]) == ("bob", "0", "0", "3")
+    assert "disk on fire" in _json(tmp_path / "out" / "bob" / "report.json")["submission"]["gates"][0]["reason"]
 
 
 def test_an_assignment_grades_the_configurations_it_names(tmp_path: Path) -> None:

@@ -96,6 +96,40 @@ class Implementation:
 
 
 @dataclass
+class GradedGate:
+    gate: str
+    verdict: str  # pass / fail / error / missing
+    points: str  # "0/4"
+    reason: str
+
+
+@dataclass
+class Grade:
+    """The points of a graded report (its "submission" key), shown at the top of the student's page."""
+
+    name: str
+    score: str
+    max_score: str
+    gates: list[GradedGate]
+
+
+def _points(x: Any) -> str:
+    return f"{x:g}" if isinstance(x, (int, float)) else str(x)
+
+
+def _grade(data: Mapping[str, Any]) -> Grade | None:
+    payload = data.get("submission")
+    if not isinstance(payload, Mapping) or not isinstance(payload.get("gates"), list):
+        return None  # a report of `gradgate check`: nothing was graded
+    gates = [
+        GradedGate(str(c.get("gate", "")), str(c.get("verdict", "")),
+                   f"{_points(c.get('score'))}/{_points(c.get('max_score'))}", str(c.get("reason") or ""))
+        for c in payload["gates"] if isinstance(c, Mapping)
+    ]  # fmt: skip
+    return Grade(str(payload.get("name", "")), _points(payload.get("score")), _points(payload.get("max_score")), gates)
+
+
+@dataclass
 class View:
     title: str
     target: str
@@ -112,6 +146,7 @@ class View:
     command: str | None
     legend: list[tuple[str, str, str]]
     thresholds: list[tuple[str, str]]
+    grade: Grade | None = None
 
 
 def _cell(check: Check, entries: list[dict[str, Any]], ran: bool, where: str) -> Cell:
@@ -260,6 +295,9 @@ def view(data: Mapping[str, Any], json_name: str = "report.json") -> View:
         legend.append((BAND_CLASS[name], name, span))
         lower = limit
     target = str(need(data, "target", "the report"))
+    grade = _grade(data)
+    if grade is not None and isinstance(data["submission"].get("path"), str):
+        target = data["submission"]["path"]  # where it sits in the class ("alice", "bob.py"), not "."
     return View(
         title=f"gradgate: {target}",
         target=target,
@@ -280,4 +318,5 @@ def view(data: Mapping[str, Any], json_name: str = "report.json") -> View:
         command=data.get("command"),
         legend=legend,
         thresholds=limits,
+        grade=grade,
     )
