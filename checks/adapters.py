@@ -396,6 +396,7 @@ class Model(Adapter):
 
 from .functions import Functions  # (imported here: they build on Adapter above)
 from .scalar_engine import ScalarEngine
+from .stateful import StatefulClass
 
 ADAPTERS: Mapping[Convention, type[Adapter]] = {
     Convention.LAYER_PAIR: LayerPair,
@@ -404,6 +405,7 @@ ADAPTERS: Mapping[Convention, type[Adapter]] = {
     Convention.MODEL: Model,
     Convention.FUNCTIONS: Functions,
     Convention.SCALAR_ENGINE: ScalarEngine,
+    Convention.STATEFUL: StatefulClass,
 }
 
 
@@ -417,5 +419,6 @@ def bind(spec: Binding, convention: Convention, guard: Guard, objects: Sequence[
         Model: ("cls",),
         Functions: ("fn",),
         ScalarEngine: ("cls",),
+        StatefulClass: ("cls",),
     }[adapter]
     return adapter(spec, guard, **dict(zip(fields, objects, strict=True)))

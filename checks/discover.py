@@ -44,16 +44,18 @@ from types import ModuleType
 from typing import Any
 
 from . import notebook
-from .conventions import SCALAR_METHODS, Convention, is_staff
+from .conventions import SCALAR_METHODS, Convention, Era, is_staff
 from .foreign import NEEDLE_OP_REASON, NEEDLE_REASON, TORCH_REASON, is_needle_op, written_for
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
 from .hints import fix
 from .results import Unchecked, UncheckedKind
 from .staff import staff_fallback
+from .stateful import is_stateful, mark_eras
 
 NAMESPACE = "the notebook's namespace"  # the source of what a kernel defined (no file)
 
-SKIP_DIRS = {"__pycache__", "tests", "test", ".git", ".venv", "venv", "build", "dist", "node_modules"}
+# (`autograder`: CMU 11-785's course-provided tests beside mytorch, which run the student's code on import)
+SKIP_DIRS = {"__pycache__", "tests", "test", ".git", ".venv", "venv", "build", "dist", "node_modules", "autograder"}
 
 
 class LoadError(Exception):
@@ -80,6 +82,8 @@ class Candidate:
     # written for torch tensors (checks.foreign): matched only to entries of the tensor convention
     # (GateSpec.tensors), listed as not checked where there is none
     tensors: bool = False
+    # a MyTorch class: the course year its package's activations show (checks.stateful), None for unknown
+    era: Era | None = None
 
 
 @dataclass
@@ -350,7 +354,8 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
             elif _static_pair(obj):  # EECS 498's Linear: static forward -> (out, cache), backward(dout, cache)
                 add(Candidate(name, Convention.LAYER_PAIR, (obj.forward, obj.backward), name, source))
             elif callable(getattr(obj, "forward", None)) and callable(getattr(obj, "backward", None)):
-                add(Candidate(name, Convention.GATE_CLASS, (obj,), name, source))
+                kind = Convention.STATEFUL if is_stateful(obj, module.__name__) else Convention.GATE_CLASS
+                add(Candidate(name, kind, (obj,), name, source))
             elif callable(getattr(obj, "loss", None)):
                 add(Candidate(name, Convention.MODEL, (obj,), name, source))
             elif looks_like_scalar_engine(obj):
@@ -387,6 +392,7 @@ def discover(target: Path, timeout: float | None = None) -> Found:
     guard = Guard(timeout, found.roots)
     with _own_modules(root, {name.partition(".")[0] for name, _ in files}):
         _load(target, files, guard, found, root)
+    mark_eras(found.candidates, Convention.STATEFUL)
     if target.is_file() and target.suffix == ".py" and found.broken:
         raise LoadError(f"{target} cannot be imported: {found.broken[0][1]}")
     if not files:
@@ -459,6 +465,7 @@ def in_namespace(namespace: dict[str, Any], module: str = "__main__", names: tup
     scope = ModuleType(module)
     scope.__dict__.update({k: v for k, v in namespace.items() if not k.startswith("_")})
     _candidates(scope, NAMESPACE, found)
+    mark_eras(found.candidates, Convention.STATEFUL)
     if names:
         wanted = set(names)
         found.candidates = [

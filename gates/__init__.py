@@ -17,6 +17,7 @@ from .lecture import LECTURE
 from .losses import LOSSES
 from .micrograd import MICROGRAD
 from .models import MODELS
+from .mytorch import MYTORCH_HW1
 from .networks import NETWORKS
 from .normalization import NORMALIZATION
 from .rnn_layers import RNN_LAYERS
@@ -30,10 +31,12 @@ COURSES: tuple[tuple[str, tuple[GateSpec, ...]], ...] = (
     ("deeplearning.ai DLS (course 1 week 4, course 2 week 1)", DLS),
     ("micrograd (a scalar autograd engine: Value, its ops and backward)", MICROGRAD),
     ("UMich EECS 498-007/598-005 (torch tensors: A2 linear classifiers, A3 layers)", EECS498 + EECS498_A2_NET + EECS498_A3_CONV),
+    ("CMU 11-785 MyTorch (HW1P1: stateful classes, gradients left on the object)", MYTORCH_HW1),
 )
 
 REGISTRY: tuple[GateSpec, ...] = (
     LECTURE + LAYERS + NORMALIZATION + LAYER_UTILS + LOSSES + MODELS + NETWORKS + ASSIGNMENT1 + RNN_LAYERS + DLS + MICROGRAD + EECS498 + EECS498_A2_NET + EECS498_A3_CONV
+    + MYTORCH_HW1
 )
 
 __all__ = ["COURSES", "REGISTRY", "GateSpec"]
