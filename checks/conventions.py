@@ -170,13 +170,18 @@ STAFF_MODULES = frozenset({
     "init_utils", "reg_utils", "gc_utils", "opt_utils", "lr_utils", "planar_utils", "tf_utils", "utils_grader",
     # UMich EECS 498/598's helpers beside the student's files (the course's own torch svm_loss, data, plots)
     "a1_helper", "a2_helpers", "a3_helper", "a4_helper", "a5_helper", "a6_helper",
+    # CMU 11-785's autograder scripts beside mytorch/ (they run the student's classes on import)
+    "hw1p1_autograder", "hw1p1_autograder_flags", "hw1p1_bonus_autograder", "bonus_autograder",
 })
 
 _RELEASE = re.compile(r"_v\d+[a-z]?$")
 
 
 def is_staff(module: str) -> bool:
-    """Whether a module name (dotted or not) is a course-provided module's."""
+    """Whether a module name (dotted or not) is a course-provided module's. Inside CMU 11-785's
+    `mytorch` package every module is the student's (its `optim` is their SGD, not CS231n's optim.py)."""
+    if any(part.startswith("mytorch") for part in module.split(".")[:-1]):
+        return False
     return _RELEASE.sub("", module.rpartition(".")[2]) in STAFF_MODULES
 
 # Packages the course's files import for what gradgate does not check, and what for: where one is

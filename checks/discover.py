@@ -438,8 +438,8 @@ def _load(target: Path, files: list[tuple[str, Path]], guard: Guard, found: Foun
     """Import each of `files` (notebooks as their definitions) and collect its candidates."""
     with staff_fallback(root) as fallback:
         for name, path in files:
-            if is_staff(name):
-                continue  # course-provided: imported only if the student's code imports it
+            if is_staff(name) or (path.suffix == ".ipynb" and is_staff(path.stem)):
+                continue  # course-provided (11-785's hw1p1_autograder.ipynb too): imported only if the student's code imports it
             if path.suffix == ".ipynb":
                 _notebook(path, name, guard, found, target)
                 continue

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +56,8 @@ def era_of(cls: type) -> Era | None:
     """What an activation's backward says of the course year: `backward()` beside a one-argument
     forward is the older dAdZ; `backward(dLdA)` the newer; anything else says nothing."""
     forward, backward = _params(cls.forward), _params(cls.backward)
-    if forward is None or backward is None or len([p for p in forward if p.default is p.empty]) != 1:
+    required = [p.name for p in forward or () if p.default is p.empty]
+    if forward is None or backward is None or required != ["Z"]:  # an activation's forward(Z), not a model's forward(A)
         return None
     if not backward:
         return Era.DERIVATIVE
@@ -92,6 +93,7 @@ class StatefulClass(Adapter):
     per `Stateful.upstream`, its gradients: the returned one, then those left on the object."""
 
     cls: type = None  # type: ignore[assignment]
+    _shown: dict[str, int] = field(default_factory=dict, init=False)  # the size each shape note was made at
 
     @property
     def how(self) -> Stateful:
@@ -142,6 +144,9 @@ class StatefulClass(Adapter):
         grad = as_array(value, f"{name}.{attribute}")
         shape = np.shape(getattr(obj, self.how.params.get(key, ""), None))
         if grad.shape != shape and grad.size == int(np.prod(shape)) and tuple(d for d in grad.shape if d != 1) == tuple(d for d in shape if d != 1):
-            self.note(PARAMETER_SHAPE, attribute, f"self.{attribute} has shape {grad.shape} where its parameter has {shape}")
+            # the largest example says it best: (3,) for (1, 3), not (1,) for (1, 1)
+            self.note(PARAMETER_SHAPE, attribute, f"self.{attribute} has shape {grad.shape} where its parameter has {shape}",
+                      replace=grad.size > self._shown.get(attribute, 0))  # fmt: skip
+            self._shown[attribute] = max(grad.size, self._shown.get(attribute, 0))
             grad = grad.reshape(shape)
         return grad
