@@ -33,7 +33,7 @@ def _averaged(s: Sizes) -> dict[str, float]:
     return {"W": 1.0 / s["N"], "b": 1.0 / s["N"]}
 
 
-def _linear_entry(era: Era, variant: str, summary: str) -> GateSpec:
+def _linear_entry(era: Era, summary: str) -> GateSpec:
     return GateSpec(
         name="Linear",
         convention=Convention.STATEFUL,
@@ -43,7 +43,7 @@ def _linear_entry(era: Era, variant: str, summary: str) -> GateSpec:
         construct=lambda s: {"in_features": s["C0"], "out_features": s["C1"]},
         stateful=Stateful(params={"W": "W", "b": "b"}, stored={"W": "dLdW", "b": "dLdb"}, era=era),
         gradient_scale=_averaged if era is Era.DERIVATIVE else None,
-        variant=variant,
+        variant=era.value,
         summary=summary,
     )
 
@@ -92,8 +92,8 @@ _Y = Array(("N", "C"), differentiable=False)
 _LABELS = Fixed(_one_hot)
 
 MYTORCH_HW1: tuple[GateSpec, ...] = (
-    _linear_entry(Era.GRADIENT, Era.GRADIENT.value, "Z = A Wᵀ + 1 bᵀ; backward(dLdZ) -> dLdA, self.dLdW, self.dLdb"),
-    _linear_entry(Era.DERIVATIVE, "dLdW, dLdb averaged over the batch", "Z = A Wᵀ + 1 bᵀ; the older template's dLdW / N, dLdb / N"),
+    _linear_entry(Era.GRADIENT, "Z = A Wᵀ + 1 bᵀ; backward(dLdZ) -> dLdA, self.dLdW, self.dLdb"),
+    _linear_entry(Era.DERIVATIVE, "Z = A Wᵀ + 1 bᵀ; the older template's dLdW / N, dLdb / N"),
     *_activation("Identity", lambda Z, **_: Z * 1.0, "A = Z"),
     *_activation("Sigmoid", lambda Z, **_: torch.sigmoid(Z), "A = 1 / (1 + exp(-Z)); dAdZ from the stored A"),
     *_activation("Tanh", lambda Z, **_: torch.tanh(Z), "A = tanh(Z)"),
