@@ -2,89 +2,20 @@
 `forward(A)` keeps what its `backward(dLdZ)` needs and whose backward returns dLdA and leaves
 `self.dLdW`, `self.dLdb` on the object; activations `forward(Z)` / `backward(dLdA)` (older years:
 `backward()` returning dAdZ); losses `forward(A, Y)` / `backward()`; `BatchNorm1d.forward(Z)`.
-
-Discovery tells such a class from the lecture's gate classes by where it lives (a `mytorch`
-package) or by its signatures (MyTorch's `dLd...` parameter names; a `backward()` of no argument
-beside a `forward(Z)` or `forward(A, Y)`), never by its name. The course's conventions changed
-together between years (conventions.Era); which one a folder follows is read from its activations'
-backward signatures, so that Linear's averaged dLdW is the template's own line in the older years
-and a scale bug in the newer ones.
+Discovery of such classes and of the course year: checks.mytorch.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from .adapters import PARAMETER_SHAPE, Adapter, as_array, describe
-from .conventions import Era, Stateful, Upstream
+from .conventions import Stateful, Upstream
 from .guard import NotImplementedYet, StudentError
-
-if TYPE_CHECKING:
-    from .discover import Candidate
-
-PACKAGE = "mytorch"  # the course's package name (a folder `mytorch`, `mytorch_hw2`, ...)
-_NAMES = frozenset({"Z", "A", "Y", "eval"})  # MyTorch's forward parameters
-
-
-def _params(fn: Callable[..., Any]) -> list[inspect.Parameter] | None:
-    try:
-        return [p for p in inspect.signature(fn).parameters.values() if p.name != "self"]
-    except (TypeError, ValueError):
-        return None
-
-
-def is_stateful(cls: type, module: str) -> bool:
-    """A MyTorch class (it has forward and backward): in a `mytorch` package, or with MyTorch's
-    signatures (a backward of dLdZ, dLdA, dLdBZ; or of nothing beside a forward of Z or A, Y)."""
-    if any(part.startswith(PACKAGE) for part in module.split(".")):
-        return True
-    forward, backward = _params(cls.forward), _params(cls.backward)
-    if forward is None or backward is None:
-        return False
-    if backward and all(p.name.startswith("dLd") for p in backward if p.default is p.empty):
-        return True
-    return not backward and bool(forward) and {p.name for p in forward} <= _NAMES
-
-
-def era_of(cls: type) -> Era | None:
-    """What an activation's backward says of the course year: `backward()` beside a one-argument
-    forward is the older dAdZ; `backward(dLdA)` the newer; anything else says nothing."""
-    forward, backward = _params(cls.forward), _params(cls.backward)
-    required = [p.name for p in forward or () if p.default is p.empty]
-    if forward is None or backward is None or required != ["Z"]:  # an activation's forward(Z), not a model's forward(A)
-        return None
-    if not backward:
-        return Era.DERIVATIVE
-    return Era.GRADIENT if len(backward) == 1 and backward[0].name == "dLdA" else None
-
-
-def _group(source: str) -> str:
-    """The folder a class's year is read over: its `mytorch` package, else its own file."""
-    path = Path(source)
-    for parent in path.parents:
-        if parent.name.startswith(PACKAGE):
-            return str(parent)
-    return source
-
-
-def mark_eras(candidates: Sequence[Candidate], stateful: Any) -> None:
-    """Give every stateful candidate the era its package's activations show (one era only: mixed
-    or no evidence leaves it None, and every year's entry applies as an alternative)."""
-    seen: dict[str, set[Era]] = {}
-    mine = [c for c in candidates if c.convention is stateful]
-    for cand in mine:
-        era = era_of(cand.objects[0])
-        if era is not None:
-            seen.setdefault(_group(cand.source), set()).add(era)
-    for cand in mine:
-        eras = seen.get(_group(cand.source), set())
-        cand.era = next(iter(eras)) if len(eras) == 1 else None
 
 
 @dataclass
