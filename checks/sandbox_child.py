@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gradgate.checks import adapters, discover, guard, notebook, staff, wire
-from gradgate.checks.conventions import Convention, Option, Steps
+from gradgate.checks.conventions import Convention, Option, Stateful, Steps
 
 _DENIED_EVENTS = (
     "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
@@ -74,8 +74,9 @@ class _Shim:
     """What an adapter needs of a spec; the parent sends it."""
 
     def __init__(self, differentiable: list[str], outputs: int, backward_args: list[str], steps: dict[str, Any] | None,
-                 tensors: bool = False) -> None:  # fmt: skip
+                 tensors: bool = False, stateful: dict[str, Any] | None = None) -> None:  # fmt: skip
         self.tensors = tensors
+        self.stateful = Stateful.from_plain(stateful) if stateful is not None else None
         self.differentiable = tuple(differentiable)
         self.outputs = outputs
         self.backward_args = tuple(backward_args)
@@ -138,6 +139,7 @@ class Child:
                     "arity": list(c.arity) if c.arity is not None else None,
                     "methods": list(c.methods) if c.methods is not None else None,
                     "tensors": c.tensors,
+                    "era": c.era.value if c.era is not None else None,
                 }
                 for c in found.candidates
             ],
@@ -161,7 +163,7 @@ class Child:
                 obj = getattr(obj, part)
             objects.append(obj)
         self.shim = _Shim(request["differentiable"], request["outputs"], request.get("backward_args") or [], request.get("steps"),
-                          request.get("tensors") is True)
+                          request.get("tensors") is True, request.get("stateful"))
         self.adapter = adapters.bind(self.shim, Convention(request["convention"]), self.guard, objects)
         return {}
 

@@ -155,3 +155,20 @@ def test_a_lecture_gate_class_is_not_mytorchs(tmp_path: Path) -> None:
     """))
     report = run(path, examples=EXAMPLES, seed=0, timeout=20)
     assert [(r.implementation, r.convention, r.status) for r in report.results] == [("MultiplyGate", "gate class", Status.PASS)]
+
+
+@pytest.mark.parametrize("package", ["mytorch", "mytorch_dAdZ"])
+def test_the_sandbox_gives_the_same_verdicts(tmp_path: Path, package: str) -> None:
+    """The grading sandbox's children: the same verdicts, years and unchecked list as in process,
+    a wrong BatchNorm1d (dLdBW against BZ, a public 2022 HW1P1's) among them."""
+    from gradgate.checks.sandbox import Sandbox
+
+    root = _handout(tmp_path, package)
+    (root / "mytorch" / "nn" / "batchnorm.py").write_text((Path(__file__).parent / "mutants" / "BatchNorm1d__mytorch_dldbw_from_bz.py").read_text())
+    kinds = [s for s in REGISTRY if s.name in {"Linear", "Sigmoid", "CrossEntropyLoss", "BatchNorm1d"} and s.convention.value == "stateful class"]
+    here = run(root, examples=EXAMPLES, seed=0, timeout=20, registry=kinds)
+    boxed = run(root, examples=EXAMPLES, seed=0, timeout=20, registry=kinds, executor=Sandbox(timeout=20))
+    assert _verdicts(here)["BatchNorm1d"] is Status.FAIL
+    assert _verdicts(boxed) == _verdicts(here)
+    assert {r.implementation: r.variant for r in boxed.results} == {r.implementation: r.variant for r in here.results}
+    assert sorted((u.name, u.reason) for u in boxed.unchecked) == sorted((u.name, u.reason) for u in here.unchecked)
