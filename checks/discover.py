@@ -50,7 +50,7 @@ from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
 from .hints import fix
 from .results import Unchecked, UncheckedKind
 from .staff import staff_fallback
-from .mytorch import is_stateful, mark_eras
+from .mytorch import course_paths, is_stateful, mark_eras
 
 NAMESPACE = "the notebook's namespace"  # the source of what a kernel defined (no file)
 
@@ -423,11 +423,15 @@ def _own_modules(root: Path, tops: set[str]) -> Iterator[None]:
         del sys.modules[name]
     before = set(sys.modules)
     sys.path.insert(0, str(root))
+    course = [p for p in course_paths(root) if p not in sys.path]  # CMU 11-785's runner appends these
+    sys.path.extend(course)
     importlib.invalidate_caches()
     try:
         yield
     finally:
         sys.path.remove(str(root))
+        for p in course:
+            sys.path.remove(p)
         # decided for all before any is removed: a namespace package's path is recomputed from its parent
         for name in [name for name in set(sys.modules) - before if ours(sys.modules[name])]:
             del sys.modules[name]

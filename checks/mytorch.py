@@ -78,3 +78,20 @@ def mark_eras(candidates: Sequence[Candidate], stateful: Any) -> None:
     for cand in mine:
         eras = seen.get(_group(cand.source), set())
         cand.era = next(iter(eras)) if len(eras) == 1 else None
+
+
+def course_paths(root: Path, limit: int = 50) -> list[str]:
+    """The folders the course's runner puts on sys.path (`sys.path.append('mytorch')`, 'mytorch/nn',
+    'models'), so that HW2P1's `from resampling import *` imports as it does there: every folder
+    under `root` named mytorch..., its subfolders, and a `models` beside it."""
+    found: list[str] = []
+    packages = [root] if root.name.startswith(PACKAGE) else []
+    try:
+        packages += [p for p in sorted(root.glob(f"**/{PACKAGE}*"))[:limit] if p.is_dir()]
+    except OSError:
+        return found
+    for package in packages:
+        for folder in [package, *sorted(p for p in package.rglob("*") if p.is_dir())[:limit], package.parent / "models"]:
+            if folder.is_dir() and folder.name != "__pycache__" and str(folder) not in found:
+                found.append(str(folder))
+    return found

@@ -19,6 +19,7 @@ from typing import Any
 
 from gradgate.checks import adapters, discover, guard, notebook, staff, wire
 from gradgate.checks.conventions import Convention, Option, Stateful, Steps
+from gradgate.checks.mytorch import course_paths
 
 _DENIED_EVENTS = (
     "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
@@ -151,6 +152,7 @@ class Child:
     def _bind(self, request: dict[str, Any]) -> dict[str, Any]:
         root = request["root"]
         sys.path.insert(0, root)
+        sys.path.extend(course_paths(Path(root)))  # as discovery has them (CMU 11-785's sibling imports)
         # Staff stand-ins as in discovery, for this child's whole life: a composite calls them later.
         self.staff.enter_context(staff.staff_fallback(Path(root)))
         objects = []

@@ -37,7 +37,9 @@ class StatefulClass(Adapter):
         construct = self.spec.construct(sizes) if self.spec.construct else {}
         obj = self.guard.call(self.cls, *construct.values())  # positionally: the course's order, any names
         for key, attribute in how.params.items():
-            setattr(obj, attribute, args[key])  # the argument itself: a change in place shows as one
+            # the argument itself: a change in place shows as one
+            owner, _, last = attribute.rpartition(".")
+            setattr(_reach(obj, owner, name) if owner else obj, last, args[key])
         rest = [v for k, v in args.items() if k not in how.params]
         out = self.guard.call(obj.forward, *rest)
         if out is None:
@@ -47,6 +49,15 @@ class StatefulClass(Adapter):
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
         name = self.cls.__name__
         how = self.how
+        # Each backward starts from the stored gradients as the constructor left them: HW2P1's
+        # template makes `self.dLdW = np.zeros(...)` there, and a backward that adds into it is right
+        # for the course's one call per forward; a second call here must not see the first's sum.
+        for attribute in how.stored.values():
+            owner, _, last = attribute.rpartition(".")
+            holder = _reach(state, owner, name, missing=None) if owner else state
+            value = getattr(holder, last, None)
+            if isinstance(value, np.ndarray):
+                setattr(holder, last, np.zeros_like(value))
         if how.upstream is Upstream.GRADIENT:
             returned = self.guard.call(state.backward, dout)
         else:
@@ -69,11 +80,11 @@ class StatefulClass(Adapter):
         """The gradient left on the object, in its parameter's shape: (C,) for the course's (1, C) is
         the same gradient (the course's np.allclose broadcasts it), noted for an advisory."""
         name = self.cls.__name__
-        value = getattr(obj, attribute, None)
+        value = _reach(obj, attribute, name, missing=None)
         if value is None:
             raise NotImplementedYet(f"not implemented: {name}.backward leaves no self.{attribute}")
         grad = as_array(value, f"{name}.{attribute}")
-        shape = np.shape(getattr(obj, self.how.params.get(key, ""), None))
+        shape = np.shape(_reach(obj, self.how.params[key], name, missing=None)) if key in self.how.params else ()
         if grad.shape != shape and grad.size == int(np.prod(shape)) and tuple(d for d in grad.shape if d != 1) == tuple(d for d in shape if d != 1):
             # the largest example says it best: (3,) for (1, 3), not (1,) for (1, 1)
             self.note(PARAMETER_SHAPE, attribute, f"self.{attribute} has shape {grad.shape} where its parameter has {shape}",
@@ -81,3 +92,18 @@ class StatefulClass(Adapter):
             self._shown[attribute] = max(grad.size, self._shown.get(attribute, 0))
             grad = grad.reshape(shape)
         return grad
+
+
+_REQUIRED = object()
+
+
+def _reach(obj: Any, path: str, name: str, missing: Any = _REQUIRED) -> Any:
+    """obj.a.b for the path "a.b" (HW2P1's Conv1d keeps its W on `self.conv1d_stride1`); a part the
+    object does not have is `missing`, or, where required, the student's error naming it."""
+    for part in path.split("."):
+        if not hasattr(obj, part):
+            if missing is _REQUIRED:
+                raise StudentError(f"{name}() has no self.{path}, where the course's autograder reads it")
+            return missing
+        obj = getattr(obj, part)
+    return obj
