@@ -54,7 +54,8 @@ def _activation(name: str, reference: Any, summary: str, z: Array = _Z, eras: tu
     return tuple(
         GateSpec(
             name=name, convention=Convention.STATEFUL, inputs={"Z": z}, sizes=_ROWS, reference=reference,
-            stateful=Stateful(upstream=upstream[era], era=era), variant=era.value if len(eras) > 1 else "", summary=summary,
+            stateful=Stateful(upstream=upstream[era], era=era), variant=era.value if len(eras) > 1 else "",
+            summary=f"{summary}; {'backward() -> dAdZ (the older years)' if era is Era.DERIVATIVE else 'backward(dLdA) -> dLdZ'}",
         )  # fmt: skip
         for era in eras
     )
