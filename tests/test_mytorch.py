@@ -13,6 +13,7 @@ import pytest
 from gradgate.checks.engine import run
 from gradgate.checks.results import RunReport, Status
 from gradgate.gates import REGISTRY
+from gradgate.gates.mytorch_cnn import MYTORCH_HW2
 
 STUDENT = Path(__file__).resolve().parent.parent / "gates" / "student"
 EXAMPLES = 15
@@ -172,3 +173,26 @@ def test_the_sandbox_gives_the_same_verdicts(tmp_path: Path, package: str) -> No
     assert _verdicts(boxed) == _verdicts(here)
     assert {r.implementation: r.variant for r in boxed.results} == {r.implementation: r.variant for r in here.results}
     assert sorted((u.name, u.reason) for u in boxed.unchecked) == sorted((u.name, u.reason) for u in here.unchecked)
+
+
+def test_a_hw2p1_folder_imports_its_siblings_by_name(tmp_path: Path) -> None:
+    """HW2P1's files import each other by name (`from resampling import *`), as the course's runner
+    puts mytorch/ on sys.path; a wrong Downsample2d there fails the pools and the Conv2d that call it."""
+    nn = STUDENT / "mytorch" / "nn"
+    root = tmp_path / "HW2P1"
+    (root / "mytorch").mkdir(parents=True)
+    for name in ("Conv1d.py", "Conv2d.py", "pool.py", "resampling.py", "flatten.py"):
+        shutil.copy(nn / name, root / "mytorch" / name)
+    (root / "autograder").mkdir()
+    (root / "autograder" / "runner.py").write_text("raise SystemExit('the course autograder ran')\n")
+    hw2 = list(MYTORCH_HW2)
+    report = run(root, examples=EXAMPLES, seed=0, timeout=20, registry=hw2)
+    verdicts = _verdicts(report)
+    assert set(verdicts) == {s.name for s in hw2}, verdicts
+    assert all(s is Status.PASS for s in verdicts.values()), [(r.implementation, r.message) for r in report.results]
+    square = (Path(__file__).parent / "mutants" / "Downsample2d__mytorch_square_input_assumed.py").read_text()
+    resampling = (root / "mytorch" / "resampling.py").read_text()
+    start = resampling.index("class Downsample2d")
+    (root / "mytorch" / "resampling.py").write_text(resampling[:start] + square[square.index("class Downsample2d"):])
+    broken = _verdicts(run(root, examples=EXAMPLES, seed=0, timeout=20, registry=hw2))
+    assert {k for k, v in broken.items() if v is not Status.PASS} == {"Downsample2d", "MaxPool2d", "MeanPool2d", "Conv2d"}, broken
