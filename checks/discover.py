@@ -50,7 +50,7 @@ from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
 from .hints import fix
 from .results import Unchecked, UncheckedKind
 from .staff import staff_fallback
-from .mytorch import course_paths, is_stateful, mark_eras
+from .mytorch import AUTOGRAD_REASON, course_paths, is_autograd, is_stateful, mark_eras
 
 NAMESPACE = "the notebook's namespace"  # the source of what a kernel defined (no file)
 
@@ -351,10 +351,12 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
         if inspect.isclass(obj):
             if is_needle_op(obj):
                 found.incomplete.append(Unchecked(name, source, NEEDLE_OP_REASON))
+            elif (_static_pair(obj) or looks_like_scalar_engine(obj)) and is_autograd(obj, module):
+                found.incomplete.append(Unchecked(name, source, AUTOGRAD_REASON))
             elif _static_pair(obj):  # EECS 498's Linear: static forward -> (out, cache), backward(dout, cache)
                 add(Candidate(name, Convention.LAYER_PAIR, (obj.forward, obj.backward), name, source))
             elif callable(getattr(obj, "forward", None)) and callable(getattr(obj, "backward", None)):
-                kind = Convention.STATEFUL if is_stateful(obj, module.__name__) else Convention.GATE_CLASS
+                kind = Convention.STATEFUL if is_stateful(obj, module) else Convention.GATE_CLASS
                 add(Candidate(name, kind, (obj,), name, source))
             elif callable(getattr(obj, "loss", None)):
                 add(Candidate(name, Convention.MODEL, (obj,), name, source))

@@ -32,10 +32,36 @@ def _params(fn: Callable[..., Any]) -> list[inspect.Parameter] | None:
         return None
 
 
-def is_stateful(cls: type, module: str) -> bool:
+# The 2020 handout's MyTorch is an autograd framework of its own: a `Tensor` whose operators call
+# `Function.apply`, leaves that need `requires_grad`, functions `forward(ctx, ...)`/`backward(ctx, grad)`.
+# Its Tensor has micrograd's shape (data, grad, backward, + and *) and its functions a static
+# forward/backward pair, but neither follows those conventions.
+AUTOGRAD_REASON = "not checked: CMU 11-785's autograd MyTorch (a Tensor with Function.apply, forward(ctx, ...)) is a framework gradgate does not check"
+
+
+def in_package(module: Any) -> bool:
+    """Whether a module is part of a `mytorch` package: by its name, or by its file's folders (a
+    `mytorch/` checked as the target itself has modules named without it)."""
+    name, file = getattr(module, "__name__", "") or "", getattr(module, "__file__", None) or ""
+    # only the folders the module's name spans and the one it is imported from, never the folders
+    # above the target (a checkout that happens to be called mytorch)
+    folders = Path(file).parent.parts[-(name.count(".") + 1):] if file else ()
+    return any(part.startswith(PACKAGE) for part in (*name.split("."), *folders))
+
+
+def is_autograd(cls: type, module: Any) -> bool:
+    """A class of MyTorch's autograd framework: in a mytorch package, a `Function` (its static
+    forward takes `ctx` first) or the `Tensor` that looks like a scalar engine (the caller's test)."""
+    if not in_package(module):
+        return False
+    forward = _params(getattr(cls, "forward", None)) if callable(getattr(cls, "forward", None)) else None
+    return forward is None or (bool(forward) and forward[0].name == "ctx")
+
+
+def is_stateful(cls: type, module: Any) -> bool:
     """A MyTorch class (it has forward and backward): in a `mytorch` package, or with MyTorch's
     signatures (a backward of dLdZ, dLdA, dLdBZ; or of nothing beside a forward of Z or A, Y)."""
-    if any(part.startswith(PACKAGE) for part in module.split(".")):
+    if in_package(module):
         return True
     forward, backward = _params(cls.forward), _params(cls.backward)
     if forward is None or backward is None:
@@ -58,9 +84,10 @@ def era_of(cls: type) -> Era | None:
 
 
 def _group(source: str) -> str:
-    """The folder a class's year is read over: its `mytorch` package, else its own file."""
+    """The folder a class's year is read over: its `mytorch` package (within the three folders
+    above it: mytorch/nn/modules/linear.py), else its own file."""
     path = Path(source)
-    for parent in path.parents:
+    for parent in path.parents[:3]:
         if parent.name.startswith(PACKAGE):
             return str(parent)
     return source

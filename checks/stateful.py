@@ -7,6 +7,7 @@ Discovery of such classes and of the course year: checks.mytorch.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ import numpy as np
 
 from .adapters import PARAMETER_SHAPE, Adapter, as_array, describe
 from .conventions import Stateful, Upstream
-from .guard import NotImplementedYet, StudentError
+from .guard import NotImplementedYet, OwnDesign, StudentError
 
 
 @dataclass
@@ -35,11 +36,16 @@ class StatefulClass(Adapter):
         name = self.cls.__name__
         how = self.how
         construct = self.spec.construct(sizes) if self.spec.construct else {}
-        obj = self.guard.call(self.cls, *construct.values())  # positionally: the course's order, any names
+        # positionally (the course's order, any names), and initialisers by name as the autograder does
+        obj = self.guard.call(self.cls, *construct.values(), **_initialisers(self.cls, len(construct)))
         for key, attribute in how.params.items():
-            # the argument itself: a change in place shows as one
             owner, _, last = attribute.rpartition(".")
-            setattr(_reach(obj, owner, name) if owner else obj, last, args[key])
+            holder = _reach(obj, owner, name) if owner else obj
+            if not hasattr(holder, last):
+                # parameters of the student's own naming (gamma for BW): which is the course's cannot be known
+                mine = ", ".join(k for k, v in vars(holder).items() if isinstance(v, np.ndarray))[:120]
+                raise OwnDesign(f"names its parameters its own way: {name}() makes no self.{attribute}, which the course's autograder sets (it has {mine or 'no arrays'})")
+            setattr(holder, last, args[key])  # the argument itself: a change in place shows as one
         rest = [v for k, v in args.items() if k not in how.params]
         out = self.guard.call(obj.forward, *rest)
         if out is None:
@@ -107,3 +113,24 @@ def _reach(obj: Any, path: str, name: str, missing: Any = _REQUIRED) -> Any:
             return missing
         obj = getattr(obj, part)
     return obj
+
+
+INITIALISER = "_init_fn"  # HW2P1's weight_init_fn, bias_init_fn: the course's autograder passes functions there
+
+
+def _zeros(*shape: int) -> np.ndarray:
+    return np.zeros(shape)
+
+
+def _initialisers(cls: type, given: int) -> dict[str, Any]:
+    """The constructor's initialiser parameters after the course's arguments (`weight_init_fn`,
+    `bias_init_fn`), each given a function of the shape returning zeros, as the course's autograder
+    passes its own by name (a student's code may call them unconditionally; the values are replaced
+    by gradgate's all the same)."""
+    try:
+        params = list(inspect.signature(cls).parameters.values())
+    except (TypeError, ValueError):
+        return {}
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    later = {p.name for p in positional[given:]} | {p.name for p in params if p.kind is p.KEYWORD_ONLY}
+    return {name: _zeros for name in later if name.endswith(INITIALISER)}

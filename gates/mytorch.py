@@ -8,7 +8,8 @@ The years differ (conventions.Era): since the activations' backward takes dLdA, 
 the true one (MSELoss = SSE / (N C), CrossEntropyLoss the mean over the batch). Before, activations'
 `backward()` returned dAdZ, the template's Linear averaged dLdW and dLdb over the batch (`self.dLdW
 = dLdW / self.N`), CrossEntropyLoss's backward was `softmax - Y` (the summed loss's) and MSELoss was
-SSE / (2 N C) with its true gradient (A - Y) / (N C).
+SSE / (2 N C) with its true gradient (A - Y) / (N C), or (Fall 2022's autograder) SSE / (N C) with
+backward() = A - Y.
 """
 
 from __future__ import annotations
@@ -76,11 +77,11 @@ def _mse(half: bool) -> Any:
     return mse
 
 
-def _loss(name: str, reference: Any, Y: Any, era: Era, summary: str, scale: Any = None) -> GateSpec:
+def _loss(name: str, reference: Any, Y: Any, era: Era, summary: str, scale: Any = None, variant: str = "") -> GateSpec:
     return GateSpec(
         name=name, convention=Convention.STATEFUL, inputs={"A": Array(("N", "C"), scales=(1.0, 3.0)), "Y": Y},
         sizes={"N": _DIM, "C": st.integers(2, 4)}, reference=reference, stateful=Stateful(upstream=Upstream.NONE, era=era),
-        gradient_scale=scale, variant=era.value, summary=summary,
+        gradient_scale=scale, variant=variant or era.value, summary=summary,
     )  # fmt: skip
 
 
@@ -103,6 +104,9 @@ MYTORCH_HW1: tuple[GateSpec, ...] = (
     *_activation("Softmax", lambda Z, **_: torch.softmax(Z, dim=1), "A = softmax over each row; backward through its Jacobian", eras=(Era.GRADIENT,)),
     _loss("MSELoss", _mse(False), _Y, Era.GRADIENT, "L = SSE / (N C); backward() -> 2 (A - Y) / (N C)"),
     _loss("MSELoss", _mse(True), _Y, Era.DERIVATIVE, "L = SSE / (2 N C); backward() -> (A - Y) / (N C)"),
+    # Fall 2022's autograder expects backward() = A - Y beside a mean forward: (N C / 2) times its gradient
+    _loss("MSELoss", _mse(False), _Y, Era.DERIVATIVE, "L = SSE / (N C); the 2022 autograder's backward() -> A - Y",
+          scale=lambda s: {"A": s["N"] * s["C"] / 2}, variant=f"{Era.DERIVATIVE.value}, A - Y"),  # fmt: skip
     _loss("CrossEntropyLoss", _cross_entropy, _LABELS, Era.GRADIENT, "L = mean cross-entropy of softmax(A), Y one-hot; backward() -> (softmax - Y) / N"),
     _loss("CrossEntropyLoss", _cross_entropy, _LABELS, Era.DERIVATIVE, "L = mean cross-entropy; the older backward() -> softmax - Y",
           scale=lambda s: {"A": float(s["N"])}),  # fmt: skip
