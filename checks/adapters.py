@@ -404,6 +404,7 @@ class Model(Adapter):
 from .functions import Functions  # (imported here: they build on Adapter above)
 from .scalar_engine import ScalarEngine
 from .tensor_op import NeedleOp
+from .stateful import StatefulClass
 
 ADAPTERS: Mapping[Convention, type[Adapter]] = {
     Convention.LAYER_PAIR: LayerPair,
@@ -413,6 +414,7 @@ ADAPTERS: Mapping[Convention, type[Adapter]] = {
     Convention.FUNCTIONS: Functions,
     Convention.SCALAR_ENGINE: ScalarEngine,
     Convention.TENSOR_OP: NeedleOp,
+    Convention.STATEFUL: StatefulClass,
 }
 
 
@@ -427,5 +429,6 @@ def bind(spec: Binding, convention: Convention, guard: Guard, objects: Sequence[
         Functions: ("fn",),
         ScalarEngine: ("cls",),
         NeedleOp: ("cls",),
+        StatefulClass: ("cls",),
     }[adapter]
     return adapter(spec, guard, **dict(zip(fields, objects, strict=True)))

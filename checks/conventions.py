@@ -21,6 +21,7 @@ class Convention(enum.Enum):
     FUNCTIONS = "functions"  # plain functions called as the spec's `Steps` say (deeplearning.ai DLS)
     SCALAR_ENGINE = "scalar engine"  # a micrograd-style Value class: ops build a graph, .backward() fills .grad
     TENSOR_OP = "tensor op"  # CMU 10-714 needle: a TensorOp subclass, compute(*arrays) and gradient(out_grad, node)
+    STATEFUL = "stateful class"  # CMU 11-785 MyTorch: Cls(...).forward(*inputs) keeps state; .backward(...) (checks.stateful)
 
 
 # The input of a scalar-engine entry that holds its expression: Python statements (`t = a * b`,
@@ -106,6 +107,46 @@ class Steps:
         )  # fmt: skip
 
 
+class Upstream(enum.Enum):
+    """What a stateful class's backward takes and gives (CMU 11-785 MyTorch)."""
+
+    GRADIENT = "gradient"  # backward(dLdZ) -> dLdA: the vector-Jacobian product
+    NONE = "none"  # a loss: backward() -> dLdA, the gradient of its own scalar
+    DERIVATIVE = "derivative"  # the older activations: backward() -> dAdZ, the elementwise derivative
+
+
+class Era(enum.Enum):
+    """MyTorch's conventions, which changed together between course years: the activations'
+    backward (told by its signature) and with it Linear's and the losses' gradient scale."""
+
+    GRADIENT = "backward(dLdA)"  # activations return dLdZ; Linear's dLdW, the losses' dLdA are true gradients
+    DERIVATIVE = "backward() -> dAdZ"  # activations return dAdZ; the template averages dLdW, dLdb over the batch
+
+
+@dataclass(frozen=True)
+class Stateful:
+    """How a MyTorch class is called: `Cls(*construct)` (the spec's constructor arguments, in the
+    course's order), `params` (input -> attribute) written onto the object as the course's
+    autograder does (`linear.W = W`), forward(*the other inputs), then backward as `upstream` says;
+    it returns the gradient of the forward's first array input, and leaves `stored` (input ->
+    attribute: W -> dLdW) on the object. `era`: the course years the entry is, None for all."""
+
+    params: Mapping[str, str] = field(default_factory=dict)
+    stored: Mapping[str, str] = field(default_factory=dict)
+    upstream: Upstream = Upstream.GRADIENT
+    era: Era | None = None
+
+    def plain(self) -> dict[str, Any]:
+        """As JSON-able data, for the grading sandbox's child."""
+        return {"params": dict(self.params), "stored": dict(self.stored), "upstream": self.upstream.value,
+                "era": None if self.era is None else self.era.value}  # fmt: skip
+
+    @classmethod
+    def from_plain(cls, data: Mapping[str, Any]) -> Stateful:
+        era = data.get("era")
+        return cls(dict(data["params"]), dict(data["stored"]), Upstream(data["upstream"]), None if era is None else Era(era))
+
+
 class Option(NamedTuple):
     """A model configuration's option against its baseline, as the constructor's keyword arguments
     say it ("dropout_keep_ratio=0.5" against "dropout_keep_ratio=1"), and the parameters only the
@@ -130,13 +171,18 @@ STAFF_MODULES = frozenset({
     "init_utils", "reg_utils", "gc_utils", "opt_utils", "lr_utils", "planar_utils", "tf_utils", "utils_grader",
     # UMich EECS 498/598's helpers beside the student's files (the course's own torch svm_loss, data, plots)
     "a1_helper", "a2_helpers", "a3_helper", "a4_helper", "a5_helper", "a6_helper",
+    # CMU 11-785's autograder scripts beside mytorch/ (they run the student's classes on import)
+    "hw1p1_autograder", "hw1p1_autograder_flags", "hw1p1_bonus_autograder", "bonus_autograder",
 })
 
 _RELEASE = re.compile(r"_v\d+[a-z]?$")
 
 
 def is_staff(module: str) -> bool:
-    """Whether a module name (dotted or not) is a course-provided module's."""
+    """Whether a module name (dotted or not) is a course-provided module's. Inside CMU 11-785's
+    `mytorch` package every module is the student's (its `optim` is their SGD, not CS231n's optim.py)."""
+    if any(part.startswith("mytorch") for part in module.split(".")[:-1]):
+        return False
     return _RELEASE.sub("", module.rpartition(".")[2]) in STAFF_MODULES
 
 # Packages the course's files import for what gradgate does not check, and what for: where one is
@@ -145,7 +191,7 @@ def is_staff(module: str) -> bool:
 # features.py import scipy.misc's imread/imresize and scipy.ndimage's filters).
 STAND_IN_PACKAGES = {
     "matplotlib": "the course uses it only to plot",
-    "scipy": "the course uses it to read, resize and filter images",
+    "scipy": "the course uses it to read, resize and filter images (CMU 11-785: scipy.special.erf for GELU)",
     "IPython": "a leftover debugging import (from IPython import embed)",
     # deeplearning.ai's helpers (reg_utils, dnn_app_utils_v3, init_utils) load their datasets with these
     "h5py": "the course uses it to load its datasets",

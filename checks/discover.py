@@ -44,7 +44,7 @@ from types import ModuleType
 from typing import Any
 
 from . import notebook
-from .conventions import SCALAR_METHODS, Convention, is_staff
+from .conventions import SCALAR_METHODS, Convention, Era, is_staff
 from .foreign import (
     NDARRAY_BACKEND, NDARRAY_REASON, NEEDLE, NEEDLE_OP_REASON, NEEDLE_REASON, NN_REASON, NO_TENSOR_REASON, TORCH_REASON, imports_torch,
     is_needle_core, is_nn_module, is_needle_op, is_tensor_op, numpy_backend, tensor_class, written_for,
@@ -53,10 +53,12 @@ from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
 from .hints import fix, newer_syntax
 from .results import Unchecked, UncheckedKind
 from .staff import staff_fallback
+from .mytorch import AUTOGRAD_REASON, course_paths, is_autograd, is_stateful, mark_eras
 
 NAMESPACE = "the notebook's namespace"  # the source of what a kernel defined (no file)
 
-SKIP_DIRS = {"__pycache__", "tests", "test", ".git", ".venv", "venv", "build", "dist", "node_modules"}
+# (`autograder`: CMU 11-785's course-provided tests beside mytorch, which run the student's code on import)
+SKIP_DIRS = {"__pycache__", "tests", "test", ".git", ".venv", "venv", "build", "dist", "node_modules", "autograder"}
 
 
 class LoadError(Exception):
@@ -86,6 +88,8 @@ class Candidate:
     # its module imports torch, though its own code runs on numpy arrays as well (EECS 498's Linear
     # written with @, reshape and sum(0)): checked on tensors where the registry's entry is torch's
     torch_module: bool = False
+    # a MyTorch class: the course year its package's activations show (checks.stateful), None for unknown
+    era: Era | None = None
 
 
 @dataclass
@@ -396,10 +400,13 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
         if inspect.isclass(obj):
             if is_needle_op(obj):
                 found.incomplete.append(Unchecked(name, source, NEEDLE_OP_REASON))
+            elif (_static_pair(obj) or looks_like_scalar_engine(obj)) and is_autograd(obj, module):
+                found.incomplete.append(Unchecked(name, source, AUTOGRAD_REASON))
             elif _static_pair(obj):  # EECS 498's Linear: static forward -> (out, cache), backward(dout, cache)
                 add(Candidate(name, Convention.LAYER_PAIR, (obj.forward, obj.backward), name, source))
             elif callable(getattr(obj, "forward", None)) and callable(getattr(obj, "backward", None)):
-                add(Candidate(name, Convention.GATE_CLASS, (obj,), name, source))
+                kind = Convention.STATEFUL if is_stateful(obj, module) else Convention.GATE_CLASS
+                add(Candidate(name, kind, (obj,), name, source))
             elif callable(getattr(obj, "loss", None)):
                 add(Candidate(name, Convention.MODEL, (obj,), name, source))
             elif looks_like_scalar_engine(obj):
@@ -450,6 +457,7 @@ def discover(target: Path, timeout: float | None = None) -> Found:
         shared = below if len(groups) == 1 else []
         with _own_modules([root, *shared], {name.partition(".")[0] for name, _ in files}):
             _load(target, rest + (groups[0][1] if shared else []), guard, found, root)
+    mark_eras(found.candidates, Convention.STATEFUL)
     if target.is_file() and target.suffix == ".py" and found.broken:
         raise LoadError(f"{target} cannot be imported: {found.broken[0][1]}")
     if not files:
@@ -481,12 +489,16 @@ def _own_modules(roots: list[Path] | Path, tops: set[str]) -> Iterator[None]:
     before = set(sys.modules)
     for folder in reversed(folders):
         sys.path.insert(0, str(folder))
+    course = [p for p in course_paths(folders[0]) if p not in sys.path]  # CMU 11-785's runner appends these
+    sys.path.extend(course)
     importlib.invalidate_caches()
     try:
         yield
     finally:
         for folder in folders:
             sys.path.remove(str(folder))
+        for p in course:
+            sys.path.remove(p)
         # decided for all before any is removed: a namespace package's path is recomputed from its parent
         for name in [name for name in set(sys.modules) - before if ours(sys.modules[name])]:
             del sys.modules[name]
@@ -497,8 +509,8 @@ def _load(target: Path, files: list[tuple[str, Path]], guard: Guard, found: Foun
     """Import each of `files` (notebooks as their definitions) and collect its candidates."""
     with staff_fallback(root) as fallback:
         for name, path in files:
-            if is_staff(name):
-                continue  # course-provided: imported only if the student's code imports it
+            if is_staff(name) or (path.suffix == ".ipynb" and is_staff(path.stem)):
+                continue  # course-provided (11-785's hw1p1_autograder.ipynb too): imported only if the student's code imports it
             if path.suffix == ".ipynb":
                 _notebook(path, name, guard, found, target)
                 continue
@@ -524,6 +536,7 @@ def in_namespace(namespace: dict[str, Any], module: str = "__main__", names: tup
     scope = ModuleType(module)
     scope.__dict__.update({k: v for k, v in namespace.items() if not k.startswith("_")})
     _candidates(scope, NAMESPACE, found)
+    mark_eras(found.candidates, Convention.STATEFUL)
     if names:
         wanted = set(names)
         found.candidates = [

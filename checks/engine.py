@@ -210,6 +210,8 @@ def match(candidate: Candidate, registry: Iterable[GateSpec] = REGISTRY) -> tupl
         return f"its parameters fit no registry entry named {candidate.name!r}: expected {expected}"
     # an entry whose parameters the candidate has is more specific than one that names none
     fitting = tuple(spec for spec in fitting if spec.signature) or fitting
+    # a MyTorch class is judged by the course year its package's activations show (checks.stateful)
+    fitting = tuple(s for s in fitting if s.stateful is None or s.stateful.era in (None, candidate.era)) or fitting
     callable_ = tuple(spec for spec in fitting if all(_callable_with(candidate, len(a)) for a in _own_calls(candidate, spec)))
     if callable_:
         return callable_

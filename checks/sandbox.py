@@ -35,7 +35,7 @@ import gradgate
 
 from . import wire
 from .adapters import Adapter
-from .conventions import Convention
+from .conventions import Convention, Era
 from .discover import Candidate, Found, LoadError
 from .results import Unchecked, UncheckedKind
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError, StudentRaised, StudentTimeout
@@ -323,6 +323,7 @@ class Sandbox:
                     methods=tuple(c["methods"]) if c.get("methods") is not None else None,
                     tensors=c.get("tensors") is True,
                     torch_module=c.get("torch_module") is True,
+                    era=Era(c["era"]) if c.get("era") else None,
                 )
                 for c in response["candidates"]
             ],
@@ -351,6 +352,7 @@ class Sandbox:
                 "backward_args": list(spec.backward_args),
                 "steps": spec.steps.plain() if spec.steps is not None else None,
                 "tensors": spec.tensors,
+                "stateful": spec.stateful.plain() if spec.stateful is not None else None,
             })
             yield RemoteAdapter(spec, Guard(timeout), child=child)
         finally:

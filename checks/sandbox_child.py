@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from gradgate.checks import adapters, discover, guard, notebook, staff, wire
-from gradgate.checks.conventions import Convention, Option, Steps
+from gradgate.checks.conventions import Convention, Option, Stateful, Steps
+from gradgate.checks.mytorch import course_paths
 
 _DENIED_EVENTS = (
     "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
@@ -74,8 +75,9 @@ class _Shim:
     """What an adapter needs of a spec; the parent sends it."""
 
     def __init__(self, differentiable: list[str], outputs: int, backward_args: list[str], steps: dict[str, Any] | None,
-                 tensors: bool = False) -> None:  # fmt: skip
+                 tensors: bool = False, stateful: dict[str, Any] | None = None) -> None:  # fmt: skip
         self.tensors = tensors
+        self.stateful = Stateful.from_plain(stateful) if stateful is not None else None
         self.differentiable = tuple(differentiable)
         self.outputs = outputs
         self.backward_args = tuple(backward_args)
@@ -139,6 +141,7 @@ class Child:
                     "methods": list(c.methods) if c.methods is not None else None,
                     "tensors": c.tensors,
                     "torch_module": c.torch_module,
+                    "era": c.era.value if c.era is not None else None,
                 }
                 for c in found.candidates
             ],
@@ -150,6 +153,7 @@ class Child:
     def _bind(self, request: dict[str, Any]) -> dict[str, Any]:
         root = request["root"]
         sys.path.insert(0, root)
+        sys.path.extend(course_paths(Path(root)))  # as discovery has them (CMU 11-785's sibling imports)
         # Staff stand-ins as in discovery, for this child's whole life: a composite calls them later.
         self.staff.enter_context(staff.staff_fallback(Path(root)))
         objects = []
@@ -162,7 +166,7 @@ class Child:
                 obj = getattr(obj, part)
             objects.append(obj)
         self.shim = _Shim(request["differentiable"], request["outputs"], request.get("backward_args") or [], request.get("steps"),
-                          request.get("tensors") is True)
+                          request.get("tensors") is True, request.get("stateful"))
         self.adapter = adapters.bind(self.shim, Convention(request["convention"]), self.guard, objects)
         return {}
 

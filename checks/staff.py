@@ -160,9 +160,25 @@ class _DisplayLoader(importlib.abc.Loader):
         def __getattr__(attr: str) -> Any:
             if attr.startswith("__"):
                 raise AttributeError(attr)
-            return _placeholder(name, attr, why, owner="")
+            return _Missing(name, attr, why)
 
         module.__getattr__ = __getattr__  # type: ignore[method-assign]
+
+
+class _Missing:
+    """A name of a package that is not installed: calling it is a stand-in's call, and so is any
+    name reached through it (`scipy.special.erf` after a bare `import scipy`)."""
+
+    def __init__(self, module: str, name: str, why: str) -> None:
+        self._module, self._name, self._why = module, name, why
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise StaffUnavailable(f"calls {self._name} from {self._module}, which {self._why}")
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return _Missing(f"{self._module}.{self._name}", attr, self._why)
 
 
 class _Finder(importlib.abc.MetaPathFinder):

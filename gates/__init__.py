@@ -18,6 +18,8 @@ from .losses import LOSSES
 from .micrograd import MICROGRAD
 from .models import MODELS
 from .needle import NEEDLE
+from .mytorch import MYTORCH_HW1
+from .mytorch_cnn import MYTORCH_HW2
 from .networks import NETWORKS
 from .normalization import NORMALIZATION
 from .rnn_layers import RNN_LAYERS
@@ -32,10 +34,12 @@ COURSES: tuple[tuple[str, tuple[GateSpec, ...]], ...] = (
     ("micrograd (a scalar autograd engine: Value, its ops and backward)", MICROGRAD),
     ("UMich EECS 498-007/598-005 (torch tensors: A2 linear classifiers, A3 layers)", EECS498 + EECS498_A2_NET + EECS498_A3_CONV),
     ("CMU 10-714 needle (TensorOps: compute on numpy, gradient on needle Tensors; hw1, hw2)", NEEDLE),
+    ("CMU 11-785 MyTorch (HW1P1, HW2P1: stateful classes, gradients left on the object)", MYTORCH_HW1 + MYTORCH_HW2),
 )
 
 REGISTRY: tuple[GateSpec, ...] = (
-    LECTURE + LAYERS + NORMALIZATION + LAYER_UTILS + LOSSES + MODELS + NETWORKS + ASSIGNMENT1 + RNN_LAYERS + DLS + MICROGRAD + EECS498 + EECS498_A2_NET + EECS498_A3_CONV + NEEDLE
+    LECTURE + LAYERS + NORMALIZATION + LAYER_UTILS + LOSSES + MODELS + NETWORKS + ASSIGNMENT1 + RNN_LAYERS + DLS + MICROGRAD + EECS498 + EECS498_A2_NET + EECS498_A3_CONV
+    + NEEDLE + MYTORCH_HW1 + MYTORCH_HW2
 )
 
 __all__ = ["COURSES", "REGISTRY", "GateSpec"]

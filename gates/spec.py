@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
-from gradgate.checks.conventions import EXPRESSION, Call, Convention, Ops, Option, Steps
+from gradgate.checks.conventions import EXPRESSION, Call, Convention, Era, Ops, Option, Stateful, Steps, Upstream
 from gradgate.checks.results import FindingKind
 
 Sizes = Mapping[str, Any]
@@ -359,8 +359,8 @@ class Configuration:
 
 
 __all__ = [
-    "EXPRESSION", "Array", "Call", "Condition", "Configuration", "Convention", "Diagnoses", "Extreme", "FindingKind",
-    "Fixed", "Floor", "GateSpec", "Input", "Labels", "Mask", "Mistake", "Node", "Ops", "Option", "Sizes", "Steps",
+    "EXPRESSION", "Array", "Call", "Condition", "Configuration", "Convention", "Diagnoses", "Era", "Extreme", "FindingKind",
+    "Fixed", "Floor", "GateSpec", "Input", "Labels", "Mask", "Mistake", "Node", "Ops", "Option", "Sizes", "Stateful", "Steps", "Upstream",
     "Symptom", "WrongMask", "evaluate", "graph_reference", "F", "st", "torch",
 ]
 
@@ -412,6 +412,8 @@ class GateSpec:
     tensors: the student's code takes and returns torch tensors (UMich EECS 498): arrays are handed
       over as float64 CPU tensors sharing their memory and the results read back as arrays
       (checks.adapters); only torch code is matched to such an entry, and torch code only to such.
+    stateful: for a MyTorch class (Convention.STATEFUL), how it is called and where its gradients are
+      left (checks.conventions.Stateful); `construct` gives its constructor arguments in order.
     """
 
     name: str
@@ -439,6 +441,7 @@ class GateSpec:
     steps: Steps | None = None
     ops: Ops | None = None
     tensors: bool = False
+    stateful: Stateful | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.sizes, SizeStrategies):

@@ -1,0 +1,3 @@
+from .activation import *
+from .linear import *
+from .loss import *

@@ -1,0 +1,69 @@
+# BUG: padding on the height only (np.pad's width pair left out)
+import numpy as np
+
+
+
+class Conv2d_stride1:
+    def __init__(self, in_channels, out_channels, kernel_size, weight_init_fn=None, bias_init_fn=None):
+        self.out_channels = out_channels
+        self.kernel_size = kernel_size
+        self.W = np.random.normal(0, 1.0, (out_channels, in_channels, kernel_size, kernel_size))
+        self.b = np.zeros(out_channels)
+
+    def forward(self, A):
+        self.A = A
+        K = self.kernel_size
+        N, _, H, W = A.shape
+        Z = np.zeros((N, self.out_channels, H - K + 1, W - K + 1))
+        for i in range(H - K + 1):
+            for j in range(W - K + 1):
+                Z[:, :, i, j] = np.tensordot(A[:, :, i : i + K, j : j + K], self.W, axes=([1, 2, 3], [1, 2, 3]))
+        return Z + self.b.reshape(1, -1, 1, 1)
+
+    def backward(self, dLdZ):
+        K = self.kernel_size
+        _, _, Ho, Wo = dLdZ.shape
+        self.dLdW = np.zeros(self.W.shape)
+        for p in range(K):
+            for q in range(K):
+                self.dLdW[:, :, p, q] = np.tensordot(dLdZ, self.A[:, :, p : p + Ho, q : q + Wo], axes=([0, 2, 3], [0, 2, 3]))
+        self.dLdb = dLdZ.sum(axis=(0, 2, 3))
+        padded = np.pad(dLdZ, ((0, 0), (0, 0), (K - 1, K - 1), (K - 1, K - 1)))
+        flipped = self.W[:, :, ::-1, ::-1]
+        dLdA = np.zeros(self.A.shape)
+        for i in range(self.A.shape[2]):
+            for j in range(self.A.shape[3]):
+                dLdA[:, :, i, j] = np.tensordot(padded[:, :, i : i + K, j : j + K], flipped, axes=([1, 2, 3], [0, 2, 3]))
+        return dLdA
+
+
+class Conv2d:
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding=0, weight_init_fn=None, bias_init_fn=None):
+        self.pad = padding
+        self.conv2d_stride1 = Conv2d_stride1(in_channels, out_channels, kernel_size, weight_init_fn, bias_init_fn)
+        self.downsample2d = Downsample2d(stride)
+
+    def forward(self, A):
+        p = self.pad
+        A = np.pad(A, ((0, 0), (0, 0), (p, p), (0, 0)))
+        return self.downsample2d.forward(self.conv2d_stride1.forward(A))
+
+    def backward(self, dLdZ):
+        p = self.pad
+        dLdA = self.conv2d_stride1.backward(self.downsample2d.backward(dLdZ))
+        return dLdA[:, :, p : dLdA.shape[2] - p, :]
+
+class Downsample2d:
+    def __init__(self, downsampling_factor):
+        self.downsampling_factor = downsampling_factor
+
+    def forward(self, A):
+        self.input_shape = A.shape
+        k = self.downsampling_factor
+        return A[:, :, ::k, ::k]
+
+    def backward(self, dLdZ):
+        k = self.downsampling_factor
+        dLdA = np.zeros(self.input_shape)
+        dLdA[:, :, ::k, ::k] = dLdZ
+        return dLdA
