@@ -509,7 +509,9 @@ def _load(target: Path, files: list[tuple[str, Path]], guard: Guard, found: Foun
     """Import each of `files` (notebooks as their definitions) and collect its candidates."""
     with staff_fallback(root) as fallback:
         for name, path in files:
-            if is_staff(name) or (path.suffix == ".ipynb" and is_staff(path.stem)):
+            # a notebook is the student's even when named as a course module (CS231n's features.ipynb
+            # beside features.py), but not a course's autograder notebook (11-785's hw1p1_autograder.ipynb)
+            if is_staff(name) or (path.suffix == ".ipynb" and is_staff(path.stem) and "autograder" in path.stem):
                 continue  # course-provided (11-785's hw1p1_autograder.ipynb too): imported only if the student's code imports it
             if path.suffix == ".ipynb":
                 _notebook(path, name, guard, found, target)
