@@ -98,6 +98,8 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=_seed, default=None, metavar="N", help="make the run repeat exactly")
     check.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S",
                        help=f"seconds a single call may take (default {DEFAULT_TIMEOUT:g})")
+    check.add_argument("--watch", action="store_true",
+                       help="stay running and re-check what each save changes (Ctrl-C to stop)")
     check.add_argument("--durations", type=_count, default=None, metavar="N",
                        help="list the N slowest implementations (0 for all), as pytest --durations does")
     sub.add_parser("list", help="list the gates and layers the registry knows")
@@ -217,10 +219,19 @@ def _check(args: argparse.Namespace, argv: Sequence[str]) -> int:
             return EXIT_UNUSABLE
     if report.error is not None:
         print(f"gradgate: cannot check {args.path}: {report.error}", file=sys.stderr)
-        return EXIT_UNUSABLE
-    if args.durations is not None:
-        print("\n".join(terminal.durations(report, args.durations)))
-    print("\n".join(terminal.footer(report)))
+        if not args.watch:
+            return EXIT_UNUSABLE
+    else:
+        if args.durations is not None:
+            print("\n".join(terminal.durations(report, args.durations)))
+        print("\n".join(terminal.footer(report)))
+    if args.watch:  # stay warm and re-check what each save changes, until Ctrl-C
+        from gradgate.checks.engine import Options
+
+        from . import watch
+
+        options = Options(examples=args.examples, seed=seed, timeout=args.timeout)
+        return watch.loop(args.path, options, show, lambda text: print(text, flush=True))
     if not report.results:
         return EXIT_NOTHING_CHECKED
     return EXIT_OK if report.ok else EXIT_FAILED

@@ -486,3 +486,51 @@ def test_piped_rows_have_no_colour_and_every_column(tmp_path: Path) -> None:
     (row,) = [line for line in proc.stdout.splitlines() if line.startswith("FAIL")]
     assert "\x1b[" not in proc.stdout
     assert "contract ok" in row and "determinism" in row and "sigmoid_backward" in row, row
+
+
+def test_watch_rechecks_only_what_a_save_changed_and_ctrl_c_ends_it(tmp_path: Path) -> None:
+    """--watch: after the first run, saving layers.py re-checks relu (now wrong) and the composite
+    in layer_utils.py that calls it, not sigmoid.py; Ctrl-C ends with exit 0 and no traceback."""
+    import threading
+
+    folder = tmp_path / "hw"
+    folder.mkdir()
+    _write(folder, "layers.py", RELU)
+    _write(folder, "layer_utils.py", "from layers import relu_forward, relu_backward\n\n\n"
+           "def affine_relu_forward(x, w, b):\n    a = x.reshape(x.shape[0], -1) @ w + b\n    out, cache = relu_forward(a)\n    return out, (x, w, b, cache)\n\n\n"
+           "def affine_relu_backward(dout, cache):\n    x, w, b, c = cache\n    da = relu_backward(dout, c)\n"
+           "    return (da @ w.T).reshape(x.shape), x.reshape(x.shape[0], -1).T @ da, da.sum(0)\n")
+    _write(folder, "sigmoid.py", SIGMOID_BACKWARD_WRONG.replace("dout * s", "dout * s * (1 - s)"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gradgate", "check", str(folder), "--watch", "--examples", "10", "--no-report", "--seed", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    lines: list[str] = []
+    watching = threading.Event()
+    rechecked = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("gradgate: watching"):
+                watching.set()
+            if "layers.py saved:" in line:
+                rechecked.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    assert watching.wait(120), "".join(lines)
+    first = len(lines)
+    (folder / "layers.py").write_text(textwrap.dedent(RELU).replace("dout * (cache > 0)", "dout * (cache < 0)"))
+    assert rechecked.wait(120), "".join(lines)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    reader.join(10)
+    after = [line for line in lines[first:] if re.match(r"(PASS|FAIL|ERROR) ", line)]
+    assert sorted(line.split()[1] for line in after) == ["affine_relu", "relu"], after
+    assert all(line.startswith("FAIL") for line in after), after
+    assert any("relu_backward" in line for line in after), after
+    assert "1 passed" not in lines[-2] and "0 passed, 2 failed" in "".join(lines[first:]), lines[first:]
+    assert proc.returncode == 0 and "stopped watching" in "".join(lines) and "Traceback" not in err, err
