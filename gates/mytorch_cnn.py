@@ -47,12 +47,24 @@ def _conv2d_sizes(s: Sizes) -> dict[str, Any]:
     return {"H": h + 2 * (pad_h - pad), "Win": w + 2 * (pad_w - pad), "padding": pad}
 
 
+def _fixed(derive: Any, strided: bool, padded: bool) -> Any:
+    """`derive` with stride 1 and no padding where the class takes neither (also as sizes)."""
+    constants = {**({} if strided else {"stride": 1}), **({} if padded else {"pad": 0})}
+
+    def sizes(s: Sizes) -> dict[str, Any]:
+        return {**constants, **derive({**constants, **s})}
+
+    return sizes
+
+
 def _conv_entry(name: str, dims: int, strided: bool, padded: bool) -> GateSpec:
     spatial = ("Win",) if dims == 1 else ("H", "Win")
     kernel = ("K",) * dims
     sizes = {"N": _FEW, "Cin": _FEW if dims == 2 else _SMALL, "Cout": _FEW if dims == 2 else _SMALL, "K": _SMALL,
-             "Wout": _SMALL, "stride": _STRIDE if strided else st.just(1), "rest": st.integers(0, 2),
-             "pad": st.integers(0, 2) if padded else st.just(0)}  # fmt: skip
+             "Wout": _SMALL, "rest": st.integers(0, 2)}  # fmt: skip
+    # a stride or padding the class does not take is a constant, derived rather than drawn
+    sizes.update({"stride": _STRIDE} if strided else {})
+    sizes.update({"pad": st.integers(0, 2)} if padded else {})
     if dims == 2:
         sizes["Hout"] = _SMALL
     conv = F.conv1d if dims == 1 else F.conv2d
@@ -75,7 +87,7 @@ def _conv_entry(name: str, dims: int, strided: bool, padded: bool) -> GateSpec:
         convention=Convention.STATEFUL,
         inputs={"A": Array(("N", "Cin", *spatial)), "W": Array(("Cout", "Cin", *kernel)), "b": Array(("Cout",))},
         sizes=sizes,
-        derive=_conv1d_sizes if dims == 1 else _conv2d_sizes,
+        derive=_fixed(_conv1d_sizes if dims == 1 else _conv2d_sizes, strided, padded),
         reference=reference,
         construct=construct,
         signature=("padding",) if padded else (),
@@ -92,15 +104,15 @@ def _pool_sizes(s: Sizes) -> dict[str, Any]:
 
 
 def _pool_entry(name: str, pool: Any, strided: bool, maximum: bool) -> GateSpec:
-    sizes = {"N": _FEW, "C": _FEW, "K": _SMALL, "Hout": _SMALL, "Wout": _SMALL,
-             "stride": _STRIDE if strided else st.just(1), "rest": st.integers(0, 2)}  # fmt: skip
+    sizes = {"N": _FEW, "C": _FEW, "K": _SMALL, "Hout": _SMALL, "Wout": _SMALL, "rest": st.integers(0, 2)}
+    sizes.update({"stride": _STRIDE} if strided else {})
     return GateSpec(
         name=name,
         convention=Convention.STATEFUL,
         # ties in a window are max pooling's kink: kept apart
         inputs={"A": Array(("N", "C", "H", "Win"), distinct=maximum)},
         sizes=sizes,
-        derive=_pool_sizes,
+        derive=_fixed(_pool_sizes, strided, False),
         reference=lambda A, **kw: pool(A, kw["kernel"], stride=kw.get("stride", 1)),
         construct=(lambda s: {"kernel": s["K"], "stride": s["stride"]}) if strided else (lambda s: {"kernel": s["K"]}),
         stateful=Stateful(),
