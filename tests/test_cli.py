@@ -526,8 +526,10 @@ def test_watch_rechecks_only_what_a_save_changed_and_ctrl_c_ends_it(tmp_path: Pa
     (folder / "layers.py").write_text(textwrap.dedent(RELU).replace("dout * (cache > 0)", "dout * (cache < 0)"))
     assert rechecked.wait(120), "".join(lines)
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    reader.join(10)
+    proc.wait(timeout=60)
+    reader.join(30)  # the reader alone drains stdout, to its last line
+    assert proc.stderr is not None
+    err = proc.stderr.read()
     after = [line for line in lines[first:] if re.match(r"(PASS|FAIL|ERROR) ", line)]
     assert sorted(line.split()[1] for line in after) == ["affine_relu", "relu"], after
     assert all(line.startswith("FAIL") for line in after), after
