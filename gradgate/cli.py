@@ -30,24 +30,22 @@ EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_NOTHING_CHECKED = 0, 1, 2, 5
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports a SIGINT
 
 
-def _positive_int(text: str) -> int:
+def _whole(text: str, least: int, what: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {value}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _whole(text, 1, "at least 1")
 
 
 def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
-    return value
+    return _whole(text, 0, "0 or more")
 
 
 def _seed(text: str) -> int:
