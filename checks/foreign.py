@@ -64,16 +64,19 @@ def _codes(code: CodeType) -> Iterator[CodeType]:
             yield from _codes(const)
 
 
+def functions(obj: Any) -> list[Any]:
+    """A function itself, or a class's own methods (static and class methods and properties included)."""
+    if inspect.isfunction(obj):
+        return [obj]
+    if inspect.isclass(obj):
+        return [getattr(v, "__func__", getattr(v, "fget", v)) for v in vars(obj).values()]
+    return []
+
+
 def _names(obj: Any) -> set[str]:
     """Global, attribute and keyword-argument names used by a function or by a class's methods."""
-    if inspect.isfunction(obj):
-        functions = [obj]
-    elif inspect.isclass(obj):  # its methods, static and class methods and properties included
-        functions = [getattr(v, "__func__", getattr(v, "fget", v)) for v in vars(obj).values()]
-    else:
-        functions = []
     names: set[str] = set()
-    for fn in functions:
+    for fn in functions(obj):
         code = getattr(fn, "__code__", None)
         if not isinstance(code, CodeType):
             continue

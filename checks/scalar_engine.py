@@ -20,6 +20,7 @@ orders its nodes by id, so two graphs of one expression may sum in orders a roun
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
@@ -69,6 +70,7 @@ def _stub(method: Any) -> bool:
     return all(isinstance(n, trivial) or (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)) for n in body)
 
 
+@functools.cache  # asked for every leaf of every example: read the signature once per class
 def _asks_for_grad(cls: type) -> bool:
     """Whether the class's constructor takes `requires_grad` (Value(x, requires_grad=True))."""
     try:

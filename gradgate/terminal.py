@@ -113,11 +113,12 @@ def implementation_lines(r: ImplementationResult, style: Style = Style()) -> lis
     file = _file(r, style.folder)
     file = "" if Path(file).name == r.implementation else file  # a module that did not import is named so already
     status = f"{r.status.value.upper():5}"
-    head = f"{r.gate:{GATE_WIDTH}} {_blamed(r):{IMPLEMENTATION_WIDTH}} "
+    blamed = _blamed(r)
+    head = f"{r.gate:{GATE_WIDTH}} {blamed:{IMPLEMENTATION_WIDTH}} "
     row = status + " " + head + "  ".join([c for c, _ in cells] + [ran, file]).rstrip()
     below = []
     if style.width and len(row) > style.width:  # a narrow terminal: the name, what failed, the count
-        name = _blamed(r) if r.gate in _blamed(r) else f"{r.gate} {_blamed(r)}"
+        name = blamed if r.gate in blamed else f"{r.gate} {blamed}"
         row = f"{status} {name}  " + "  ".join([c for c, bad in cells if bad] + [ran])
         if file and len(row) + 2 + len(file) <= style.width:
             row += f"  {file}"

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from gradgate.checks.discover import Candidate, Found, LoadError
 from gradgate.checks.engine import Options, check_found
 from gradgate.checks.executor import IN_PROCESS
+from gradgate.checks.foreign import functions
 from gradgate.checks.results import ImplementationResult, RunReport
 
 SOURCES = (".py", ".ipynb")
@@ -23,12 +24,6 @@ IGNORED = {"__pycache__", "reports", ".git", ".ipynb_checkpoints"}
 def _watched(change: Any, path: str) -> bool:
     p = Path(path)
     return p.suffix in SOURCES and not IGNORED & set(p.parts)
-
-
-def _functions(obj: Any) -> Iterable[Any]:
-    if inspect.isclass(obj):
-        return [getattr(v, "__func__", v) for v in vars(obj).values() if inspect.isfunction(getattr(v, "__func__", v))]
-    return [obj] if inspect.isfunction(obj) else []
 
 
 def _file_of(value: Any) -> Path | None:
@@ -43,7 +38,7 @@ def depends_on(candidate: Candidate, changed: set[Path]) -> bool:
     (by a global name its own code uses)."""
     if Path(candidate.source).resolve() in changed:
         return True
-    for fn in (f for obj in candidate.objects for f in _functions(obj)):
+    for fn in (f for obj in candidate.objects for f in functions(obj) if inspect.isfunction(f)):
         for name in fn.__code__.co_names:
             value = fn.__globals__.get(name)
             if (inspect.isfunction(value) or inspect.isclass(value)) and _file_of(value) in changed:
