@@ -24,6 +24,7 @@ from .guard import NOT_IMPLEMENTED, NotImplementedYet, StudentError, StudentRais
 from .numeric import Difference, difference, elementwise_error, rel_error
 from .reference import Reference
 from .results import AdvisoryKind, Check, Status
+from .time_limit import TimeLimit
 from .tolerances import CANCELLATION_ATOL, FAIL_ABOVE, FD_STEP
 
 KINK_PROBES = 16  # entries probed for a kink when torch and the student disagree
@@ -166,6 +167,7 @@ class Battery:
         # on the first example, then kept for every example (see gates.spec.Variants).
         self.variant: str | None = None
         self.possible: list[str] | None = None  # the variants the outputs so far fit
+        self.time_limit = TimeLimit(spec, adapter.guard)
 
     def _reference(self, example: Example, out: np.ndarray, observed: Mapping[str, np.ndarray]) -> tuple[Reference | None, list[Reference]]:
         """The reference for this example, and the other variants its output fits equally (their
@@ -227,6 +229,7 @@ class Battery:
     def examine(self, example: Example, *, locate: bool = False) -> Outcome:
         """All checks on one example. `locate` adds per-entry pictures of every gradient."""
         result = Outcome(self.limits)
+        self.time_limit.before(example)
         try:
             self._examine(example, result, locate)
         except StudentError as exc:

@@ -43,6 +43,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from gradgate.defaults import Timeout
+
 from . import notebook
 from .conventions import SCALAR_METHODS, Convention, Era, is_staff
 from .foreign import (
@@ -432,7 +434,7 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
         cand.arity = arity(cand.objects[0]) if cand.convention in (Convention.LAYER_PAIR, Convention.LOSS_FUNCTION, Convention.FUNCTIONS) else None
 
 
-def discover(target: Path, timeout: float | None = None) -> Found:
+def discover(target: Path, timeout: Timeout = None) -> Found:
     """Import the target's modules and find candidates. Raises LoadError if nothing can be loaded."""
     if not target.exists():
         raise LoadError(f"{target} does not exist")

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from gradgate.defaults import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT
+from gradgate.defaults import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, Timeout
 from gradgate.gates import REGISTRY
 from gradgate.gates.spec import GateSpec
 from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
@@ -64,7 +64,7 @@ VALUES_SHOWN = 10_000  # entries of an input written out in a counterexample
 class Options:
     examples: int = DEFAULT_EXAMPLES
     seed: int = 0
-    timeout: float | None = DEFAULT_TIMEOUT
+    timeout: Timeout = DEFAULT_TIMEOUT
     derandomize: bool = False
     # A grader's overrides of checks/tolerances.py, by gate name (an assignment file's `tolerances`).
     tolerances: Mapping[str, Mapping[Check, float]] = field(default_factory=dict)
@@ -517,7 +517,7 @@ def run(
     *,
     examples: int = DEFAULT_EXAMPLES,
     seed: int = 0,
-    timeout: float | None = DEFAULT_TIMEOUT,
+    timeout: Timeout = DEFAULT_TIMEOUT,
     registry: Iterable[GateSpec] = REGISTRY,
     on_result: Callable[[ImplementationResult], None] | None = None,
     executor: Executor = IN_PROCESS,

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
+from gradgate.defaults import Timeout
 from gradgate.gates.spec import GateSpec
 
 from .adapters import Adapter, bind
@@ -18,21 +19,21 @@ from .guard import Guard
 
 
 class Executor(Protocol):
-    def discover(self, target: Path, timeout: float | None) -> Found: ...
+    def discover(self, target: Path, timeout: Timeout) -> Found: ...
 
     def session(
-        self, spec: GateSpec, candidate: Candidate, timeout: float | None, roots: Sequence[Path]
+        self, spec: GateSpec, candidate: Candidate, timeout: Timeout, roots: Sequence[Path]
     ) -> contextlib.AbstractContextManager[Adapter]: ...
 
 
 class InProcess:
     """Imports and calls student code in this process (the student's own machine, the plugin)."""
 
-    def discover(self, target: Path, timeout: float | None) -> Found:
+    def discover(self, target: Path, timeout: Timeout) -> Found:
         return discover(target, timeout)
 
     @contextlib.contextmanager
-    def session(self, spec: GateSpec, candidate: Candidate, timeout: float | None, roots: Sequence[Path]) -> Iterator[Adapter]:
+    def session(self, spec: GateSpec, candidate: Candidate, timeout: Timeout, roots: Sequence[Path]) -> Iterator[Adapter]:
         yield bind(spec, spec.convention, Guard(timeout, tuple(roots)), candidate.objects)
 
 

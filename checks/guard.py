@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from gradgate.defaults import Adaptive, Timeout, loading
+
 from .conventions import is_staff
 from .hints import fix
 
@@ -165,7 +167,7 @@ def _staff_frame(exc: BaseException, roots: tuple[Path, ...]) -> str | None:
 
 
 @contextlib.contextmanager
-def _alarm(seconds: float | None, roots: tuple[Path, ...]) -> Iterator[None]:
+def _alarm(seconds: float | None, roots: tuple[Path, ...], adaptive: bool = False) -> Iterator[None]:
     # SIGALRM interrupts pure-Python loops; it exists only on the main thread of POSIX systems,
     # elsewhere calls simply run without a limit.
     usable = seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
@@ -176,7 +178,7 @@ def _alarm(seconds: float | None, roots: tuple[Path, ...]) -> Iterator[None]:
     def on_alarm(signum: int, frame: Any) -> None:
         # the line it was on when time ran out: which function hung (a backward, not its forward)
         at = _located(_pick(traceback.extract_stack(frame), roots))
-        raise StudentTimeout(f"timed out: still running after {seconds:g} s{f' at {at}' if at else ''} (an infinite loop?)")
+        raise StudentTimeout(timed_out(seconds, at, adaptive))
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, float(seconds))  # type: ignore[arg-type]
@@ -185,6 +187,13 @@ def _alarm(seconds: float | None, roots: tuple[Path, ...]) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def timed_out(seconds: float | None, at: str, adaptive: bool) -> str:
+    """The message of a call stopped after `seconds`, at the student's line `at`."""
+    # a correct but slow implementation must know how to get more time, not just that it lost
+    why = "the limit follows the reference's time on this input; --timeout S sets a fixed one" if adaptive else "--timeout S allows longer"
+    return f"timed out: still running after {seconds:g} s{f' at {at}' if at else ''} (an infinite loop? {why})"
 
 
 class _Tee(io.TextIOBase):
@@ -197,10 +206,15 @@ class _Tee(io.TextIOBase):
 
 
 class Guard:
-    """Calls into one implementation's code with one timeout, one output sink, one set of roots."""
+    """Calls into one implementation's code with one timeout, one output sink, one set of roots.
 
-    def __init__(self, timeout: float | None, roots: tuple[Path, ...] = ()) -> None:
+    `timeout` is the policy; `limit` the seconds each call may take now. Under an adaptive policy
+    the battery sets `limit` from the reference's time on each input (checks.battery); until then,
+    and for what no reference times (imports, constructors), it is the policy's ceiling."""
+
+    def __init__(self, timeout: Timeout, roots: tuple[Path, ...] = ()) -> None:
         self.timeout = timeout
+        self.limit = loading(timeout)
         self.roots = roots
         self.output = Output()
 
@@ -208,7 +222,7 @@ class Guard:
         tee = _Tee(self.output)
         try:
             with (
-                _alarm(self.timeout, self.roots),
+                _alarm(self.limit, self.roots, isinstance(self.timeout, Adaptive)),
                 contextlib.redirect_stdout(tee),
                 contextlib.redirect_stderr(tee),
                 warnings.catch_warnings(),

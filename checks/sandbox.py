@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from gradgate.defaults import DEFAULT_TIMEOUT, Timeout, loading, timeout_json
 from gradgate.gates.spec import GateSpec
 
 import gradgate
@@ -96,11 +97,11 @@ def _cell(value: Any) -> dict[str, Any] | None:
 class _Child:
     """One child process and its two pipes."""
 
-    def __init__(self, root: Path, timeout: float | None, memory_mb: int | None, forbidden: Sequence[str], torch: bool = False) -> None:
+    def __init__(self, root: Path, timeout: Timeout, memory_mb: int | None, forbidden: Sequence[str], torch: bool = False) -> None:
         global _BWRAP
         if _BWRAP is None:
             _BWRAP = _bwrap()
-        self.timeout = timeout
+        self.timeout = loading(timeout)
         self.scratch = Path(tempfile.mkdtemp(prefix="gradgate-sandbox-"))
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()
@@ -108,7 +109,7 @@ class _Child:
             "fds": [req_r, resp_w],
             "scratch": str(self.scratch),
             "root": str(root),
-            "timeout": timeout,
+            "timeout": timeout_json(timeout),  # the policy: the child's guard says which limit stopped a call
             "forbidden": sorted({"gradgate", *forbidden}),
             "harness": list(_HARNESS),
             # torch's compiled libraries cannot be loaded once the child is locked down (ctypes.dlopen):
@@ -125,7 +126,7 @@ class _Child:
                 resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
             resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 2**20, 64 * 2**20))
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            cpu = int(max(600, 20 * (timeout or 60)))
+            cpu = int(max(600, 20 * (self.timeout or 60)))
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
 
         self.proc = subprocess.Popen(
@@ -236,8 +237,8 @@ class RemoteAdapter(Adapter):
         option = self.spec.option(sizes)
         response = self.child.request({
             "op": "forward", "args": dict(args), "sizes": dict(sizes), "construct": construct,
-            "option": list(option) if option is not None else None,
-        })  # fmt: skip
+            "option": list(option) if option is not None else None, "limit": self.guard.limit,
+        }, self.guard.limit)  # fmt: skip
         for k, v in response["args"].items():
             _write_back(args[k], v)
         out = response["out"]
@@ -254,7 +255,7 @@ class RemoteAdapter(Adapter):
         return self.drawn.get(state, {})
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
-        response = self.child.request({"op": "backward", "dout": dout, "state": state})
+        response = self.child.request({"op": "backward", "dout": dout, "state": state, "limit": self.guard.limit}, self.guard.limit)
         _write_back(dout, response["dout"])
         args = self.sent.get(state, {})
         for k, v in response.get("args", {}).items():
@@ -290,15 +291,15 @@ def _imports_torch(target: Path, limit: int = 200) -> bool:
 class Sandbox:
     """An Executor that never imports student code into this process."""
 
-    def __init__(self, timeout: float | None = 60.0, memory_mb: int | None = None, forbid_imports: Sequence[str] = ()) -> None:
+    def __init__(self, timeout: Timeout = DEFAULT_TIMEOUT, memory_mb: int | None = None, forbid_imports: Sequence[str] = ()) -> None:
         self.timeout = timeout
         self.memory_mb = memory_mb
         self.forbid_imports = tuple(forbid_imports)
 
-    def _child(self, root: Path, timeout: float | None, torch: bool = False) -> _Child:
+    def _child(self, root: Path, timeout: Timeout, torch: bool = False) -> _Child:
         return _Child(root, timeout, self.memory_mb, self.forbid_imports, torch)
 
-    def discover(self, target: Path, timeout: float | None) -> Found:
+    def discover(self, target: Path, timeout: Timeout) -> Found:
         target = Path(target).resolve()
         if not target.exists():
             raise LoadError(f"{target} does not exist")
@@ -306,7 +307,7 @@ class Sandbox:
         child = self._child(root, timeout, _imports_torch(target))
         try:
             # Importing every module can take a while: the whole discovery gets a few call timeouts.
-            response = child.request({"op": "discover", "target": str(target)}, None if timeout is None else 4 * timeout)
+            response = child.request({"op": "discover", "target": str(target)}, None if child.timeout is None else 4 * child.timeout)
         except (StudentError, StudentAbort) as exc:
             raise LoadError(f"{target} could not be loaded: {exc}") from None
         finally:
@@ -333,7 +334,7 @@ class Sandbox:
         )
 
     @contextlib.contextmanager
-    def session(self, spec: GateSpec, candidate: Candidate, timeout: float | None, roots: Sequence[Path]) -> Iterator[Adapter]:
+    def session(self, spec: GateSpec, candidate: Candidate, timeout: Timeout, roots: Sequence[Path]) -> Iterator[Adapter]:
         # the deepest root holding the source: a needle package's python/ folder beside its homework's
         source = Path(candidate.source).resolve()
         holding = [r for r in roots if r == source or Path(r).resolve() in source.parents]

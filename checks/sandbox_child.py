@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gradgate.checks import adapters, discover, guard, notebook, staff, wire
+from gradgate.defaults import Adaptive, loading
 from gradgate.checks.conventions import Convention, Option, Stateful, Steps
 from gradgate.checks.mytorch import course_paths
 
@@ -92,8 +93,10 @@ class _Shim:
 
 class Child:
     def __init__(self, config: dict[str, Any]) -> None:
-        self.timeout = config["timeout"]
-        self.guard = guard.Guard(self.timeout, (Path(config["root"]).resolve(),))
+        policy = config["timeout"]
+        timeout = Adaptive(**policy) if isinstance(policy, dict) else policy
+        self.timeout = loading(timeout)
+        self.guard = guard.Guard(timeout, (Path(config["root"]).resolve(),))
         self.adapter: adapters.Adapter | None = None
         self.shim: _Shim | None = None
         self.states: dict[int, Any] = {}
@@ -106,6 +109,8 @@ class Child:
         if op == "bind":
             return self._bind(request)
         assert self.adapter is not None and self.shim is not None, "bind first"
+        if request.get("limit") is not None:  # the parent's limit for this input (checks.time_limit)
+            self.guard.limit = float(request["limit"])
         if op == "forward":
             args = request["args"]
             self.shim.kwargs = dict(request.get("construct") or {})

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gradgate.defaults import Timeout
+
 from .scoring import found_gates, load_error
 
 
@@ -89,7 +91,7 @@ def describe_failure(data: Mapping[str, Any]) -> str | None:
     return None
 
 
-def run_reference(path: Path, *, examples: int, seed: int, timeout: float | None, sandbox: bool = True) -> dict[str, Any]:
+def run_reference(path: Path, *, examples: int, seed: int, timeout: Timeout, sandbox: bool = True) -> dict[str, Any]:
     """The reference's report JSON, checked as `gradgate grade` checks a submission."""
     from gradgate.checks.engine import run
     from gradgate.checks.executor import IN_PROCESS

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from gradgate.defaults import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT
+from gradgate.defaults import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, timeout_text
 
 # Only what parsing the arguments needs is imported here: --version, --help, `list` and argument
 # errors answer without loading torch or hypothesis (the engine's cost, over a second); each command
@@ -95,7 +95,7 @@ def parser() -> argparse.ArgumentParser:
                        help=f"examples per implementation (default {DEFAULT_EXAMPLES})")
     check.add_argument("--seed", type=_seed, default=None, metavar="N", help="make the run repeat exactly")
     check.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S",
-                       help=f"seconds a single call may take (default {DEFAULT_TIMEOUT:g})")
+                       help=f"seconds a single call may take (default: {timeout_text(DEFAULT_TIMEOUT)})")
     check.add_argument("--watch", action="store_true",
                        help="stay running and re-check what each save changes (Ctrl-C to stop)")
     check.add_argument("--durations", type=_count, default=None, metavar="N",

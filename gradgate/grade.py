@@ -28,6 +28,7 @@ from typing import Any
 from gradgate.checks.engine import run
 from gradgate.checks.executor import IN_PROCESS, Executor
 from gradgate.checks.results import RunReport
+from gradgate.defaults import Adaptive, Timeout, timeout_json
 from gradgate.defaults import DEFAULT_MEMORY_MB, DEFAULT_SEED  # noqa: F401 - grade.DEFAULT_SEED, as before
 from . import gradescope, jsonreport, reportpaths
 from .assignment import Assignment
@@ -47,7 +48,7 @@ class Settings:
 
     examples: int
     seed: int
-    timeout: float | None
+    timeout: Timeout
     memory_mb: int | None
     forbid_imports: tuple[str, ...]
     assignment: Assignment
@@ -123,7 +124,8 @@ def executor(settings: Settings) -> Executor:
 def rerun_command(path: Path, settings: Settings) -> str:
     """What a student runs, in the submission's folder (or the folder holding a one-file submission),
     to see the same examples (the grader's sandbox aside)."""
-    timeout = f" --timeout {settings.timeout:g}" if settings.timeout is not None else ""
+    # the default adapts by itself; a fixed limit is passed on
+    timeout = f" --timeout {settings.timeout:g}" if settings.timeout is not None and not isinstance(settings.timeout, Adaptive) else ""
     where = shlex.quote(reportpaths.target(path))
     return f"gradgate check {where} --seed {settings.seed} --examples {settings.examples}{timeout} --no-report"
 
@@ -139,7 +141,7 @@ def submission_payload(
         "assignment": {**settings.assignment.to_dict(), "digest": settings.assignment.digest},
         "grading": {
             "sandbox": settings.sandbox,
-            "timeout": settings.timeout,
+            "timeout": timeout_json(settings.timeout),
             "memory_mb": settings.memory_mb,
             "forbid_imports": list(settings.forbid_imports),
         },

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gradgate.defaults import DEFAULT_EXAMPLES, DEFAULT_MEMORY_MB, DEFAULT_SEED, DEFAULT_TIMEOUT
+from gradgate.defaults import DEFAULT_EXAMPLES, DEFAULT_MEMORY_MB, DEFAULT_SEED, DEFAULT_TIMEOUT, timeout_text
 
 from .progress import Progress  # noqa: F401 - gradecli.Progress, as before
 
@@ -72,7 +72,7 @@ def add_commands(sub: Any, positive_int: Any, seed: Any, seconds: Any) -> None:
         p.add_argument("--seed", type=seed, default=None, metavar="N",
                        help=f"the same for every submission (default: the assignment's, else {DEFAULT_SEED})")
         p.add_argument("--timeout", type=seconds, default=DEFAULT_TIMEOUT, metavar="S",
-                       help=f"seconds a single call into student code may take (default {DEFAULT_TIMEOUT:g})")
+                       help=f"seconds a single call into student code may take (default: {timeout_text(DEFAULT_TIMEOUT)})")
         p.add_argument("--memory-mb", type=_megabytes, default=DEFAULT_MEMORY_MB, metavar="M",
                        help=f"address space of the process running student code, 0 for no limit (default {DEFAULT_MEMORY_MB})")
         p.add_argument("--forbid-import", type=_module, action="extend", nargs="+", default=[], metavar="MOD",
@@ -106,7 +106,7 @@ def add_commands(sub: Any, positive_int: Any, seed: Any, seconds: Any) -> None:
                       help=f"examples per implementation for checking the reference (default {INIT_EXAMPLES})")
     init.add_argument("--seed", type=seed, default=DEFAULT_SEED, metavar="N", help=f"default {DEFAULT_SEED}")
     init.add_argument("--timeout", type=seconds, default=DEFAULT_TIMEOUT, metavar="S",
-                      help=f"seconds a single call into the reference may take (default {DEFAULT_TIMEOUT:g})")
+                      help=f"seconds a single call into the reference may take (default: {timeout_text(DEFAULT_TIMEOUT)})")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -155,7 +155,7 @@ def _describe(s: grade.Settings) -> str:
     memory = f"{s.memory_mb} MB" if s.memory_mb else "no memory limit"
     forbidden = f", no {', '.join(s.forbid_imports)}" if s.forbid_imports else ""
     where = f"sandboxed ({memory}{forbidden})" if s.sandbox else "in-process"
-    return f"seed {s.seed} · {s.examples} examples per implementation · timeout {s.timeout:g} s · {where}"
+    return f"seed {s.seed} · {s.examples} examples per implementation · timeout {timeout_text(s.timeout)} · {where}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 
 from gradgate.checks.discover import in_namespace
 from gradgate.checks.engine import DEFAULT_EXAMPLES, Options, check_found
+from gradgate.defaults import DEFAULT_TIMEOUT, Timeout
 from gradgate.checks.results import RunReport
 
 FRAME_HEIGHT = 640  # pixels of the inline report; it scrolls beyond
@@ -66,7 +67,7 @@ def check_namespace(
     *,
     examples: int = DEFAULT_EXAMPLES,
     seed: int | None = None,
-    timeout: float | None = 60.0,
+    timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> NamespaceReport:
     """Check every definition in `namespace` (a notebook's `globals()`) that follows a known
     convention, or only those in `names` (`affine_forward` brings `affine_backward` with it)."""
@@ -86,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("names", nargs="*")
     parser.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES)
     parser.add_argument("--seed", type=int)
-    parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
     return parser
 
 

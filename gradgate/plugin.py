@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from gradgate.defaults import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT
+from gradgate.defaults import DEFAULT_EXAMPLES, DEFAULT_TIMEOUT, Timeout, timeout_text
 
 if TYPE_CHECKING:
     from gradgate.checks.discover import Candidate
@@ -57,7 +57,7 @@ class Settings:
     seed: int
     seed_given: bool
     examples: int | None  # None: the engine's default
-    timeout: float  # seconds a single call into student code may take, as gradgate check --timeout
+    timeout: Timeout  # seconds a single call into student code may take, as gradgate check --timeout
     profile: str | None
     derandomize: bool
     json: Path | None
@@ -98,7 +98,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--gradgate-timeout",
         metavar="S",
-        help=f"seconds a single call into student code may take (default {DEFAULT_TIMEOUT:g}, as gradgate check --timeout)",
+        help=f"seconds a single call into student code may take (default: {timeout_text(DEFAULT_TIMEOUT)}; as gradgate check --timeout)",
     )
     group.addoption(
         "--gradgate-profile", metavar="NAME", help="dev (few examples), ci (derandomized) or grading (many examples)"
@@ -167,8 +167,8 @@ def _settings(config: pytest.Config) -> Settings:
     examples = _whole(examples_text, where, 1) if examples_text is not None else None
     if examples is None and chosen is not None:
         examples = chosen[0]
-    timeout_text, where = _setting(config, "timeout")
-    timeout = _seconds(timeout_text, where) if timeout_text is not None else DEFAULT_TIMEOUT
+    given_timeout, where = _setting(config, "timeout")
+    timeout = _seconds(given_timeout, where) if given_timeout is not None else DEFAULT_TIMEOUT
 
     workerinput = getattr(config, "workerinput", None)
     seed_text, where = _setting(config, "seed")
@@ -197,7 +197,7 @@ def _settings(config: pytest.Config) -> Settings:
         derandomize=bool(chosen and chosen[1]),
         json=files["json"],
         html=files["html"],
-        asked=any(t is not None for t in (seed_text, examples_text, timeout_text, profile)),
+        asked=any(t is not None for t in (seed_text, examples_text, given_timeout, profile)),
     )
 
 
@@ -264,7 +264,7 @@ class Run:
         if s.examples is not None:
             parts.append(f"{s.examples} examples per implementation")
         if s.timeout != DEFAULT_TIMEOUT:
-            parts.append(f"timeout {s.timeout:g} s")
+            parts.append(f"timeout {timeout_text(s.timeout)}")
         if s.shown:
             parts.append("checking " + ", ".join(s.shown))
         return " · ".join(parts)

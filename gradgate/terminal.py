@@ -4,6 +4,7 @@ error per input, and the minimal example."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections import Counter
 from collections.abc import Iterable
@@ -74,10 +75,18 @@ class Style:
         return cls(colour, shutil.get_terminal_size().columns if tty else 0, folder)
 
 
+# "timed out: still running after 5 s at layers.py:12 in relu_backward": the function it stopped in
+_STOPPED_IN = re.compile(r"\bat [^\s:]+:\d+ in (\w+)")
+
+
 def _blamed(r: ImplementationResult) -> str:
     """The function the failure is in, as the student named it: a layer pair's backward
     (relu_backward) or a gate class's method when only the gradient checks failed."""
     failing = {c.check for c in r.checks if c.status is not Status.PASS}
+    stopped = _STOPPED_IN.search(r.message or "") if r.status is Status.ERROR else None
+    backward = r.implementation.replace("_forward", "_backward", 1)
+    if stopped and r.convention == Convention.LAYER_PAIR.value and stopped.group(1) == backward != r.implementation:
+        return backward  # a hang or crash in the pair's other function: relu_backward, not relu_forward
     if r.status is Status.PASS or Check.FORWARD in failing or not failing & {Check.BACKWARD_TORCH, Check.BACKWARD_FD}:
         return r.implementation
     if r.convention == Convention.LAYER_PAIR.value and "_forward" in r.implementation:
@@ -109,7 +118,7 @@ def implementation_lines(r: ImplementationResult, style: Style = Style()) -> lis
             cells.append((f"{SHORT[check]} {_sci(c.max_rel_error)}{flag}", bool(flag)))
     if not r.checks:  # never ran (the file does not import, the course's code is unusable): no cells to show
         cells = []
-    ran = f"({r.examples_run} examples)" if r.checks else "(not run)"
+    ran = f"({r.examples_run} examples)" if r.checks else "(stopped)" if (r.message or "").startswith("timed out") else "(not run)"
     file = _file(r, style.folder)
     file = "" if Path(file).name == r.implementation else file  # a module that did not import is named so already
     status = f"{r.status.value.upper():5}"
