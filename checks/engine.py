@@ -520,11 +520,14 @@ def run(
     timeout: Timeout = DEFAULT_TIMEOUT,
     registry: Iterable[GateSpec] = REGISTRY,
     on_result: Callable[[ImplementationResult], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
     executor: Executor = IN_PROCESS,
     tolerances: Mapping[str, Mapping[Check, float]] | None = None,
 ) -> RunReport:
     """Check every implementation found at `target` against the registry; `tolerances` overrides
-    checks/tolerances.py per gate name (a grader's choice, recorded in each result)."""
+    checks/tolerances.py per gate name (a grader's choice, recorded in each result). `on_start` is
+    told how many results are coming once discovery has found them; `on_result` gets each as it is
+    judged."""
     started = time.perf_counter()
     target = Path(target)
     report = RunReport(target=str(target), seed=seed, examples=examples, error=None)
@@ -534,7 +537,7 @@ def run(
         report.error = str(exc)
         return report
     options = Options(examples=examples, seed=seed, timeout=timeout, tolerances=tolerances or {})
-    check_found(report, found, options, registry=registry, on_result=on_result, executor=executor)
+    check_found(report, found, options, registry=registry, on_result=on_result, on_start=on_start, executor=executor)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -566,18 +569,21 @@ def check_found(
     *,
     registry: Iterable[GateSpec] = REGISTRY,
     on_result: Callable[[ImplementationResult], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
     executor: Executor = IN_PROCESS,
 ) -> None:
     """Judge what discovery found (a target's modules, or a notebook kernel's namespace) into `report`."""
     registry = tuple(registry)
+    checked, unchecked = judged(found, registry)
+    report.unchecked.extend(unchecked)
+    if on_start:  # at most this many: a configuration may still turn out not checkable
+        on_start(len(found.broken) + sum(len(labels(specs)) for _, specs in checked))
     for path, why in found.broken:
         what = "has a cell that does not run" if path.endswith(".ipynb") else "cannot be imported"
         broken = ImplementationResult(Path(path).stem, Path(path).name, Status.ERROR, [], message=f"{Path(path).name} {what}: {why}", source=path)
         report.results.append(broken)
         if on_result:
             on_result(broken)
-    checked, unchecked = judged(found, registry)
-    report.unchecked.extend(unchecked)
     for cand, specs in checked:
         for label in labels(specs):
             result = _check_configuration(specs, label, cand, options, found.roots, executor)

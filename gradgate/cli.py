@@ -189,20 +189,26 @@ def _check(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     from . import jsonreport, terminal
     from . import report as htmlreport
+    from .checkbar import CheckBar
 
     judged = []
     style = terminal.Style.of(sys.stdout, args.path if args.path.is_dir() else None)
+    bar = CheckBar(sys.stdout)
 
     def show(result):  # type: ignore[no-untyped-def]
         # each implementation's lines as soon as it is judged, not when the whole run is done
         judged.append(result)
         print("\n".join(terminal.implementation_lines(result, style)), flush=True)
+        bar.advance()
 
     try:
-        report = run(args.path, examples=args.examples, seed=seed, timeout=args.timeout, on_result=show)
+        report = run(args.path, examples=args.examples, seed=seed, timeout=args.timeout, on_result=show, on_start=bar.start)
     except KeyboardInterrupt:  # Ctrl-C: what was judged so far and how to repeat it, no traceback
+        bar.stop()
         print("\n" + terminal.interrupted(judged, seed, args.seed is None), flush=True)
         return EXIT_INTERRUPTED
+    finally:
+        bar.stop()
     rerun = "gradgate " + shlex.join(argv)
     if args.seed is None:
         rerun += f" --seed {seed}"

@@ -454,6 +454,19 @@ def _on_a_terminal(args: list[str], cwd: Path, **env: str) -> str:
     return b"".join(chunks).decode(errors="replace").replace("\r\n", "\n")
 
 
+def _screen(raw: str) -> list[str]:
+    """The lines left on the terminal: a line redrawn after a carriage return shows its last
+    drawing, and a cursor-up erases the line above (how a transient progress bar goes away)."""
+    lines: list[str] = []
+    for line in raw.split("\n"):
+        shown = re.sub(r"\x1b\[(2K|\?25[lh])", "", line.rsplit("\r", 1)[-1])
+        for _ in range(shown.count("\x1b[1A")):
+            if lines:
+                lines.pop()
+        lines.append(shown.replace("\x1b[1A", ""))
+    return lines
+
+
 SIGMOID_BACKWARD_WRONG = "import numpy as np\n\n\ndef sigmoid_forward(x):\n    s = 1 / (1 + np.exp(-x))\n    return s, s\n\n\ndef sigmoid_backward(dout, s):\n    return dout * s\n"
 
 
@@ -462,7 +475,7 @@ def test_on_a_terminal_rows_are_coloured_fit_80_columns_and_name_the_wrong_funct
     folder.mkdir()
     _write(folder, "relu.py", RELU)
     _write(folder, "sigmoid.py", SIGMOID_BACKWARD_WRONG)
-    text = _on_a_terminal(["check", str(folder), "--examples", "10", "--no-report", "--seed", "0"], tmp_path)
+    text = "\n".join(_screen(_on_a_terminal(["check", str(folder), "--examples", "10", "--no-report", "--seed", "0"], tmp_path)))
     rows = [line for line in text.splitlines() if re.match(r"(\x1b\[[0-9;]*m)?(PASS|FAIL|ERROR)", line)]
     assert len(rows) == 2, text
     plain = [re.sub(r"\x1b\[[0-9;]*m", "", row) for row in rows]
@@ -474,7 +487,26 @@ def test_on_a_terminal_rows_are_coloured_fit_80_columns_and_name_the_wrong_funct
     assert plain[1].endswith("  sigmoid.py") or "\n      in sigmoid.py\n" in text, text
     assert plain[0].endswith("relu.py")
     no_colour = _on_a_terminal(["check", str(folder), "--examples", "10", "--no-report", "--seed", "0"], tmp_path, NO_COLOR="1")
-    assert "\x1b[" not in no_colour and "FAIL  sigmoid_backward" in no_colour
+    # no colour (the progress bar's cursor movements are no colour)
+    assert not re.search(r"\x1b\[[0-9;]*m", no_colour) and "FAIL  sigmoid_backward" in no_colour
+
+
+def test_a_terminal_shows_progress_while_checking_and_leaves_only_the_results(tmp_path: Path) -> None:
+    folder = tmp_path / "hw"
+    folder.mkdir()
+    _write(folder, "relu.py", RELU)
+    _write(folder, "sigmoid.py", SIGMOID_BACKWARD_WRONG)
+    args = ["check", str(folder), "--examples", "10", "--no-report", "--seed", "0"]
+    raw = _on_a_terminal(args, tmp_path)
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", raw)
+    drawn = re.findall(r"checking .*? (\d+)/(\d+) ", plain)
+    assert drawn and {total for _, total in drawn} == {"2"}, plain
+    assert ("1", "2") in drawn and ("2", "2") in drawn  # it advances as each implementation is judged
+    screen = _screen(raw)
+    assert not any("checking " in line and "/2" in line for line in screen), screen  # gone at the end
+    assert sum(bool(re.match(r"(\x1b\[[0-9;]*m)?(PASS|FAIL)", line)) for line in screen) == 2, screen
+    piped = subprocess.run([sys.executable, "-m", "gradgate", *args], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert "checking " not in piped.stdout.replace(f"checking {folder}", "") and "\r" not in piped.stdout, piped.stdout
 
 
 def test_piped_rows_have_no_colour_and_every_column(tmp_path: Path) -> None:
