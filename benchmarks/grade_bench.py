@@ -5,7 +5,8 @@ The class is COPIES copies of gates/student/ (every registry gate), some with a 
 summed over the batch, a relu_backward that zeroes dout in place, MultiplyGate's gradients swapped,
 a syntax error in losses.py. Every gate of the registry is worth one point. Each configuration
 grades the whole class through `grade.grade_all` and writes the class summary, as the command does;
-the summaries must agree (same seed), which the table's last column states.
+the summaries must agree (same seed), which the table's last column states. The last line is
+`sandbox/in-process throughput R`: submissions per minute in the sandbox over in-process, one job each.
 
     /work/venv/bin/python benchmarks/grade_bench.py                        # 6 copies, 50 examples
     /work/venv/bin/python benchmarks/grade_bench.py --copies 4 --examples 20 --gates affine,relu,conv
@@ -24,6 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import torch
+from gradgate.defaults import DEFAULT_TIMEOUT
 from gradgate.gates import REGISTRY
 
 from gradgate import classsummary, grade
@@ -93,8 +95,9 @@ def main() -> int:
         print(f"grade_bench: no such gates: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     assignment = Assignment(title="benchmark", gates=tuple(GateRule(n, 1) for n in names))
-    base = grade.Settings(examples=args.examples, seed=0, timeout=60.0, memory_mb=grade.DEFAULT_MEMORY_MB,
-                          forbid_imports=("torch",), assignment=assignment)
+    # the command's own defaults: adaptive time limits, torch allowed (UMich EECS 498's gates use it)
+    base = grade.Settings(examples=args.examples, seed=0, timeout=DEFAULT_TIMEOUT, memory_mb=grade.DEFAULT_MEMORY_MB,
+                          forbid_imports=(), assignment=assignment)
     configs = []
     for item in args.configs.split(","):
         executor, jobs = item.split(":")
@@ -143,6 +146,9 @@ def main() -> int:
         lines.extend(f"differs from the first row: {key[0]} jobs {key[1]}: {d}" for d in diffs[:12])
         if len(diffs) > 12:
             lines.append(f"differs from the first row: {key[0]} jobs {key[1]}: ... {len(diffs) - 12} more")
+    sandboxed = {(e, j): s for e, j, s in rows}.get(("sandbox", 1))
+    if baseline and sandboxed:
+        lines.append(f"sandbox/in-process throughput {baseline / sandboxed:.2f}")
     table = "\n".join(lines)
     print(table)
     if args.out:

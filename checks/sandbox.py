@@ -1,9 +1,10 @@
 """Grading sandbox: student code runs in isolated child processes, never in the grader.
 
-Each discovery and each implementation's checking gets a fresh child (`python -I`, a scratch working
-directory, a stripped environment, limits on address space, CPU time, file size and core dumps, its
-own process group, and no network where bubblewrap can take it away). The parent sends inputs and
-receives arrays in the `checks.wire` format (JSON and npz, never pickle), runs the torch reference
+Each discovery and each implementation's checking gets a fresh child, forked from a warm zygote
+(`checks.zygote`) that has numpy and torch imported: a scratch working directory, a stripped
+environment, limits on address space, CPU time, file size and core dumps, its own process group,
+and no network where bubblewrap can take it away. The parent sends inputs and receives arrays in
+the `checks.wire` format (JSON and raw array bytes, never pickle), runs the torch reference
 and the finite differences on what comes back, and decides every verdict. A child that hangs,
 crashes, exits or exhausts memory costs only the implementation it was running; its whole process
 group is killed when that implementation is done, so nothing it started outlives it.
@@ -12,10 +13,8 @@ group is killed when that implementation is done, so nothing it started outlives
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
-import resource
 import select
 import shutil
 import signal
@@ -35,6 +34,7 @@ from gradgate.gates.spec import GateSpec
 import gradgate
 
 from . import wire
+from .zygote import Forked, ZygoteGone, zygote
 from .adapters import Adapter
 from .conventions import Convention, Era
 from .discover import Candidate, Found, LoadError
@@ -49,6 +49,11 @@ _HARNESS = tuple(
     | {Path(str(sys.modules["gradgate.gates"].__file__)).parent}
 )
 _PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
+_ENV = {
+    "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+    "NEEDLE_BACKEND": "np",  # CMU 10-714's needle on numpy: checks.tensor_op
+    **{k: os.environ[k] for k in _PASSED_ENV if k in os.environ},
+}  # fmt: skip  (each child's HOME is its scratch folder)
 
 
 def _bwrap() -> list[str]:
@@ -70,8 +75,6 @@ _BWRAP: list[str] | None = None
 def _death(code: int | None) -> str:
     if code is None:
         return "stopped answering"
-    if _BWRAP and code > 128:
-        code = 128 - code  # bubblewrap reports its child's death by signal N as exit code 128 + N
     if code < 0:
         try:
             name = signal.Signals(-code).name
@@ -106,42 +109,27 @@ class _Child:
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()
         config = {
-            "fds": [req_r, resp_w],
             "scratch": str(self.scratch),
             "root": str(root),
             "timeout": timeout_json(timeout),  # the policy: the child's guard says which limit stopped a call
             "forbidden": sorted({"gradgate", *forbidden}),
             "harness": list(_HARNESS),
-            # torch's compiled libraries cannot be loaded once the child is locked down (ctypes.dlopen):
-            # for torch-tensor code (UMich EECS 498) it is loaded before, unless the grader forbids it
-            "preload": ["torch"] if torch and "torch" not in forbidden else [],
         }
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.scratch), "OMP_NUM_THREADS": "1",
-               "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "NEEDLE_BACKEND": "np"}  # fmt: skip  (CMU 10-714's needle on numpy: checks.tensor_op)
-        env.update({k: os.environ[k] for k in _PASSED_ENV if k in os.environ})
-
-        def limits() -> None:
-            if memory_mb:
-                resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
-            resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 2**20, 64 * 2**20))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            cpu = int(max(600, 20 * (self.timeout or 60)))
-            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-
-        self.proc = subprocess.Popen(
-            [*_BWRAP, sys.executable, "-I", "-m", "gradgate.checks.sandbox_child", json.dumps(config)],
-            pass_fds=(req_r, resp_w),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            cwd=self.scratch,
-            env=env,
-            start_new_session=True,
-            preexec_fn=limits,
-        )
-        os.close(req_r)
-        os.close(resp_w)
+        limits = {"as": (memory_mb or 0) * 2**20, "cpu": int(max(600, 20 * (self.timeout or 60)))}
+        # torch's compiled libraries cannot be loaded once the child is locked down (ctypes.dlopen):
+        # torch-tensor code (UMich EECS 498) forks from a zygote that has it, unless the grader forbids it
+        preload = ("torch",) if torch and "torch" not in forbidden else ()
+        try:
+            try:
+                self.proc = Forked(zygote(_BWRAP, preload, _ENV), config, limits, (req_r, resp_w))
+            except ZygoteGone:  # it died since the last child (killed, out of memory): once more, fresh
+                self.proc = Forked(zygote(_BWRAP, preload, _ENV), config, limits, (req_r, resp_w))
+        except BaseException:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            raise
+        finally:
+            os.close(req_r)
+            os.close(resp_w)
         self.printed = ""
         self.notes: list[tuple[str, str, str]] = []  # the child adapter's notes for advisories
 

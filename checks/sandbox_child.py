@@ -1,7 +1,7 @@
 """The sandbox's child: imports and calls student code, answers the parent over a pipe.
 
-Started by `checks.sandbox` as `python -I -m gradgate.checks.sandbox_child CONFIG`. Before any
-student code runs it closes its standard streams, moves into a scratch folder and installs an audit
+Forked by the sandbox's zygote (`checks.zygote_server`), which has numpy (and torch) loaded and
+its standard streams closed. Before any student code runs it moves into a scratch folder and installs an audit
 hook (which Python code cannot remove) that refuses: importing the harness or the banned modules,
 reading the harness's files, writing outside the scratch folder, starting processes, signals,
 sockets and ctypes. It sends back raw results only; every verdict is the parent's.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import json
 import os
 import sys
 from pathlib import Path
@@ -176,20 +175,11 @@ class Child:
         return {}
 
 
-def main() -> None:
-    config = json.loads(sys.argv[1])
+def serve(config: dict[str, Any]) -> None:
+    """Answer the parent's requests until it closes the channel (stdio is /dev/null already)."""
     requests, responses = config["fds"]
     scratch = Path(config["scratch"])
-    # Student output must never reach the protocol or the grader's terminal.
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
     os.chdir(scratch)
-    import numpy  # noqa: F401 - loaded before the lock, as the student's code expects it
-
-    for name in config.get("preload") or ():  # torch, for torch-tensor code: its libraries load only now
-        importlib.import_module(name)
-
     harness = tuple(Path(p).resolve() for p in config["harness"])
     lock_down(set(config["forbidden"]), harness, scratch, Path(config["root"]))
     child = Child(config)
@@ -211,7 +201,3 @@ def main() -> None:
         response["printed"] = child.guard.output.text
         response["notes"] = [list(n) for n in child.adapter.notes] if child.adapter is not None else []
         wire.write_frame(responses, response)
-
-
-if __name__ == "__main__":
-    main()

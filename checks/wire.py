@@ -11,6 +11,7 @@ child sends. (An .npz per frame cost about a millisecond, most of a small call's
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 from dataclasses import dataclass
@@ -103,11 +104,12 @@ def _arrays(listed: Any, payload: bytes) -> list[np.ndarray]:
             raise WireError(f"dtype {dtype} does not travel")
         if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
             raise WireError(f"not a shape: {shape!r}")
-        size = dtype.itemsize * int(np.prod(shape, dtype=np.int64))
-        if size < 0 or offset + size > len(payload):
+        count = math.prod(shape)
+        size = dtype.itemsize * count
+        if offset + size > len(payload):
             raise WireError("the payload is shorter than its arrays")
         # a copy: writable and owning its memory, as an array the parent made itself
-        arrays.append(np.frombuffer(payload, dtype, int(np.prod(shape, dtype=np.int64)), offset).reshape(shape).copy())
+        arrays.append(np.frombuffer(payload, dtype, count, offset).reshape(shape).copy())
         offset += size
     if offset != len(payload):
         raise WireError(f"{len(payload) - offset} bytes of the payload belong to no array")

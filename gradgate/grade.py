@@ -256,7 +256,9 @@ def grade_all(
     else:
         # spawn, not fork: the parent holds torch's thread pools, which do not survive a fork.
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(subs)), mp_context=context) as pool:
+        from gradgate.checks.zygote import die_with_parent  # a killed grader takes its workers along
+
+        with ProcessPoolExecutor(max_workers=min(jobs, len(subs)), mp_context=context, initializer=die_with_parent) as pool:
             futures = {pool.submit(grade_one, sub, settings, out): sub for sub in subs}
             for future in as_completed(futures):
                 if future.cancelled():

@@ -5,7 +5,11 @@ and leave no process running."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -80,6 +84,62 @@ def _running(marker: str) -> list[str]:
     return found
 
 
+_ZYGOTE = "gradgate.checks.zygote_server"
+
+
+def _processes() -> dict[int, tuple[int, str, str, str]]:
+    """pid -> (parent pid, state, command name, command line) of every process we can read."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+            state, ppid = stat.rpartition(")")[2].split()[:2]
+            table[int(entry)] = (int(ppid), state, comm, cmd)
+    return table
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _descendants(root: int) -> dict[int, tuple[int, str, str, str]]:
+    table = _processes()
+    found: dict[int, tuple[int, str, str, str]] = {}
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, row in table.items():
+            if row[0] == parent and pid not in found:
+                found[pid] = row
+                frontier.append(pid)
+    return found
+
+
+def _left_running(root: int | None = None) -> list[str]:
+    """Live processes started under `root` (this test process) other than the warm zygotes and the
+    bubblewrap that holds each: a sandbox child that outlived its check, or whatever it started."""
+    below = _descendants(os.getpid() if root is None else root)
+
+    def forked_by_zygote(row: tuple[int, str, str, str]) -> bool:
+        parent = below.get(row[0])
+        return parent is not None and _ZYGOTE in parent[3] and parent[2] != "bwrap"
+
+    return [
+        f"{pid} {row[3][:120]}"
+        for pid, row in below.items()
+        if row[1] not in ("Z", "X") and not (_ZYGOTE in row[3] and not forked_by_zygote(row))
+    ]
+
+
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_submission(name: str, tmp_path: Path) -> None:
     if os.path.exists(FORGED):
@@ -94,8 +154,52 @@ def test_hostile_submission(name: str, tmp_path: Path) -> None:
     assert all(r.status in (Status.FAIL, Status.ERROR) for r in hostile), [(r.gate, r.message) for r in hostile]
     assert not os.path.exists(FORGED)
     assert all(len(r.output) <= 4000 for r in report.results)
-    assert not _running(str(sub)), "a sandbox child outlived its check"
+    assert not _left_running(), "a sandbox child outlived its check"
     assert not _running("sleep 1000")
+
+
+_LOOPS = """
+def relu_forward(x):
+    while True:
+        pass
+def relu_backward(dout, cache):
+    return dout
+"""
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_grader_killed_mid_check_leaves_nothing_running(jobs: int, tmp_path: Path) -> None:
+    """A grader killed while a child spins (CI cancelled, a teacher's Ctrl-C and kill -9) takes the
+    zygote, its children and the grading workers with it."""
+    for name in ("ann", "bob"):
+        (tmp_path / "class" / name).mkdir(parents=True)
+        (tmp_path / "class" / name / "layers.py").write_text(_LOOPS)
+    grader = subprocess.Popen(
+        [sys.executable, "-m", "gradgate", "grade", str(tmp_path / "class"), "--out", str(tmp_path / "out"),
+         "--timeout", "120", "--jobs", str(jobs)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            below = _descendants(grader.pid)
+            zygotes = {p for p, row in below.items() if _ZYGOTE in row[3] and row[2] != "bwrap"}
+            if any(row[0] in zygotes and _cpu_seconds(pid) > 1.0 for pid, row in below.items()):
+                break  # a child forked by a zygote, spinning in relu_forward (not a discovery's, done at once)
+            time.sleep(0.2)
+        else:
+            pytest.fail("no sandbox child ever ran the looping submission")
+        started = set(_descendants(grader.pid))
+    finally:
+        grader.send_signal(signal.SIGKILL)
+        grader.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        alive = {p: row for p, row in _processes().items() if p in started and row[1] not in ("Z", "X")}
+        if not alive:
+            break
+        time.sleep(0.1)
+    assert not alive, [row[3][:120] for row in alive.values()]
 
 
 def test_messages_say_what_happened(tmp_path: Path) -> None:
