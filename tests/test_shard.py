@@ -78,13 +78,13 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Pat
     code, _, err = _run("grade", str(klass), "--out", str(root / "whole"), "--examples", EXAMPLES)
     assert code == 0, err
     shards = {}
-    for k in SHARDS:
+    for k, names in SHARDS.items():
         machine = root / f"machine{k}"
         shutil.copytree(klass, machine / "class")
         code, stdout, err = _run("grade", str(machine / "class"), "--shard", f"{k}/3", "--out", str(machine / "graded"),
                                  "--examples", EXAMPLES)
         assert code == 0, err
-        assert f"grading shard {k}/3: {len(SHARDS[k])} of 5 submissions" in stdout
+        assert f"grading shard {k}/3: {len(names)} of 5 submissions" in stdout
         shards[k] = machine / "graded"
     yield klass, root / "whole", shards
 
@@ -251,20 +251,20 @@ def test_merge_refuses_an_empty_shard_graded_with_another_seed(pair: tuple[Path,
 
 def _recipe() -> str:
     text = (ROOT / "docs" / "grading.md").read_text()
-    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "--shard" in b]
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL) if "--shard" in b]
     assert len(blocks) == 1, "expected one workflow in docs/grading.md that grades with --shard"
     return blocks[0]
 
 
 def _command(block: str, program: str) -> str:
-    lines = [m for m in re.findall(r"^\s*(?:- )?run: (.*)$", block, re.M) if m.startswith(f"gradgate {program} ")]
+    lines = [m for m in re.findall(r"^\s*(?:- )?run: (.*)$", block, re.MULTILINE) if m.startswith(f"gradgate {program} ")]
     assert len(lines) == 1, (program, lines)
     return lines[0]
 
 
 def test_the_sharded_workflow_in_the_docs_parses_with_gradgates_parser() -> None:
     block = _recipe()
-    matrix = re.search(r"^\s*shard: \[([\d, ]+)\]$", block, re.M)
+    matrix = re.search(r"^\s*shard: \[([\d, ]+)\]$", block, re.MULTILINE)
     assert matrix is not None
     ks = [int(k) for k in matrix[1].split(",")]
     assert ks == list(range(1, len(ks) + 1))
