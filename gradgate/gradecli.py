@@ -169,7 +169,10 @@ def _describe(s: grade.Settings) -> str:
 def screen(summary: Mapping[str, Any], seconds: float, out: Path) -> list[str]:
     """The one-screen summary: per gate how the class did, the score spread, who could not be loaded."""
     n = len(summary["submissions"])
-    part = f" (shard {summary['shard']['index']}/{summary['shard']['count']} of {summary['shard']['of']})" if "shard" in summary else ""
+    part = ""
+    if "shard" in summary:
+        record = summary["shard"]
+        part = f" (shard {record['index']}/{record['count']} of a class of {record['of']})"
     head = (f"gradgate: graded {n} submission{'s' * (n != 1)}{part} in {seconds:.1f} s · seed {summary['seed']} · "
             f"{summary['examples']} examples per implementation")
     lines = [head]

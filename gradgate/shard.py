@@ -131,39 +131,35 @@ def read(folder: Path) -> Part:
 def check(parts: Sequence[Part]) -> None:
     """Refuse folders that are not every shard of one split of one class, graded the same way.
     Folders none of which is a shard pass: merge joins them as it always has."""
-    shards = [p for p in parts if p.shard is not None]
+    shards = [(p, p.shard) for p in parts if p.shard is not None]
     if not shards:
         return
-    whole = next((p for p in parts if p.shard is None), None)
+    (first, one), whole = shards[0], next((p for p in parts if p.shard is None), None)
     if whole is not None:
-        raise ShardError(f"{shards[0].folder} is {shards[0].shard} but {whole.folder} was not graded with --shard: "
+        raise ShardError(f"{first.folder} is {one} but {whole.folder} was not graded with --shard: "
                          "merge every shard of one `--shard K/N` split, or only folders graded without --shard")
-    first = shards[0]
-    assert first.shard is not None
-    for p in shards[1:]:
-        assert p.shard is not None
-        if p.shard.count != first.shard.count:
-            raise ShardError(f"{first.folder} is {first.shard} but {p.folder} is {p.shard}: "
-                             "merge the shards of one split")
-        if (p.shard.of, p.shard.klass) != (first.shard.of, first.shard.klass):
-            raise ShardError(f"{first.folder} and {p.folder} are shards of different classes "
-                             f"({first.shard.of} and {p.shard.of} submissions, class {first.shard.klass} and {p.shard.klass}): "
+    for p, other in shards[1:]:
+        if other.count != one.count:
+            raise ShardError(f"{first.folder} is {one} but {p.folder} is {other}: merge the shards of one split")
+        if (other.of, other.klass) != (one.of, one.klass):
+            raise ShardError(f"{first.folder} and {p.folder} are shards of different classes ({one.of} and "
+                             f"{other.of} submissions, class {one.klass} and {other.klass}): "
                              "grade every shard from the same class folder")
         for what, value in first.settings.items():
             if p.settings.get(what) != value:
                 raise ShardError(f"{first.folder} and {p.folder} were graded with different {what} "
                                  f"({value!r} and {p.settings.get(what)!r}): grade them again with the same settings")
     seen: dict[int, Path] = {}
-    for p in shards:
-        assert p.shard is not None
-        if p.shard.index in seen:
-            raise ShardError(f"{p.shard} is given twice: {seen[p.shard.index]} and {p.folder}")
-        seen[p.shard.index] = p.folder
-    missing = [k for k in range(1, first.shard.count + 1) if k not in seen]
+    for p, record in shards:
+        if record.index in seen:
+            raise ShardError(f"{record} is given twice: {seen[record.index]} and {p.folder}")
+        seen[record.index] = p.folder
+    missing = [str(k) for k in range(1, one.count + 1) if k not in seen]
+    if len(missing) == 1:
+        raise ShardError(f"shard {missing[0]} of {one.count} is missing: merge every shard of the split")
     if missing:
-        listed = ", ".join(map(str, missing[:-1])) + (" and " if len(missing) > 1 else "") + str(missing[-1])
-        said = f"shard {listed} of {first.shard.count} is" if len(missing) == 1 else f"shards {listed} of {first.shard.count} are"
-        raise ShardError(f"{said} missing: merge every shard of the split")
+        listed = f"{', '.join(missing[:-1])} and {missing[-1]}"
+        raise ShardError(f"shards {listed} of {one.count} are missing: merge every shard of the split")
 
 
 def check_complete(parts: Sequence[Part], paths: Sequence[str]) -> None:
