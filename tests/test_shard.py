@@ -246,6 +246,30 @@ def test_merge_refuses_an_empty_shard_graded_with_another_seed(pair: tuple[Path,
 
 
 # --------------------------------------------------------------------------------------------
+# summary.json's schema
+
+
+def test_every_summary_validates_against_the_class_schema(
+    graded: tuple[Path, Path, dict[int, Path]], pair: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    """The whole run, each shard, an empty shard and the merged shards; a shard key of the wrong
+    shape does not."""
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = _json(ROOT / "schemas" / "gradgate.class-1.schema.json")
+    validator = jsonschema.Draft202012Validator(schema)
+    _, whole, shards = graded
+    assert _run("merge", *map(str, shards.values()), "--out", str(tmp_path / "merged"))[0] == 0
+    summaries = [whole, *shards.values(), *pair[1].values(), tmp_path / "merged"]
+    for folder in summaries:
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(_json(folder / "summary.json"))]
+        assert errors == [], folder
+    assert _json(whole / "summary.json")["gate_stats"]["affine"]["common_failure"] is not None  # bob's, checked too
+    bad = _json(shards[1] / "summary.json")
+    bad["shard"] = {"index": 0, "count": 3, "of": 5}
+    assert not validator.is_valid(bad)
+
+
+# --------------------------------------------------------------------------------------------
 # the GitHub Actions recipe in docs/grading.md runs the real CLI
 
 
