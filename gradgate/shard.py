@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 SUMMARY = "summary.json"  # grade.CLASS_FILES[0]; not imported: --shard is parsed before the engine loads
-_SPEC = re.compile(r"(\d+)/(\d+)")
+_SPEC = re.compile(r"([0-9]+)/([0-9]+)")  # ASCII digits: \d would take other scripts' too
 
 
 class ShardError(Exception):

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from gradgate.cli import main, parser
-from gradgate.shard import Shard, class_digest, parse, select
+from gradgate.grade import CLASS_FILES
+from gradgate.shard import SUMMARY, Shard, class_digest, parse, select
 
 from .test_grade import CORRECT, PARTIAL, SYNTAX_ERROR, WRONG
 
@@ -93,7 +94,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Pat
 # the split
 
 
-@pytest.mark.parametrize("text", ["0/3", "4/3", "a/b", "3", "1/0", "-1/3", "1/3/4", "", "1.0/3"])
+@pytest.mark.parametrize("text", ["0/3", "4/3", "a/b", "3", "1/0", "-1/3", "1/3/4", "", "1.0/3", "\u0661/\u0663"])
 def test_a_bad_shard_is_an_argument_error_and_nothing_is_written(text: str, tmp_path: Path) -> None:
     klass = _write_class(tmp_path / "class", ["alice.py"])
     with pytest.raises(SystemExit) as exc:
@@ -131,6 +132,7 @@ def test_each_shard_grades_exactly_its_students_and_records_the_class(graded: tu
         assert [r["name"] for r in summary["submissions"]] == sorted(SHARDS[k])
         assert summary["shard"] == {"index": k, "count": 3, "of": 5, "class": class_digest(PATHS)}
     assert "shard" not in _json(whole / "summary.json")
+    assert SUMMARY == CLASS_FILES[0]  # where merge looks for the record
     assert _json(shards[3] / "summary.json")["gates"] == []  # carol's shard: nobody wrote a gate
 
 
