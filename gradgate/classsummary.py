@@ -158,7 +158,16 @@ def summarize(graded: Sequence[Graded]) -> dict[str, Any]:
     _same(graded, "seeds", lambda g: g.data["seed"])
     _same(graded, "numbers of examples", lambda g: g.data["examples"])
     _same(graded, "assignments", lambda g: g.data["submission"]["assignment"].get("digest"))
-    assignment = graded[0].data["submission"]["assignment"]
+    return _summary(graded, graded[0].data["seed"], graded[0].data["examples"], graded[0].data["submission"]["assignment"])
+
+
+def nobody(seed: int, examples: int, assignment: Mapping[str, Any]) -> dict[str, Any]:
+    """summary.json's content for a shard with no submissions (more shards than students): a valid,
+    empty class, which still says how it would have graded, for merge to compare."""
+    return _summary([], seed, examples, assignment)
+
+
+def _summary(graded: Sequence[Graded], seed: int, examples: int, assignment: Mapping[str, Any]) -> dict[str, Any]:
     columns = _gate_columns(graded, assignment)
     rows = []
     counts = {gate: dict.fromkeys(VERDICTS, 0) for gate in columns}
@@ -183,8 +192,8 @@ def summarize(graded: Sequence[Graded]) -> dict[str, Any]:
         })
     return {
         "schema": SCHEMA,
-        "seed": graded[0].data["seed"],
-        "examples": graded[0].data["examples"],
+        "seed": seed,
+        "examples": examples,
         "assignment": assignment,
         "gates": columns,
         "submissions": rows,

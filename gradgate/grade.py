@@ -130,6 +130,11 @@ def rerun_command(path: Path, settings: Settings) -> str:
     return f"gradgate check {where} --seed {settings.seed} --examples {settings.examples}{timeout} --no-report"
 
 
+def assignment_json(assignment: Assignment) -> dict[str, Any]:
+    """The assignment as reports and the class summary record it, with the digest merge compares."""
+    return {**assignment.to_dict(), "digest": assignment.digest}
+
+
 def submission_payload(
     sub: Submission, settings: Settings, data: Mapping[str, Any], expected: Sequence[str] | None = None
 ) -> dict[str, Any]:
@@ -138,7 +143,7 @@ def submission_payload(
         "name": sub.name,
         "path": sub.path.name,  # relative to the class folder, which holds every submission
         **score(data, settings.assignment, expected),
-        "assignment": {**settings.assignment.to_dict(), "digest": settings.assignment.digest},
+        "assignment": assignment_json(settings.assignment),
         "grading": {
             "sandbox": settings.sandbox,
             "timeout": timeout_json(settings.timeout),

@@ -1,6 +1,6 @@
 """`gradgate grade`, `gradgate gradescope` and `gradgate merge`: the grading commands.
 
-    gradgate grade SUBMISSIONS --out DIR [--jobs N] [--fail-fast] [--timeout S] [--memory-mb M]
+    gradgate grade SUBMISSIONS --out DIR [--shard K/N] [--jobs N] [--fail-fast] [--timeout S] [--memory-mb M]
                    [--forbid-import MOD ...] [--assignment FILE.toml] [--seed N] [--examples N]
     gradgate gradescope [--submission DIR] [--results FILE] [same options as grade]
     gradgate merge DIR... --out DIR
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from gradgate.defaults import DEFAULT_EXAMPLES, DEFAULT_MEMORY_MB, DEFAULT_SEED, DEFAULT_TIMEOUT, timeout_text
 
+from . import shard
 from .progress import Progress  # noqa: F401 - gradecli.Progress, as before
 
 if TYPE_CHECKING:
@@ -84,6 +85,9 @@ def add_commands(sub: Any, positive_int: Any, seed: Any, seconds: Any) -> None:
     g.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="submissions graded in parallel (default 1)")
     g.add_argument("--fail-fast", action="store_true",
                    help="stop at the first submission that cannot be loaded or that the grader fails on (default: grade all)")
+    g.add_argument("--shard", type=shard.parse, default=None, metavar="K/N",
+                   help="grade only shard K of N (every N-th submission by path, from the K-th); "
+                        "`gradgate merge` joins the N folders")
     common(g)
 
     s = sub.add_parser("gradescope", help="grade one submission inside a Gradescope autograder")
@@ -165,7 +169,11 @@ def _describe(s: grade.Settings) -> str:
 def screen(summary: Mapping[str, Any], seconds: float, out: Path) -> list[str]:
     """The one-screen summary: per gate how the class did, the score spread, who could not be loaded."""
     n = len(summary["submissions"])
-    head = (f"gradgate: graded {n} submission{'s' * (n != 1)} in {seconds:.1f} s · seed {summary['seed']} · "
+    part = ""
+    if "shard" in summary:
+        record = summary["shard"]
+        part = f" (shard {record['index']}/{record['count']} of a class of {record['of']})"
+    head = (f"gradgate: graded {n} submission{'s' * (n != 1)}{part} in {seconds:.1f} s · seed {summary['seed']} · "
             f"{summary['examples']} examples per implementation")
     lines = [head]
     points = {r["gate"]: r["points"] for r in summary["assignment"]["gates"]}
@@ -205,8 +213,13 @@ def _grade(args: argparse.Namespace) -> int:
         raise _Unusable(str(exc)) from None
     except OSError as exc:
         raise _Unusable(f"cannot create {out}: {exc.strerror or exc}") from None
+    record = None
+    if args.shard is not None:
+        record = shard.Record.of_class(args.shard, [sub.path.name for sub in subs])
+        subs = shard.select(subs, args.shard, lambda sub: sub.path.name)
     jobs = min(args.jobs, len(subs))
-    print(f"gradgate: grading {len(subs)} submissions from {args.submissions} · {_describe(s)}"
+    which = f"shard {args.shard}: {len(subs)} of {record.of}" if record else f"{len(subs)}"
+    print(f"gradgate: grading {which} submissions from {args.submissions} · {_describe(s)}"
           f"{f' · {jobs} jobs' if jobs > 1 else ''}", flush=True)
     if skipped:
         print(f"gradgate: skipped (not a .py file or a folder): {', '.join(skipped)}", flush=True)
@@ -221,7 +234,12 @@ def _grade(args: argparse.Namespace) -> int:
     try:
         grade.complete([out / name for name in names])
         graded = [classsummary.read(out / name) for name in names]
-        summary = classsummary.summarize(graded)
+        if graded:
+            summary = classsummary.summarize(graded)
+        else:  # a shard of a class with fewer students than shards: an empty class, merged like any shard
+            summary = classsummary.nobody(s.seed, s.examples, grade.assignment_json(s.assignment))
+        if record is not None:
+            summary["shard"] = record.to_json()
         classsummary.write(out, summary)
     except classsummary.SummaryError as exc:
         print(f"gradgate grade: cannot write the class summary: {exc}", file=sys.stderr)
@@ -286,14 +304,17 @@ def _merge(args: argparse.Namespace) -> int:
         raise _Unusable(f"--out {out} is a file, not a folder")
     started = time.perf_counter()
     try:
-        graded = classsummary.scan(args.dirs)
+        parts = [shard.read(d) for d in args.dirs]
+        shard.check(parts)  # refuse before copying anything: an incomplete set of shards is no class
+        graded = classsummary.scan([p.folder for p in parts if not p.empty])
+        shard.check_complete(parts, [str(g.data["submission"].get("path", g.name)) for g in graded])
         summary = classsummary.summarize(graded)  # refuse before copying anything
         graded = classsummary.gather(graded, out)
         grade.complete([g.folder for g in graded])  # the merged class's gates, as one run would have
         graded = [classsummary.read(g.folder) for g in graded]
         summary = classsummary.summarize(graded)
         classsummary.write(out, summary)
-    except classsummary.SummaryError as exc:
+    except (classsummary.SummaryError, shard.ShardError) as exc:
         raise _Unusable(str(exc)) from None
     except OSError as exc:
         raise _Unusable(f"cannot write to {out}: {exc.strerror or exc}") from None

@@ -73,6 +73,17 @@ def test_the_schema_is_draft_2020_12_and_names_the_format(validator: Any) -> Non
     assert set(schema["$defs"]["status"]["enum"]) == {s.value for s in Status}
 
 
+def test_the_class_summary_schema_is_draft_2020_12_and_names_the_format() -> None:
+    """summary.json's schema; tests/test_shard.py validates real summaries (whole, shards, merged) against it."""
+    from gradgate import classsummary
+
+    schema = json.loads((ROOT / "schemas" / "gradgate.class-1.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["properties"]["schema"] == {"const": classsummary.SCHEMA}
+    assert "shard" not in schema["required"]  # a run without --shard, and merge's result, have none
+
+
 def test_the_course_implementations_validate(validator: Any, student_dir: Path) -> None:
     data = _engine(student_dir, examples=5)
     assert data["results"] and not data["error"]
