@@ -7,20 +7,26 @@ A2's linear_classifier.py has the losses on weights `(W, X, y, reg) -> (loss, dW
 fully_connected_networks.py has classes with static `forward(...) -> (out, cache)` and
 `backward(dout, cache)`: Linear, ReLU, Linear_ReLU, Dropout (p the probability of dropping a unit,
 judged by its own mask as CS231n's dropout is); convolutional_networks.py has Conv, MaxPool,
-BatchNorm, SpatialBatchNorm, Conv_ReLU and Conv_ReLU_Pool, CS231n's entries under the class names.
+BatchNorm, SpatialBatchNorm, Conv_ReLU and Conv_ReLU_Pool, CS231n's entries under the class names,
+and the course's own sandwich layers over the student's batchnorms: Linear_BatchNorm_ReLU,
+Conv_BatchNorm_ReLU and Conv_BatchNorm_ReLU_Pool (the course writes them with its FastConv and
+FastMaxPool, torch's autograd inside a static class; checks.adapters reads their tensors back).
 Student code: gates/student/eecs498_*.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
+
+import numpy as np
 
 from .assignment1 import _REG, _SOFTMAX, _SVM, _reg_gradient_missing, _two_layer_net
-from .layer_utils import LAYER_UTILS
-from .layers import LAYERS, _DROP_PS, _affine, _dropout_mask
-from .normalization import NORMALIZATION
+from .layer_utils import _CONV_INPUTS, _CONV_SIZES, LAYER_UTILS, _conv, _conv_relu_pool_sizes, _pool
+from .layers import LAYERS, RUNNING_VAR_FLOOR, _DROP_PS, _affine, _conv_sizes, _dropout_mask, _train_only
+from .normalization import NORMALIZATION, _spatial_batchnorm
 from .losses import _svm
-from .spec import torch, F, st, Array, Call, Convention, Diagnoses, Fixed, GateSpec, Labels, Steps
+from .spec import torch, F, st, Array, Call, Convention, Diagnoses, Fixed, GateSpec, Labels, Sizes, Steps
 
 _DIM = st.integers(1, 4)
 _WEIGHTS = {"N": st.integers(1, 4), "D": st.integers(1, 4), "C": st.integers(2, 4), "reg": _REG}
@@ -117,6 +123,60 @@ EECS498_A3_CONV = (
     _in_torch(_CS231N["conv_relu"], "Conv_ReLU", "A3, torch: Conv_ReLU.forward(x, w, b, conv_param)"),
     _in_torch(_CS231N["conv_relu_pool"], "Conv_ReLU_Pool", "A3, torch: Conv_ReLU_Pool.forward(x, w, b, conv_param, pool_param)"),
 )
+
+
+def _channel_bn_param(s: Sizes, rng: np.random.Generator) -> dict[str, Any]:
+    """bn_param of a batchnorm over the conv's F output channels; test mode brings running statistics."""
+    param: dict[str, Any] = {"mode": s["mode"], "eps": 1e-5, "momentum": 0.9}
+    if s["mode"] == "test":
+        param["running_mean"] = rng.standard_normal(s["F"])
+        param["running_var"] = rng.uniform(0.5, 2.0, s["F"])
+    return param
+
+
+# (x, w, b, gamma, beta, conv_param, bn_param[, pool_param]), as the course's forward takes them
+_CONV_BN_INPUTS = {
+    "x": _CONV_INPUTS["x"], "w": _CONV_INPUTS["w"], "b": _CONV_INPUTS["b"],
+    "gamma": Array(("F",)),
+    "beta": Array(("F",), grid=False),  # off the grid, as affine_bn_relu's: a grid beta = -gamma sits on the relu's kink
+    "conv_param": _CONV_INPUTS["conv_param"],
+    "bn_param": Fixed(_channel_bn_param, floors=RUNNING_VAR_FLOOR),
+}  # fmt: skip
+_MODE = {"mode": st.sampled_from(["train", "test"])}
+_POOLING = {"Po": st.integers(1, 2), "PH": st.integers(1, 2), "PW": st.integers(1, 2), "pool_stride": st.integers(1, 2), "leftover": st.integers(0, 1)}
+
+EECS498_A3_SANDWICH = (
+    _in_torch(_CS231N["affine_bn_relu"], "Linear_BatchNorm_ReLU",
+              "A3 convolutional_networks.py, torch: Linear_BatchNorm_ReLU.forward(x, w, b, gamma, beta, bn_param), the course's, over the student's BatchNorm"),
+    GateSpec(
+        name="Conv_BatchNorm_ReLU",
+        convention=Convention.LAYER_PAIR,
+        inputs=_CONV_BN_INPUTS,
+        sizes={**_CONV_SIZES, "Ho": st.integers(1, 3), "Wo": st.integers(1, 3), **_MODE},
+        derive=_conv_sizes,
+        reference=lambda x, w, b, gamma, beta, conv_param, bn_param: torch.relu(
+            _spatial_batchnorm(_conv(x, w, b, conv_param), gamma, beta, bn_param)),
+        backward_on=_train_only,
+        summary="A3, torch: Conv_BatchNorm_ReLU.forward(x, w, b, gamma, beta, conv_param, bn_param), over the student's SpatialBatchNorm",
+        tensors=True,
+    ),
+    GateSpec(
+        name="Conv_BatchNorm_ReLU_Pool",
+        convention=Convention.LAYER_PAIR,
+        inputs={
+            **_CONV_BN_INPUTS,
+            "pool_param": Fixed(lambda s, rng: {"pool_height": s["PH"], "pool_width": s["PW"], "stride": s["pool_stride"]}),
+        },
+        sizes={**_CONV_SIZES, **_POOLING, **_MODE},
+        derive=_conv_relu_pool_sizes,
+        assumes=lambda s: min(s["leftover"], s["pool_stride"] - 1) == 0,  # as max pool's docstring
+        reference=lambda x, w, b, gamma, beta, conv_param, bn_param, pool_param: _pool(
+            torch.relu(_spatial_batchnorm(_conv(x, w, b, conv_param), gamma, beta, bn_param)), pool_param),
+        backward_on=_train_only,
+        summary="A3, torch: Conv_BatchNorm_ReLU_Pool.forward(x, w, b, gamma, beta, conv_param, bn_param, pool_param)",
+        tensors=True,
+    ),
+)  # fmt: skip
 
 
 # A2's two_layer_net.py: nn_forward_backward(params, X, y, reg) -> (loss, grads), grads keyed as params

@@ -177,7 +177,8 @@ def test_an_assignment_folder_loads_the_course_helper_beside_it(folder: Path) ->
     torchvision, eecs598 and matplotlib (none installed: stand-ins); nothing of it is listed."""
     report = run(folder / "A3", examples=5, seed=0, timeout=20)
     assert report.error is None, report.error
-    a3 = {"Linear", "ReLU", "Linear_ReLU", "Dropout", "Conv", "MaxPool", "BatchNorm", "SpatialBatchNorm", "Conv_ReLU", "Conv_ReLU_Pool"}
+    a3 = {"Linear", "ReLU", "Linear_ReLU", "Dropout", "Conv", "MaxPool", "BatchNorm", "SpatialBatchNorm", "Conv_ReLU", "Conv_ReLU_Pool",
+          "Linear_BatchNorm_ReLU", "Conv_BatchNorm_ReLU", "Conv_BatchNorm_ReLU_Pool"}
     assert {r.implementation: r.status for r in report.results} == dict.fromkeys(a3, Status.PASS)
     assert [u.name for u in report.unchecked] == ["TwoLayerNet"], report.unchecked
 

@@ -150,3 +150,52 @@ class Conv_ReLU_Pool(object):
         conv_cache, a, pool_cache = cache
         ds = MaxPool.backward(dout, pool_cache)
         return Conv.backward(ds * (a > 0), conv_cache)
+
+
+class Linear_BatchNorm_ReLU(object):
+    @staticmethod
+    def forward(x, w, b, gamma, beta, bn_param):
+        a = x.reshape(x.shape[0], -1).mm(w) + b
+        a_bn, bn_cache = BatchNorm.forward(a, gamma, beta, bn_param)
+        out = torch.relu(a_bn)
+        return out, (x, w, bn_cache, a_bn)
+
+    @staticmethod
+    def backward(dout, cache):
+        x, w, bn_cache, a_bn = cache
+        da, dgamma, dbeta = BatchNorm.backward(dout * (a_bn > 0), bn_cache)
+        flat = x.reshape(x.shape[0], -1)
+        return da.mm(w.t()).reshape(x.shape), flat.t().mm(da), da.sum(dim=0), dgamma, dbeta
+
+
+class Conv_BatchNorm_ReLU(object):
+    @staticmethod
+    def forward(x, w, b, gamma, beta, conv_param, bn_param):
+        a, conv_cache = Conv.forward(x, w, b, conv_param)
+        an, bn_cache = SpatialBatchNorm.forward(a, gamma, beta, bn_param)
+        return an.clamp(min=0), (conv_cache, bn_cache, an)
+
+    @staticmethod
+    def backward(dout, cache):
+        conv_cache, bn_cache, an = cache
+        da, dgamma, dbeta = SpatialBatchNorm.backward(dout * (an > 0), bn_cache)
+        dx, dw, db = Conv.backward(da, conv_cache)
+        return dx, dw, db, dgamma, dbeta
+
+
+class Conv_BatchNorm_ReLU_Pool(object):
+    @staticmethod
+    def forward(x, w, b, gamma, beta, conv_param, bn_param, pool_param):
+        a, conv_cache = Conv.forward(x, w, b, conv_param)
+        an, bn_cache = SpatialBatchNorm.forward(a, gamma, beta, bn_param)
+        s = torch.relu(an)
+        out, pool_cache = MaxPool.forward(s, pool_param)
+        return out, (conv_cache, bn_cache, an, pool_cache)
+
+    @staticmethod
+    def backward(dout, cache):
+        conv_cache, bn_cache, an, pool_cache = cache
+        ds = MaxPool.backward(dout, pool_cache)
+        da, dgamma, dbeta = SpatialBatchNorm.backward(ds * (an > 0), bn_cache)
+        dx, dw, db = Conv.backward(da, conv_cache)
+        return dx, dw, db, dgamma, dbeta
