@@ -10,7 +10,7 @@ when torch and the student disagree on entries that may sit on a kink.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,17 +212,26 @@ class Battery:
             result.pictures["out"] = Picture("out", out.reshape(reading.mask.shape), reading.reference.out, reading.error)
         return None if reading.message else reading.reference
 
-    def _forward(self, example: Example, shift: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, Any]:
-        args = example.fresh()
-        for k, d in (shift or {}).items():
-            args[k] = args[k] + d
-        return self.adapter.forward(args, example.sizes)
+    def _forward(self, example: Example) -> tuple[np.ndarray, Any]:
+        return self.adapter.forward(example.fresh(), example.sizes)
 
-    def _loss(self, example: Example, dout: np.ndarray, directions: dict[str, np.ndarray]) -> Callable[[float], tuple[float, float]]:
-        def F(t: float) -> tuple[float, float]:
-            out, _ = self._forward(example, {k: t * d for k, d in directions.items()})
-            out = out.reshape(dout.shape) if out.size == dout.size else np.full(dout.shape, np.nan)
-            return float(np.sum(dout * out)), _magnitude(dout, out)
+    @staticmethod
+    def _shifted(example: Example, shift: dict[str, np.ndarray]) -> dict[str, Any]:
+        args = example.fresh()
+        for k, d in shift.items():
+            args[k] = args[k] + d
+        return args
+
+    def _loss(
+        self, example: Example, dout: np.ndarray, directions: dict[str, np.ndarray]
+    ) -> Callable[[Sequence[float]], list[tuple[float, float]]]:
+        def F(ts: Sequence[float]) -> list[tuple[float, float]]:
+            shifted = [self._shifted(example, {k: t * d for k, d in directions.items()}) for t in ts]
+            values = []
+            for out in self.adapter.outputs(shifted, example.sizes):
+                out = out.reshape(dout.shape) if out.size == dout.size else np.full(dout.shape, np.nan)
+                values.append((float(np.sum(dout * out)), _magnitude(dout, out)))
+            return values
 
         return F
 

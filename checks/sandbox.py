@@ -220,13 +220,13 @@ class RemoteAdapter(Adapter):
     sent: dict[int, Mapping[str, Any]] = field(default_factory=dict)
     drawn: dict[int, Any] = field(default_factory=dict)  # per forward state: what it drew itself (masks)
 
-    def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
+    def _configured(self, sizes: Mapping[str, Any]) -> dict[str, Any]:
         construct = dict(self.spec.construct(sizes)) if self.spec.construct else None
         option = self.spec.option(sizes)
-        response = self.child.request({
-            "op": "forward", "args": dict(args), "sizes": dict(sizes), "construct": construct,
-            "option": list(option) if option is not None else None, "limit": self.guard.limit,
-        }, self.guard.limit)  # fmt: skip
+        return {"sizes": dict(sizes), "construct": construct, "option": list(option) if option is not None else None, "limit": self.guard.limit}
+
+    def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
+        response = self.child.request({"op": "forward", "args": dict(args), **self._configured(sizes)}, self.guard.limit)
         for k, v in response["args"].items():
             _write_back(args[k], v)
         out = response["out"]
@@ -241,6 +241,16 @@ class RemoteAdapter(Adapter):
 
     def observed(self, state: Any) -> Mapping[str, np.ndarray]:
         return self.drawn.get(state, {})
+
+    def outputs(self, many: Sequence[Mapping[str, Any]], sizes: Mapping[str, Any]) -> list[np.ndarray]:
+        limit = self.guard.limit
+        response = self.child.request(
+            {"op": "outputs", "many": [dict(a) for a in many], **self._configured(sizes)}, None if limit is None else limit * len(many)
+        )
+        outs = response["outs"]
+        if not (isinstance(outs, list) and len(outs) == len(many) and all(isinstance(o, np.ndarray) for o in outs)):
+            raise StudentError("forward's outputs did not come back as arrays")
+        return outs
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
         response = self.child.request({"op": "backward", "dout": dout, "state": state, "limit": self.guard.limit}, self.guard.limit)

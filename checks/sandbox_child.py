@@ -110,11 +110,14 @@ class Child:
         assert self.adapter is not None and self.shim is not None, "bind first"
         if request.get("limit") is not None:  # the parent's limit for this input (checks.time_limit)
             self.guard.limit = float(request["limit"])
+        # the parent's constructor arguments and configuration option, sent with every forward
+        self.shim.kwargs = dict(request.get("construct") or {})
+        option = request.get("option")
+        self.shim.configured = Option(str(option[0]), str(option[1]), tuple(option[2])) if option else None
+        if op == "outputs":  # finite differences' forwards, in order, in one round trip
+            return {"outs": self.adapter.outputs(request["many"], request["sizes"])}
         if op == "forward":
             args = request["args"]
-            self.shim.kwargs = dict(request.get("construct") or {})
-            option = request.get("option")
-            self.shim.configured = Option(str(option[0]), str(option[1]), tuple(option[2])) if option else None
             out, state = self.adapter.forward(args, request["sizes"])
             self.states[len(self.states)] = (state, args)
             return {"out": out, "state": len(self.states) - 1, "args": args, "observed": dict(self.adapter.observed(state))}
