@@ -1,5 +1,5 @@
 # BUG: EECS 498 torch: Conv_BatchNorm_ReLU_Pool.backward passes the relu's gradient straight to the conv, as if batchnorm were the identity
-"""A UMich EECS 498 A3 convolutional_networks.py in torch, with one planted bug."""
+"""A UMich EECS 498 A3 convolutional_networks.py in torch (the classes this layer uses), with one planted bug."""
 
 import torch
 
@@ -43,6 +43,7 @@ class Conv(object):
         return dx, dw, db
 
 
+
 class MaxPool(object):
     @staticmethod
     def forward(x, pool_param):
@@ -71,6 +72,7 @@ class MaxPool(object):
                         k = window.argmax()
                         dx[n, c, i * stride + k // pw, j * stride + k % pw] += dout[n, c, i, j]
         return dx
+
 
 
 class BatchNorm(object):
@@ -108,6 +110,7 @@ class BatchNorm(object):
         return dx, dgamma, dbeta
 
 
+
 class SpatialBatchNorm(object):
     @staticmethod
     def forward(x, gamma, beta, bn_param):
@@ -123,64 +126,6 @@ class SpatialBatchNorm(object):
         dx, dgamma, dbeta = BatchNorm.backward(flat, cache)
         return dx.reshape(N, H, W, C).permute(0, 3, 1, 2), dgamma, dbeta
 
-
-class Conv_ReLU(object):
-    @staticmethod
-    def forward(x, w, b, conv_param):
-        a, conv_cache = Conv.forward(x, w, b, conv_param)
-        out = a.clamp(min=0)
-        return out, (conv_cache, a)
-
-    @staticmethod
-    def backward(dout, cache):
-        conv_cache, a = cache
-        return Conv.backward(dout * (a > 0), conv_cache)
-
-
-class Conv_ReLU_Pool(object):
-    @staticmethod
-    def forward(x, w, b, conv_param, pool_param):
-        a, conv_cache = Conv.forward(x, w, b, conv_param)
-        s = a.clamp(min=0)
-        out, pool_cache = MaxPool.forward(s, pool_param)
-        return out, (conv_cache, a, pool_cache)
-
-    @staticmethod
-    def backward(dout, cache):
-        conv_cache, a, pool_cache = cache
-        ds = MaxPool.backward(dout, pool_cache)
-        return Conv.backward(ds * (a > 0), conv_cache)
-
-
-class Linear_BatchNorm_ReLU(object):
-    @staticmethod
-    def forward(x, w, b, gamma, beta, bn_param):
-        a = x.reshape(x.shape[0], -1).mm(w) + b
-        a_bn, bn_cache = BatchNorm.forward(a, gamma, beta, bn_param)
-        out = torch.relu(a_bn)
-        return out, (x, w, bn_cache, a_bn)
-
-    @staticmethod
-    def backward(dout, cache):
-        x, w, bn_cache, a_bn = cache
-        da, dgamma, dbeta = BatchNorm.backward(dout * (a_bn > 0), bn_cache)
-        flat = x.reshape(x.shape[0], -1)
-        return da.mm(w.t()).reshape(x.shape), flat.t().mm(da), da.sum(dim=0), dgamma, dbeta
-
-
-class Conv_BatchNorm_ReLU(object):
-    @staticmethod
-    def forward(x, w, b, gamma, beta, conv_param, bn_param):
-        a, conv_cache = Conv.forward(x, w, b, conv_param)
-        an, bn_cache = SpatialBatchNorm.forward(a, gamma, beta, bn_param)
-        return an.clamp(min=0), (conv_cache, bn_cache, an)
-
-    @staticmethod
-    def backward(dout, cache):
-        conv_cache, bn_cache, an = cache
-        da, dgamma, dbeta = SpatialBatchNorm.backward(dout * (an > 0), bn_cache)
-        dx, dw, db = Conv.backward(da, conv_cache)
-        return dx, dw, db, dgamma, dbeta
 
 
 class Conv_BatchNorm_ReLU_Pool(object):
@@ -199,3 +144,4 @@ class Conv_BatchNorm_ReLU_Pool(object):
         _, dgamma, dbeta = SpatialBatchNorm.backward(ds * (an > 0), bn_cache)
         dx, dw, db = Conv.backward(ds * (an > 0), conv_cache)
         return dx, dw, db, dgamma, dbeta
+

@@ -1,5 +1,5 @@
 # BUG: EECS 498 torch: Conv_BatchNorm_ReLU masks the upstream gradient where the conv output is positive, not where batchnorm's is
-"""A UMich EECS 498 A3 convolutional_networks.py in torch, with one planted bug."""
+"""A UMich EECS 498 A3 convolutional_networks.py in torch (the classes this layer uses), with one planted bug."""
 
 import torch
 
@@ -43,35 +43,6 @@ class Conv(object):
         return dx, dw, db
 
 
-class MaxPool(object):
-    @staticmethod
-    def forward(x, pool_param):
-        ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
-        N, C, H, W = x.shape
-        H_out = 1 + (H - ph) // stride
-        W_out = 1 + (W - pw) // stride
-        out = x.new_zeros((N, C, H_out, W_out))
-        for i in range(H_out):
-            for j in range(W_out):
-                window = x[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw]
-                out[:, :, i, j] = window.reshape(N, C, -1).max(dim=2).values
-        return out, (x, pool_param)
-
-    @staticmethod
-    def backward(dout, cache):
-        x, pool_param = cache
-        ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
-        N, C, H_out, W_out = dout.shape
-        dx = torch.zeros_like(x)
-        for n in range(N):
-            for c in range(C):
-                for i in range(H_out):
-                    for j in range(W_out):
-                        window = x[n, c, i * stride:i * stride + ph, j * stride:j * stride + pw]
-                        k = window.argmax()
-                        dx[n, c, i * stride + k // pw, j * stride + k % pw] += dout[n, c, i, j]
-        return dx
-
 
 class BatchNorm(object):
     @staticmethod
@@ -108,6 +79,7 @@ class BatchNorm(object):
         return dx, dgamma, dbeta
 
 
+
 class SpatialBatchNorm(object):
     @staticmethod
     def forward(x, gamma, beta, bn_param):
@@ -124,49 +96,6 @@ class SpatialBatchNorm(object):
         return dx.reshape(N, H, W, C).permute(0, 3, 1, 2), dgamma, dbeta
 
 
-class Conv_ReLU(object):
-    @staticmethod
-    def forward(x, w, b, conv_param):
-        a, conv_cache = Conv.forward(x, w, b, conv_param)
-        out = a.clamp(min=0)
-        return out, (conv_cache, a)
-
-    @staticmethod
-    def backward(dout, cache):
-        conv_cache, a = cache
-        return Conv.backward(dout * (a > 0), conv_cache)
-
-
-class Conv_ReLU_Pool(object):
-    @staticmethod
-    def forward(x, w, b, conv_param, pool_param):
-        a, conv_cache = Conv.forward(x, w, b, conv_param)
-        s = a.clamp(min=0)
-        out, pool_cache = MaxPool.forward(s, pool_param)
-        return out, (conv_cache, a, pool_cache)
-
-    @staticmethod
-    def backward(dout, cache):
-        conv_cache, a, pool_cache = cache
-        ds = MaxPool.backward(dout, pool_cache)
-        return Conv.backward(ds * (a > 0), conv_cache)
-
-
-class Linear_BatchNorm_ReLU(object):
-    @staticmethod
-    def forward(x, w, b, gamma, beta, bn_param):
-        a = x.reshape(x.shape[0], -1).mm(w) + b
-        a_bn, bn_cache = BatchNorm.forward(a, gamma, beta, bn_param)
-        out = torch.relu(a_bn)
-        return out, (x, w, bn_cache, a_bn)
-
-    @staticmethod
-    def backward(dout, cache):
-        x, w, bn_cache, a_bn = cache
-        da, dgamma, dbeta = BatchNorm.backward(dout * (a_bn > 0), bn_cache)
-        flat = x.reshape(x.shape[0], -1)
-        return da.mm(w.t()).reshape(x.shape), flat.t().mm(da), da.sum(dim=0), dgamma, dbeta
-
 
 class Conv_BatchNorm_ReLU(object):
     @staticmethod
@@ -182,20 +111,3 @@ class Conv_BatchNorm_ReLU(object):
         dx, dw, db = Conv.backward(da, conv_cache)
         return dx, dw, db, dgamma, dbeta
 
-
-class Conv_BatchNorm_ReLU_Pool(object):
-    @staticmethod
-    def forward(x, w, b, gamma, beta, conv_param, bn_param, pool_param):
-        a, conv_cache = Conv.forward(x, w, b, conv_param)
-        an, bn_cache = SpatialBatchNorm.forward(a, gamma, beta, bn_param)
-        s = torch.relu(an)
-        out, pool_cache = MaxPool.forward(s, pool_param)
-        return out, (conv_cache, bn_cache, an, pool_cache)
-
-    @staticmethod
-    def backward(dout, cache):
-        conv_cache, bn_cache, an, pool_cache = cache
-        ds = MaxPool.backward(dout, pool_cache)
-        da, dgamma, dbeta = SpatialBatchNorm.backward(ds * (an > 0), bn_cache)
-        dx, dw, db = Conv.backward(da, conv_cache)
-        return dx, dw, db, dgamma, dbeta

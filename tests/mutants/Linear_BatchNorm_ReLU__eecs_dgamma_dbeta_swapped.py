@@ -1,76 +1,7 @@
 # BUG: EECS 498 torch: Linear_BatchNorm_ReLU.backward returns dbeta where dgamma goes and dgamma where dbeta goes
-"""A UMich EECS 498 A3 convolutional_networks.py in torch, with one planted bug."""
+"""A UMich EECS 498 A3 convolutional_networks.py in torch (the classes this layer uses), with one planted bug."""
 
 import torch
-
-
-class Conv(object):
-    @staticmethod
-    def forward(x, w, b, conv_param):
-        stride, pad = conv_param["stride"], conv_param["pad"]
-        N, C, H, W = x.shape
-        F, _, HH, WW = w.shape
-        x_pad = torch.nn.functional.pad(x, (pad, pad, pad, pad))
-        H_out = 1 + (H + 2 * pad - HH) // stride
-        W_out = 1 + (W + 2 * pad - WW) // stride
-        out = torch.zeros((N, F, H_out, W_out), dtype=x.dtype, device=x.device)
-        for n in range(N):
-            for f in range(F):
-                for i in range(H_out):
-                    for j in range(W_out):
-                        window = x_pad[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW]
-                        out[n, f, i, j] = (window * w[f]).sum() + b[f]
-        return out, (x, w, b, conv_param)
-
-    @staticmethod
-    def backward(dout, cache):
-        x, w, b, conv_param = cache
-        stride, pad = conv_param["stride"], conv_param["pad"]
-        F, _, HH, WW = w.shape
-        N, _, H_out, W_out = dout.shape
-        x_pad = torch.nn.functional.pad(x, (pad, pad, pad, pad))
-        dx_pad = torch.zeros_like(x_pad)
-        dw = torch.zeros_like(w)
-        db = dout.sum(dim=(0, 2, 3))
-        for n in range(N):
-            for f in range(F):
-                for i in range(H_out):
-                    for j in range(W_out):
-                        hs, ws = i * stride, j * stride
-                        dw[f] += x_pad[n, :, hs:hs + HH, ws:ws + WW] * dout[n, f, i, j]
-                        dx_pad[n, :, hs:hs + HH, ws:ws + WW] += w[f] * dout[n, f, i, j]
-        dx = dx_pad[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]
-        return dx, dw, db
-
-
-class MaxPool(object):
-    @staticmethod
-    def forward(x, pool_param):
-        ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
-        N, C, H, W = x.shape
-        H_out = 1 + (H - ph) // stride
-        W_out = 1 + (W - pw) // stride
-        out = x.new_zeros((N, C, H_out, W_out))
-        for i in range(H_out):
-            for j in range(W_out):
-                window = x[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw]
-                out[:, :, i, j] = window.reshape(N, C, -1).max(dim=2).values
-        return out, (x, pool_param)
-
-    @staticmethod
-    def backward(dout, cache):
-        x, pool_param = cache
-        ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
-        N, C, H_out, W_out = dout.shape
-        dx = torch.zeros_like(x)
-        for n in range(N):
-            for c in range(C):
-                for i in range(H_out):
-                    for j in range(W_out):
-                        window = x[n, c, i * stride:i * stride + ph, j * stride:j * stride + pw]
-                        k = window.argmax()
-                        dx[n, c, i * stride + k // pw, j * stride + k % pw] += dout[n, c, i, j]
-        return dx
 
 
 class BatchNorm(object):
@@ -108,49 +39,6 @@ class BatchNorm(object):
         return dx, dgamma, dbeta
 
 
-class SpatialBatchNorm(object):
-    @staticmethod
-    def forward(x, gamma, beta, bn_param):
-        N, C, H, W = x.shape
-        flat = x.permute(0, 2, 3, 1).reshape(-1, C)
-        out, cache = BatchNorm.forward(flat, gamma, beta, bn_param)
-        return out.reshape(N, H, W, C).permute(0, 3, 1, 2), cache
-
-    @staticmethod
-    def backward(dout, cache):
-        N, C, H, W = dout.shape
-        flat = dout.permute(0, 2, 3, 1).reshape(-1, C)
-        dx, dgamma, dbeta = BatchNorm.backward(flat, cache)
-        return dx.reshape(N, H, W, C).permute(0, 3, 1, 2), dgamma, dbeta
-
-
-class Conv_ReLU(object):
-    @staticmethod
-    def forward(x, w, b, conv_param):
-        a, conv_cache = Conv.forward(x, w, b, conv_param)
-        out = a.clamp(min=0)
-        return out, (conv_cache, a)
-
-    @staticmethod
-    def backward(dout, cache):
-        conv_cache, a = cache
-        return Conv.backward(dout * (a > 0), conv_cache)
-
-
-class Conv_ReLU_Pool(object):
-    @staticmethod
-    def forward(x, w, b, conv_param, pool_param):
-        a, conv_cache = Conv.forward(x, w, b, conv_param)
-        s = a.clamp(min=0)
-        out, pool_cache = MaxPool.forward(s, pool_param)
-        return out, (conv_cache, a, pool_cache)
-
-    @staticmethod
-    def backward(dout, cache):
-        conv_cache, a, pool_cache = cache
-        ds = MaxPool.backward(dout, pool_cache)
-        return Conv.backward(ds * (a > 0), conv_cache)
-
 
 class Linear_BatchNorm_ReLU(object):
     @staticmethod
@@ -167,35 +55,3 @@ class Linear_BatchNorm_ReLU(object):
         flat = x.reshape(x.shape[0], -1)
         return da.mm(w.t()).reshape(x.shape), flat.t().mm(da), da.sum(dim=0), dbeta, dgamma
 
-
-class Conv_BatchNorm_ReLU(object):
-    @staticmethod
-    def forward(x, w, b, gamma, beta, conv_param, bn_param):
-        a, conv_cache = Conv.forward(x, w, b, conv_param)
-        an, bn_cache = SpatialBatchNorm.forward(a, gamma, beta, bn_param)
-        return an.clamp(min=0), (conv_cache, bn_cache, an)
-
-    @staticmethod
-    def backward(dout, cache):
-        conv_cache, bn_cache, an = cache
-        da, dgamma, dbeta = SpatialBatchNorm.backward(dout * (an > 0), bn_cache)
-        dx, dw, db = Conv.backward(da, conv_cache)
-        return dx, dw, db, dgamma, dbeta
-
-
-class Conv_BatchNorm_ReLU_Pool(object):
-    @staticmethod
-    def forward(x, w, b, gamma, beta, conv_param, bn_param, pool_param):
-        a, conv_cache = Conv.forward(x, w, b, conv_param)
-        an, bn_cache = SpatialBatchNorm.forward(a, gamma, beta, bn_param)
-        s = torch.relu(an)
-        out, pool_cache = MaxPool.forward(s, pool_param)
-        return out, (conv_cache, bn_cache, an, pool_cache)
-
-    @staticmethod
-    def backward(dout, cache):
-        conv_cache, bn_cache, an, pool_cache = cache
-        ds = MaxPool.backward(dout, pool_cache)
-        da, dgamma, dbeta = SpatialBatchNorm.backward(ds * (an > 0), bn_cache)
-        dx, dw, db = Conv.backward(da, conv_cache)
-        return dx, dw, db, dgamma, dbeta
