@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from gradgate.checks.engine import run
 from gradgate.checks.results import RunReport, Status
-from gradgate.checks.sandbox import Sandbox
+from gradgate.checks.sandbox import Sandbox, _Child
 
 GOOD = '''
 import numpy as np
@@ -125,19 +125,20 @@ def _descendants(root: int) -> dict[int, tuple[int, str, str, str]]:
 
 
 def _left_running(root: int | None = None) -> list[str]:
-    """Live processes started under `root` (this test process) other than the warm zygotes and the
-    bubblewrap that holds each: a sandbox child that outlived its check, or whatever it started."""
+    """Live processes below a warm zygote that runs under `root` (this test process): a sandbox
+    child that outlived its check, or whatever it started. The zygotes themselves stay, warm."""
     below = _descendants(os.getpid() if root is None else root)
 
-    def forked_by_zygote(row: tuple[int, str, str, str]) -> bool:
-        parent = below.get(row[0])
-        return parent is not None and _ZYGOTE in parent[3] and parent[2] != "bwrap"
+    def under_a_zygote(pid: int) -> bool:
+        parent = below.get(pid, (0,))[0]
+        while parent in below:
+            _, _, comm, cmd = below[parent]
+            if _ZYGOTE in cmd and comm != "bwrap":
+                return True
+            parent = below[parent][0]
+        return False
 
-    return [
-        f"{pid} {row[3][:120]}"
-        for pid, row in below.items()
-        if row[1] not in ("Z", "X") and not (_ZYGOTE in row[3] and not forked_by_zygote(row))
-    ]
+    return [f"{pid} {row[3][:120]}" for pid, row in below.items() if row[1] not in ("Z", "X") and under_a_zygote(pid)]
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
@@ -156,6 +157,16 @@ def test_hostile_submission(name: str, tmp_path: Path) -> None:
     assert all(len(r.output) <= 4000 for r in report.results)
     assert not _left_running(), "a sandbox child outlived its check"
     assert not _running("sleep 1000")
+
+
+def test_the_leftover_check_sees_a_live_child(tmp_path: Path) -> None:
+    """What the hostile tests assert is absent is found while it is there."""
+    child = _Child(tmp_path, 5.0, None, ())
+    try:
+        assert _left_running(), "a live sandbox child was not seen"
+    finally:
+        child.close()
+    assert not _left_running()
 
 
 _LOOPS = """
