@@ -385,17 +385,22 @@ class Battery:
                 f"backward consumes its cache: a second backward call on it raises {exc}; fine for the course's single call",
             ))
             return
-        if all(not np.any(g) for g in again_grads) and any(np.any(grads[k]) for k in diff if k in grads):
-            # all zeros the second time: a freed graph whose error the code catches (EECS 498's own
-            # FastConv.backward returns zeros once torch has freed it), consumed as a pop() consumes
+        # Zeros the second time where the first gave a gradient: a freed graph whose error the code
+        # catches (EECS 498's own FastConv.backward returns zeros once torch has freed it, while the
+        # student's batchnorm beside it in Conv_BatchNorm_ReLU still answers), consumed as a pop() consumes.
+        zeroed = [k for k, g in zip(diff, again_grads, strict=True) if k in grads and not np.any(g) and np.any(grads[k])]
+        differs = [
+            k for k, g in zip(diff, again_grads, strict=True)
+            if k in grads and k not in zeroed and (g.size != grads[k].size or rel_error(g.reshape(grads[k].shape), grads[k]) > 0)
+        ]  # fmt: skip
+        for k in differs:
+            result.fail(Check.MUTATION, "cache", f"a second backward on the same cache gave a different d{k}")
+        if zeroed and not differs:
+            which = f" for {', '.join(f'd{k}' for k in zeroed)}" if any(np.any(g) for g in again_grads) else ""
             result.notes.append((
                 AdvisoryKind.CONSUMED_CACHE,
-                "backward consumes its cache: a second backward call on it returns zeros (a freed graph); fine for the course's single call",
+                f"backward consumes its cache: a second backward call on it returns zeros{which} (a freed graph); fine for the course's single call",
             ))
-            return
-        for k, g in zip(diff, again_grads, strict=True):
-            if k in grads and (g.size != grads[k].size or rel_error(g.reshape(grads[k].shape), grads[k]) > 0):
-                result.fail(Check.MUTATION, "cache", f"a second backward on the same cache gave a different d{k}")
 
     def _determinism(self, example: Example, out: np.ndarray, result: Outcome) -> None:
         """The same input gives the same output."""
