@@ -62,14 +62,22 @@ _CS231N = {s.name: s for s in MODELS + NETWORKS if not s.variant}
 
 
 def _eecs_fc_net(factor: float):  # type: ignore[no-untyped-def]
-    """{linear - relu - [dropout]} x (L - 1) - linear - softmax + factor reg ΣW²; judged where
-    dropout is off (with it on, against finite differences of the student's own seeded forward)."""
+    """{linear - relu - [dropout]} x (L - 1) - linear - softmax + factor reg ΣW². It judges only
+    where dropout is off (`reference_on`; with it on, the backward is checked against finite
+    differences of the student's own seeded forward); its own mask, a torch draw from `seed`, is
+    there so that the reference's loss changes with the option, which is how a model that ignores
+    dropout is told (checks.configurations)."""
 
     def reference(W1, b1, W2, b2, W3, b3, X, y, **c: Any) -> torch.Tensor:  # type: ignore[no-untyped-def]
+        import torch as real  # a generator of its own: the reference leaves torch's global seed alone
+
         weights = [(W, b) for W, b in ((W1, b1), (W2, b2), (W3, b3)) if W is not None]
         h = X.reshape(X.shape[0], -1)
+        draw = real.Generator().manual_seed(c["seed"])
         for W, b in weights[:-1]:
             h = torch.relu(h @ W + b)
+            if c["dropout"]:
+                h = h * (real.rand(h.shape, generator=draw, dtype=h.dtype) >= c["dropout"]) / (1 - c["dropout"])
         scores = h @ weights[-1][0] + weights[-1][1]
         return F.cross_entropy(scores, y) + factor * c["reg"] * sum(torch.sum(W * W) for W, _ in weights)
 
