@@ -93,11 +93,10 @@ def _deep_sizes(s: Sizes) -> dict[str, Any]:
     """Every pool halves an even map (the course's `H / (1 << len(max_pools))` is then exact): H is
     the final map's size times 2 per pool, at most 4 so the naive loops stay quick."""
     pools = [i for i in s["pools"] if i < s["depth"]]
-    final = s["Hq"] if len(pools) < 2 else 1
-    H, W = final * 2 ** len(pools), (s["Wq"] if len(pools) < 2 else 1) * 2 ** len(pools)
+    Hq, Wq = (s["Hq"], s["Wq"]) if len(pools) < 2 else (1, 1)  # the final map; 4x4 at most before it
+    H, W = Hq * 2 ** len(pools), Wq * 2 ** len(pools)
     deep = s["depth"] == 2
-    last = s["F2"] if deep else s["F1"]
-    P = last * (H >> len(pools)) * (W >> len(pools))
+    P = (s["F2"] if deep else s["F1"]) * Hq * Wq  # the linear layer's input: the last conv's channels, flattened
     return {
         "max_pools": pools, "H": H, "W": W, "P": P, "deep": deep, "deep_bn": deep and s["batchnorm"],
         "w2": (s["F2"], s["F1"], 3, 3) if deep else (P, s["K"]), "O2": s["F2"] if deep else s["K"],
