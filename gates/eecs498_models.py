@@ -36,6 +36,14 @@ def _float64_cpu() -> dict[str, Any]:
     return {"dtype": real.float64, "device": "cpu"}
 
 
+def _half_reg(reference) -> Mistake:  # type: ignore[no-untyped-def]
+    """CS231n's 0.5 reg ΣW², which the template of this model rules out: `reference` computes it."""
+    return Mistake(FindingKind.FORWARD_WRONG, "0.5 on the reg term",
+                   "the loss has 0.5·reg·ΣW² (CS231n's): this model's template says \"make sure that your L2 "
+                   "regularization does not include a factor of 0.5\", so reg·ΣW², whose gradient is 2·reg·W",
+                   reference)  # fmt: skip
+
+
 # linear - relu - linear - softmax, + reg ΣW² (no 0.5: the course's template says so)
 TWO_LAYER_NET = (
     Node("h", "X W1 + b1", ("X", "W1", "b1"), lambda X, W1, b1: X.reshape(X.shape[0], -1) @ W1 + b1),
@@ -50,9 +58,7 @@ _TWO_LAYER_MISTAKES = Diagnoses(mistakes=(
     Mistake(FindingKind.MISSING_TERM, "term reg",
             "the gradient misses the regularisation term: the loss has reg·ΣW², so dW needs + 2·reg·W",
             lambda *a, **c: _two_layer(*a, reg_weight=torch.Tensor.detach, factor=1.0, **c)),
-    Mistake(FindingKind.SCALE, "factor 0.5 on the reg term",
-            "the regularisation is half the course's: EECS 498's loss has reg·ΣW² (no 0.5), whose gradient is 2·reg·W",
-            lambda *a, **c: _two_layer(*a, factor=0.5, **c)),
+    _half_reg(lambda *a, **c: _two_layer(*a, factor=0.5, **c)),
     Mistake(FindingKind.FORWARD_WRONG, "relu on the scores",
             "the forward applies a ReLU to the output scores: the last linear layer feeds the softmax directly",
             lambda *a, **c: _two_layer(*a, scores=torch.relu, factor=1.0, **c)),
@@ -166,6 +172,7 @@ EECS498_MODELS = (
                              **_float64_cpu()},  # fmt: skip
         signature=("input_dims", "num_filters", "filter_size", "hidden_dim", "num_classes"),
         reference=_three_layer_convnet(1.0),
+        diagnoses=Diagnoses(mistakes=(_half_reg(_three_layer_convnet(0.5)),)),
         summary="A3 convolutional_networks.py, torch: conv - relu - 2x2 max pool - linear - relu - linear - softmax, reg ΣW² (no 0.5)",
         tensors=True,
     ),
@@ -199,6 +206,7 @@ EECS498_MODELS = (
                              "weight_scale": 1e-3, "reg": s["reg"], **_float64_cpu()},  # fmt: skip
         signature=("input_dims", "num_filters", "max_pools", "batchnorm", "num_classes"),
         reference=_deep_convnet,
+        diagnoses=Diagnoses(mistakes=(_half_reg(lambda *a, **c: _deep_convnet(*a, **{**c, "reg": 0.5 * c["reg"]})),)),
         configurations={
             "plain": Configuration({"batchnorm": False}),
             "batchnorm": Configuration({"batchnorm": True}, baseline="plain"),

@@ -225,6 +225,8 @@ def test_a_model_with_the_half_reg_of_cs231n_fails_where_the_course_says_no_half
     report = run(course_folder(tmp_path, layers=half) / "A3", examples=EXAMPLES, seed=0, timeout=20, registry=models)
     verdicts = _verdicts(report)
     assert verdicts["TwoLayerNet"][0] == "fail", verdicts["TwoLayerNet"]
+    (two,) = [r for r in report.results if r.implementation == "TwoLayerNet"]
+    assert any("does not include a factor of 0.5" in f.message for f in two.diagnosis), two.diagnosis  # named, in the course's words
     assert all(verdicts[name][0] == "pass" for name in verdict_names(MODELS - {"TwoLayerNet"})), verdicts
 
 
