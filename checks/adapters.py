@@ -352,7 +352,7 @@ class Model(Adapter):
             raise StudentError(f"{name}().params has no {', '.join(missing)} (it has {', '.join(map(str, params))})")
         shapes = {key: self._place(params, key, args[key], kwargs) for key in diff}
         data = [v for k, v in args.items() if k not in self.spec.differentiable]
-        result = self.guard.call(model.loss, *data)
+        result = self.call(model.loss, *data)  # X and y as tensors for a torch model
         if result is None:
             raise NotImplementedYet(f"not implemented: {name}.loss returns None")
         if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict)):
@@ -368,6 +368,7 @@ class Model(Adapter):
         returned = grads_tuple(tuple(grads[k] for k in diff), len(diff), f"{name}.loss", diff)
         shaped = []
         for key, g in zip(diff, returned, strict=True):
+            g = self.result(g, f"{name}.loss's grads[{key!r}]")
             course = np.shape(args[key])
             if shapes[key] != course and isinstance(g, np.ndarray):
                 # The student's own shape: a gradient has its parameter's, then compared as the course's.
@@ -378,12 +379,20 @@ class Model(Adapter):
                     )
                 g = g.reshape(course)
             shaped.append(g)
-        return as_array(result[0], f"{name}.loss"), tuple(shaped)
+        return as_array(self.result(result[0], f"{name}.loss"), f"{name}.loss"), tuple(shaped)
 
     def _place(self, params: dict[Any, Any], key: str, value: np.ndarray, kwargs: Mapping[str, Any]) -> tuple[int, ...]:
         """Write gradgate's values for `key` into the student's parameter; its shape."""
         name = self.cls.__name__
         have = params[key]
+        if self.tensors:  # UMich EECS 498: the student's tensor gets a float64 CPU tensor sharing value's memory
+            if not _is_tensor(have):
+                raise StudentError(f"{name}().params[{key!r}] should be a torch tensor, got {_kind(have)}")
+            shape = tuple(have.shape)
+            if shape != value.shape and (have.numel() != value.size or _squeezed(shape) != _squeezed(value.shape)):
+                raise StudentError(f"{name}().params[{key!r}] has shape {shape} where the course has {value.shape}")
+            params[key] = to_tensor(value.reshape(shape))
+            return shape
         if not isinstance(have, np.ndarray):
             raise StudentError(f"{name}().params[{key!r}] should be a numpy array, got {_kind(have)}")
         if have.dtype != np.float64 and kwargs.get("dtype") is np.float64:

@@ -2,7 +2,7 @@
 
 Values are encoded as JSON with arrays moved into the payload (`{"$a": i}`), tuples as `{"$t": [...]}`,
 dicts as `{"$d": {...}}` (string keys), numpy dtypes (a model's `dtype=np.float64`) as
-`{"$dtype": name}`, and anything else as an opaque `{"$o": type name}`. The header lists each array's
+`{"$dtype": name}`, torch's (an EECS 498 model's `dtype=torch.float64`) as `{"$torch": name}`, and anything else as an opaque `{"$o": type name}`. The header lists each array's
 dtype and shape; the payload is their C-order bytes, one after the other. Only plain dtypes (numbers,
 booleans, strings, dates) travel, so decoding is `np.frombuffer`: the parent never unpickles what a
 child sends. (An .npz per frame cost about a millisecond, most of a small call's round trip.)
@@ -44,6 +44,8 @@ def _encode(value: Any, arrays: list[np.ndarray]) -> Any:
         return {"$dtype": np.dtype(value).name}
     if isinstance(value, np.generic):
         return _encode(value.item(), arrays) if not isinstance(value, np.void) else {"$o": "numpy.void"}
+    if type(value).__module__ == "torch" and type(value).__name__ == "dtype":
+        return {"$torch": str(value).removeprefix("torch.")}
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
@@ -77,9 +79,21 @@ def _decode(value: Any, arrays: list[np.ndarray]) -> Any:
         return {k: _decode(v, arrays) for k, v in value["$d"].items()}
     if "$dtype" in value:
         return np.dtype(str(value["$dtype"])).type  # a name numpy knows, never code
+    if "$torch" in value:
+        return _torch_dtype(str(value["$torch"]))
     if "$o" in value:
         return Opaque(str(value["$o"]))
     raise WireError(f"unknown encoding {sorted(value)}")
+
+
+def _torch_dtype(name: str) -> Any:
+    """torch.<name> where that is a dtype (only a tensor convention's side sends one: torch is loaded there)."""
+    import torch
+
+    dtype = getattr(torch, name, None)
+    if not isinstance(dtype, torch.dtype):
+        raise WireError(f"{name!r} is not a torch dtype")
+    return dtype
 
 
 def encode(message: dict[str, Any]) -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from .assignment1 import ASSIGNMENT1
 from .dls import DLS
 from .eecs498 import EECS498, EECS498_A2_NET, EECS498_A3_CONV, EECS498_A3_SANDWICH
+from .eecs498_models import EECS498_MODELS
 from .layer_utils import LAYER_UTILS
 from .layers import LAYERS
 from .lecture import LECTURE
@@ -32,14 +33,15 @@ COURSES: tuple[tuple[str, tuple[GateSpec, ...]], ...] = (
     ("CS231n assignment 3", RNN_LAYERS),
     ("deeplearning.ai DLS (course 1 week 4, course 2 week 1)", DLS),
     ("micrograd (a scalar autograd engine: Value, its ops and backward)", MICROGRAD),
-    ("UMich EECS 498-007/598-005 (torch tensors: A2 linear classifiers, A3 layers)", EECS498 + EECS498_A2_NET + EECS498_A3_CONV + EECS498_A3_SANDWICH),
+    ("UMich EECS 498-007/598-005 (torch tensors: A2 linear classifiers, A3 layers and models)",
+     EECS498 + EECS498_A2_NET + EECS498_A3_CONV + EECS498_A3_SANDWICH + EECS498_MODELS),
     ("CMU 10-714 needle (TensorOps: compute on numpy, gradient on needle Tensors; hw1, hw2)", NEEDLE),
     ("CMU 11-785 MyTorch (HW1P1, HW2P1: stateful classes, gradients left on the object)", MYTORCH_HW1 + MYTORCH_HW2),
 )
 
 REGISTRY: tuple[GateSpec, ...] = (
     LECTURE + LAYERS + NORMALIZATION + LAYER_UTILS + LOSSES + MODELS + NETWORKS + ASSIGNMENT1 + RNN_LAYERS + DLS + MICROGRAD + EECS498 + EECS498_A2_NET + EECS498_A3_CONV + EECS498_A3_SANDWICH
-    + NEEDLE + MYTORCH_HW1 + MYTORCH_HW2
+    + EECS498_MODELS + NEEDLE + MYTORCH_HW1 + MYTORCH_HW2
 )
 
 __all__ = ["COURSES", "REGISTRY", "GateSpec"]

@@ -2,9 +2,10 @@
 A3, torch code only, the course's helper package `eecs598` (and torchvision) not installed.
 
 The student's files keep the course's own template code around their work (LinearClassifier,
-sample_batch, TwoLayerNet, FullyConnectedNet, a Solver from eecs598): what the registry has a torch
-entry for is checked on tensors, the rest of the torch code is listed as not checked with
-TORCH_REASON, never an error of the student's; the grading sandbox says the same.
+sample_batch, a Solver from eecs598) and a model of the student's own: what the registry has a torch
+entry for (the layers, and A3's TwoLayerNet, FullyConnectedNet, ThreeLayerConvNet and DeepConvNet,
+one verdict per configuration) is checked on tensors, the rest of the torch code is listed as not
+checked with TORCH_REASON, never an error of the student's; the grading sandbox says the same.
 """
 
 from __future__ import annotations
@@ -59,16 +60,18 @@ A2_TEMPLATE = textwrap.dedent('''
 # A3's fully_connected_networks.py imports the course's helpers at its top: eecs598 (not installed)
 # and a3_helper beside it (which imports torchvision, eecs598 and matplotlib).
 A3_HEADER = "import torch\nfrom a3_helper import svm_loss, softmax_loss\nfrom eecs598 import Solver\n"
+# The student's models (TwoLayerNet, FullyConnectedNet) come from their file (LAYERS); beside them, a
+# model of the student's own design, which no entry names.
 A3_TEMPLATE = textwrap.dedent('''
 
-    class TwoLayerNet(object):
-        def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10, weight_scale=1e-3,
-                     reg=0.0, dtype=torch.float32, device="cpu"):
-            self.params = {"W1": weight_scale * torch.randn(input_dim, hidden_dim, dtype=dtype, device=device)}
+    class SoftmaxClassifier(object):
+        def __init__(self, input_dim=3 * 32 * 32, num_classes=10, weight_scale=1e-3, reg=0.0,
+                     dtype=torch.float32, device="cpu"):
+            self.params = {"W1": weight_scale * torch.randn(input_dim, num_classes, dtype=dtype, device=device)}
             self.reg = reg
 
         def loss(self, X, y=None):
-            scores, cache = Linear_ReLU.forward(X, self.params["W1"], torch.zeros(self.params["W1"].shape[1]))
+            scores, cache = Linear.forward(X, self.params["W1"], torch.zeros(self.params["W1"].shape[1]))
             return softmax_loss(scores, y)
 
 
@@ -109,6 +112,16 @@ A3_HELPER = textwrap.dedent('''
 ''')
 EECS = {s.name for s in REGISTRY if s.tensors}
 A2 = {"svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive", "softmax_loss_vectorized", "nn_forward_backward"}
+MODELS = {"TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet", "DeepConvNet"}
+
+
+def verdict_names(names: set[str]) -> set[str]:
+    """What a report names the entries' verdicts: a configurable model's one per configuration."""
+    specs = {s.name: s for s in REGISTRY if s.tensors}
+    return {f"{n}[{c}]" if c else n for n in names for c in (specs[n].configurations or [None])}
+
+
+IMPLEMENTATIONS = verdict_names(EECS)
 
 
 def course_folder(root: Path, losses: str = LOSSES, layers: str = LAYERS) -> Path:
@@ -126,7 +139,9 @@ def course_folder(root: Path, losses: str = LOSSES, layers: str = LAYERS) -> Pat
     (root / "A3" / "a3_helper.py").write_text(A3_HELPER)
     # as the course's: the fully connected layers and the helpers imported by name
     conv_header = "import torch\nfrom a3_helper import softmax_loss\nfrom fully_connected_networks import *\n"
-    (root / "A3" / "convolutional_networks.py").write_text(conv_header + CONV.replace("import torch\n", "", 1))
+    conv = CONV.replace("import torch\n", "", 1).replace("from eecs498_fully_connected import Linear, Linear_ReLU\n", "")
+    assert "eecs498_fully_connected" not in conv
+    (root / "A3" / "convolutional_networks.py").write_text(conv_header + conv)
     return root
 
 
@@ -157,15 +172,15 @@ def report(folder: Path) -> RunReport:
 def test_the_course_folder_is_checked_on_tensors(report: RunReport) -> None:
     assert report.error is None, report.error
     verdicts = _verdicts(report)
-    assert set(verdicts) == EECS, verdicts
+    assert set(verdicts) == IMPLEMENTATIONS, verdicts
     assert all(status == "pass" for status, _ in verdicts.values()), verdicts
-    assert {r.convention for r in report.results} == {"layer pair", "loss function", "functions"}
+    assert {r.convention for r in report.results} == {"layer pair", "loss function", "functions", "model"}
 
 
 def test_torch_code_the_registry_does_not_know_is_listed_as_torch_code(report: RunReport) -> None:
     unchecked = {u.name: u.reason for u in report.unchecked}
     # the course's own classes around the student's functions: torch code without an entry
-    for name in ("LinearSVM", "LinearClassifier", "TwoLayerNet"):
+    for name in ("LinearSVM", "LinearClassifier", "SoftmaxClassifier"):
         assert unchecked.get(name) == TORCH_REASON, (name, unchecked)
     # nothing from the helpers: a3_helper is the course's, eecs598 and torchvision get stand-ins
     assert not any(name in ("svm_loss", "softmax_loss") for name in unchecked), unchecked
@@ -178,9 +193,9 @@ def test_an_assignment_folder_loads_the_course_helper_beside_it(folder: Path) ->
     report = run(folder / "A3", examples=5, seed=0, timeout=20)
     assert report.error is None, report.error
     a3 = {"Linear", "ReLU", "Linear_ReLU", "Dropout", "Conv", "MaxPool", "BatchNorm", "SpatialBatchNorm", "Conv_ReLU", "Conv_ReLU_Pool",
-          "Linear_BatchNorm_ReLU", "Conv_BatchNorm_ReLU", "Conv_BatchNorm_ReLU_Pool"}
-    assert {r.implementation: r.status for r in report.results} == dict.fromkeys(a3, Status.PASS)
-    assert [u.name for u in report.unchecked] == ["TwoLayerNet"], report.unchecked
+          "Linear_BatchNorm_ReLU", "Conv_BatchNorm_ReLU", "Conv_BatchNorm_ReLU_Pool", *MODELS}
+    assert {r.implementation: r.status for r in report.results} == dict.fromkeys(verdict_names(a3), Status.PASS)
+    assert [u.name for u in report.unchecked] == ["SoftmaxClassifier"], report.unchecked
 
 
 def test_a_planted_bug_fails_and_the_rest_still_passes(tmp_path: Path) -> None:
@@ -189,10 +204,30 @@ def test_a_planted_bug_fails_and_the_rest_still_passes(tmp_path: Path) -> None:
     report = run(course_folder(tmp_path, layers=planted) / "A3", examples=EXAMPLES, seed=0, timeout=20)
     verdicts = _verdicts(report)
     assert verdicts["ReLU"][0] == "fail" and "dx differs" in verdicts["ReLU"][1], verdicts["ReLU"]
-    # Linear_ReLU calls the planted ReLU.backward: it fails too; the layers that do not pass
-    assert verdicts["Linear_ReLU"][0] == "fail"
-    assert set(verdicts) == EECS - A2, verdicts
-    assert all(verdicts[name][0] == "pass" for name in EECS - A2 - {"ReLU", "Linear_ReLU"}), verdicts
+    # Linear_ReLU calls the planted ReLU.backward, and the models that use Linear_ReLU call it: they
+    # fail too; DeepConvNet (conv sandwiches, then Linear) and the other layers pass
+    calling = verdict_names({"ReLU", "Linear_ReLU", "TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet"})
+    assert all(verdicts[name][0] == "fail" for name in calling), verdicts
+    assert set(verdicts) == verdict_names(EECS - A2), verdicts
+    assert all(verdicts[name][0] == "pass" for name in verdict_names(EECS - A2) - calling), verdicts
+
+
+def test_a_model_with_the_half_reg_of_cs231n_fails_where_the_course_says_no_half(tmp_path: Path) -> None:
+    """TwoLayerNet's template: "make sure that your L2 regularization does not include a factor of
+    0.5"; FullyConnectedNet's says it does, and the notebook checks it by gradients alone: either."""
+    half = LAYERS.replace(
+        '        loss += self.reg * (torch.sum(self.params["W1"] ** 2) + torch.sum(self.params["W2"] ** 2))',
+        '        loss += 0.5 * self.reg * (torch.sum(self.params["W1"] ** 2) + torch.sum(self.params["W2"] ** 2))',
+    ).replace('        grads["W2"] += 2 * self.reg * self.params["W2"]\n        grads["W1"] += 2 * self.reg * self.params["W1"]',
+              '        grads["W2"] += self.reg * self.params["W2"]\n        grads["W1"] += self.reg * self.params["W1"]')
+    assert half.count("0.5 * self.reg") == 2  # TwoLayerNet's planted, FullyConnectedNet's own
+    models = [s for s in REGISTRY if s.tensors and s.name in MODELS]
+    report = run(course_folder(tmp_path, layers=half) / "A3", examples=EXAMPLES, seed=0, timeout=20, registry=models)
+    verdicts = _verdicts(report)
+    assert verdicts["TwoLayerNet"][0] == "fail", verdicts["TwoLayerNet"]
+    (two,) = [r for r in report.results if r.implementation == "TwoLayerNet"]
+    assert any("does not include a factor of 0.5" in f.message for f in two.diagnosis), two.diagnosis  # named, in the course's words
+    assert all(verdicts[name][0] == "pass" for name in verdict_names(MODELS - {"TwoLayerNet"})), verdicts
 
 
 def test_in_place_relu_on_a_tensor_is_a_mutation(tmp_path: Path) -> None:
@@ -225,10 +260,11 @@ def test_the_sandbox_gives_the_same_verdicts(folder: Path) -> None:
     """One entry of each kind (a loss, a composite layer, the stochastic one, batchnorm's running
     statistics written into bn_param), in the sandbox's children and in process: a child per
     implementation loads torch, so the rest is left out for time."""
-    kinds = [s for s in REGISTRY if s.name in {"svm_loss_vectorized", "nn_forward_backward", "Linear_ReLU", "Dropout", "BatchNorm"}]
+    kinds = [s for s in REGISTRY if s.tensors and s.name in {"svm_loss_vectorized", "nn_forward_backward", "Linear_ReLU", "Dropout", "BatchNorm",
+                                                              "FullyConnectedNet"}]  # a model: its dtype=torch.float64 crosses the wire
     here = _assignments(folder, registry=kinds)
     boxed = _assignments(folder, registry=kinds, executor=Sandbox(timeout=20))
-    assert set(_verdicts(here)) == {s.name for s in kinds}
+    assert set(_verdicts(here)) == verdict_names({s.name for s in kinds})
     assert _verdicts(boxed) == _verdicts(here)
     assert sorted((u.name, u.reason) for u in boxed.unchecked) == sorted((u.name, u.reason) for u in here.unchecked)
 
@@ -236,3 +272,4 @@ def test_the_sandbox_gives_the_same_verdicts(folder: Path) -> None:
 def test_the_course_has_its_heading() -> None:
     (entries,) = [specs for course, specs in COURSES if course.startswith("UMich EECS 498")]
     assert {s.name for s in entries} == EECS and all(s.tensors for s in entries)
+    assert MODELS <= EECS

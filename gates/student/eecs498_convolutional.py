@@ -1,7 +1,9 @@
 """UMich EECS 498 A3 convolutional_networks.py, student style: classes with static forward and
-backward, naive loops where the course asks for them, torch only."""
+backward, naive loops where the course asks for them, torch only; the models built from them."""
 
 import torch
+from a3_helper import softmax_loss
+from eecs498_fully_connected import Linear, Linear_ReLU
 
 
 class Conv(object):
@@ -199,3 +201,112 @@ class Conv_BatchNorm_ReLU_Pool(object):
         da, dgamma, dbeta = SpatialBatchNorm.backward(ds * (an > 0), bn_cache)
         dx, dw, db = Conv.backward(da, conv_cache)
         return dx, dw, db, dgamma, dbeta
+
+
+class ThreeLayerConvNet(object):
+    def __init__(self, input_dims=(3, 32, 32), num_filters=32, filter_size=7, hidden_dim=100,
+                 num_classes=10, weight_scale=1e-3, reg=0.0, dtype=torch.float, device="cpu"):
+        self.params = {}
+        self.reg = reg
+        self.dtype = dtype
+        C, H, W = input_dims
+        self.params["W1"] = weight_scale * torch.randn(num_filters, C, filter_size, filter_size, dtype=dtype, device=device)
+        self.params["b1"] = torch.zeros(num_filters, dtype=dtype, device=device)
+        pooled = num_filters * (H // 2) * (W // 2)
+        self.params["W2"] = weight_scale * torch.randn(pooled, hidden_dim, dtype=dtype, device=device)
+        self.params["b2"] = torch.zeros(hidden_dim, dtype=dtype, device=device)
+        self.params["W3"] = weight_scale * torch.randn(hidden_dim, num_classes, dtype=dtype, device=device)
+        self.params["b3"] = torch.zeros(num_classes, dtype=dtype, device=device)
+
+    def loss(self, X, y=None):
+        X = X.to(self.dtype)
+        W1, b1 = self.params["W1"], self.params["b1"]
+        W2, b2 = self.params["W2"], self.params["b2"]
+        W3, b3 = self.params["W3"], self.params["b3"]
+        conv_param = {"stride": 1, "pad": (W1.shape[2] - 1) // 2}
+        pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+        out1, cache1 = Conv_ReLU_Pool.forward(X, W1, b1, conv_param, pool_param)
+        out2, cache2 = Linear_ReLU.forward(out1, W2, b2)
+        scores, cache3 = Linear.forward(out2, W3, b3)
+        if y is None:
+            return scores
+        grads = {}
+        loss, dscores = softmax_loss(scores, y)
+        loss += self.reg * ((W1 * W1).sum() + (W2 * W2).sum() + (W3 * W3).sum())
+        dout2, grads["W3"], grads["b3"] = Linear.backward(dscores, cache3)
+        dout1, grads["W2"], grads["b2"] = Linear_ReLU.backward(dout2, cache2)
+        _, grads["W1"], grads["b1"] = Conv_ReLU_Pool.backward(dout1, cache1)
+        for k, W in (("W1", W1), ("W2", W2), ("W3", W3)):
+            grads[k] += 2 * self.reg * W
+        return loss, grads
+
+
+class DeepConvNet(object):
+    def __init__(self, input_dims=(3, 32, 32), num_filters=[8, 8, 8, 8, 8], max_pools=[0, 1, 2, 3, 4],
+                 batchnorm=False, num_classes=10, weight_scale=1e-3, reg=0.0, weight_initializer=None,
+                 dtype=torch.float, device="cpu"):
+        self.params = {}
+        self.num_layers = len(num_filters) + 1
+        self.max_pools = max_pools
+        self.batchnorm = batchnorm
+        self.reg = reg
+        self.dtype = dtype
+        C, H, W = input_dims
+        prev = C
+        for i, f in enumerate(num_filters):
+            self.params[f"W{i + 1}"] = weight_scale * torch.randn(f, prev, 3, 3, dtype=dtype, device=device)
+            self.params[f"b{i + 1}"] = torch.zeros(f, dtype=dtype, device=device)
+            if batchnorm:
+                self.params[f"gamma{i + 1}"] = torch.ones(f, dtype=dtype, device=device)
+                self.params[f"beta{i + 1}"] = torch.zeros(f, dtype=dtype, device=device)
+            prev = f
+        shrink = 2 ** len(max_pools)
+        L = self.num_layers
+        self.params[f"W{L}"] = weight_scale * torch.randn(prev * (H // shrink) * (W // shrink), num_classes, dtype=dtype, device=device)
+        self.params[f"b{L}"] = torch.zeros(num_classes, dtype=dtype, device=device)
+        self.bn_params = []
+        if self.batchnorm:
+            self.bn_params = [{"mode": "train"} for _ in range(len(num_filters))]
+
+    def loss(self, X, y=None):
+        X = X.to(self.dtype)
+        mode = "test" if y is None else "train"
+        for bn_param in self.bn_params:
+            bn_param["mode"] = mode
+        conv_param = {"stride": 1, "pad": 1}
+        pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+        L = self.num_layers
+        out, caches = X, []
+        for i in range(L - 1):
+            w, b = self.params[f"W{i + 1}"], self.params[f"b{i + 1}"]
+            pool = i in self.max_pools
+            if self.batchnorm:
+                gamma, beta = self.params[f"gamma{i + 1}"], self.params[f"beta{i + 1}"]
+                if pool:
+                    out, cache = Conv_BatchNorm_ReLU_Pool.forward(out, w, b, gamma, beta, conv_param, self.bn_params[i], pool_param)
+                else:
+                    out, cache = Conv_BatchNorm_ReLU.forward(out, w, b, gamma, beta, conv_param, self.bn_params[i])
+            elif pool:
+                out, cache = Conv_ReLU_Pool.forward(out, w, b, conv_param, pool_param)
+            else:
+                out, cache = Conv_ReLU.forward(out, w, b, conv_param)
+            caches.append(cache)
+        scores, last_cache = Linear.forward(out, self.params[f"W{L}"], self.params[f"b{L}"])
+        if y is None:
+            return scores
+        grads = {}
+        loss, dout = softmax_loss(scores, y)
+        for i in range(1, L + 1):
+            loss += self.reg * torch.sum(self.params[f"W{i}"] ** 2)
+        dout, grads[f"W{L}"], grads[f"b{L}"] = Linear.backward(dout, last_cache)
+        for i in range(L - 1, 0, -1):
+            pool = (i - 1) in self.max_pools
+            if self.batchnorm:
+                layer = Conv_BatchNorm_ReLU_Pool if pool else Conv_BatchNorm_ReLU
+                dout, grads[f"W{i}"], grads[f"b{i}"], grads[f"gamma{i}"], grads[f"beta{i}"] = layer.backward(dout, caches[i - 1])
+            else:
+                layer = Conv_ReLU_Pool if pool else Conv_ReLU
+                dout, grads[f"W{i}"], grads[f"b{i}"] = layer.backward(dout, caches[i - 1])
+        for i in range(1, L + 1):
+            grads[f"W{i}"] += 2 * self.reg * self.params[f"W{i}"]
+        return loss, grads

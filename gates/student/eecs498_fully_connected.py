@@ -1,7 +1,8 @@
 """UMich EECS 498 A3 fully_connected_networks.py, student style: classes with static forward and
-backward, torch only."""
+backward, torch only; the models built from them, with the course's softmax_loss (a3_helper)."""
 
 import torch
+from a3_helper import softmax_loss
 
 
 class Linear(object):
@@ -68,3 +69,79 @@ class Dropout(object):
         if dropout_param["mode"] == "train":
             return dout * mask
         return dout
+
+
+class TwoLayerNet(object):
+    def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10, weight_scale=1e-3,
+                 reg=0.0, dtype=torch.float32, device="cpu"):
+        self.params = {}
+        self.reg = reg
+        self.params["W1"] = weight_scale * torch.randn(input_dim, hidden_dim, dtype=dtype, device=device)
+        self.params["b1"] = torch.zeros(hidden_dim, dtype=dtype, device=device)
+        self.params["W2"] = weight_scale * torch.randn(hidden_dim, num_classes, dtype=dtype, device=device)
+        self.params["b2"] = torch.zeros(num_classes, dtype=dtype, device=device)
+
+    def loss(self, X, y=None):
+        h, cache1 = Linear_ReLU.forward(X, self.params["W1"], self.params["b1"])
+        scores, cache2 = Linear.forward(h, self.params["W2"], self.params["b2"])
+        if y is None:
+            return scores
+        grads = {}
+        loss, dscores = softmax_loss(scores, y)
+        # no factor of 0.5, as the template asks
+        loss += self.reg * (torch.sum(self.params["W1"] ** 2) + torch.sum(self.params["W2"] ** 2))
+        dh, grads["W2"], grads["b2"] = Linear.backward(dscores, cache2)
+        _, grads["W1"], grads["b1"] = Linear_ReLU.backward(dh, cache1)
+        grads["W2"] += 2 * self.reg * self.params["W2"]
+        grads["W1"] += 2 * self.reg * self.params["W1"]
+        return loss, grads
+
+
+class FullyConnectedNet(object):
+    def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10, dropout=0.0, reg=0.0,
+                 weight_scale=1e-2, seed=None, dtype=torch.float, device="cpu"):
+        self.use_dropout = dropout != 0
+        self.reg = reg
+        self.num_layers = 1 + len(hidden_dims)
+        self.dtype = dtype
+        self.params = {}
+        dims = [input_dim] + list(hidden_dims) + [num_classes]
+        for i in range(self.num_layers):
+            self.params[f"W{i + 1}"] = weight_scale * torch.randn(dims[i], dims[i + 1], dtype=dtype, device=device)
+            self.params[f"b{i + 1}"] = torch.zeros(dims[i + 1], dtype=dtype, device=device)
+        self.dropout_param = {}
+        if self.use_dropout:
+            self.dropout_param = {"mode": "train", "p": dropout}
+            if seed is not None:
+                self.dropout_param["seed"] = seed
+
+    def loss(self, X, y=None):
+        X = X.to(self.dtype)
+        mode = "test" if y is None else "train"
+        if self.use_dropout:
+            self.dropout_param["mode"] = mode
+        h = X
+        caches = []
+        for i in range(1, self.num_layers):
+            h, fc_cache = Linear_ReLU.forward(h, self.params[f"W{i}"], self.params[f"b{i}"])
+            drop_cache = None
+            if self.use_dropout:
+                h, drop_cache = Dropout.forward(h, self.dropout_param)
+            caches.append((fc_cache, drop_cache))
+        L = self.num_layers
+        scores, last_cache = Linear.forward(h, self.params[f"W{L}"], self.params[f"b{L}"])
+        if mode == "test":
+            return scores
+        grads = {}
+        loss, dout = softmax_loss(scores, y)
+        for i in range(1, L + 1):
+            loss += 0.5 * self.reg * torch.sum(self.params[f"W{i}"] ** 2)
+        dh, dw, grads[f"b{L}"] = Linear.backward(dout, last_cache)
+        grads[f"W{L}"] = dw + self.reg * self.params[f"W{L}"]
+        for i in range(L - 1, 0, -1):
+            fc_cache, drop_cache = caches[i - 1]
+            if self.use_dropout:
+                dh = Dropout.backward(dh, drop_cache)
+            dh, dw, grads[f"b{i}"] = Linear_ReLU.backward(dh, fc_cache)
+            grads[f"W{i}"] = dw + self.reg * self.params[f"W{i}"]
+        return loss, grads
