@@ -2,9 +2,10 @@
 
 Values are encoded as JSON with arrays moved into the payload (`{"$a": i}`), tuples as `{"$t": [...]}`,
 dicts as `{"$d": {...}}` (string keys), numpy dtypes (a model's `dtype=np.float64`) as
-`{"$dtype": name}`, torch's (an EECS 498 model's `dtype=torch.float64`) as `{"$torch": name}`, and anything else as an opaque `{"$o": type name}`. The header lists each array's
-dtype and shape; the payload is their C-order bytes, one after the other. Only plain dtypes (numbers,
-booleans, strings, dates) travel, so decoding is `np.frombuffer`: the parent never unpickles what a
+`{"$dtype": name}`, torch's (an EECS 498 model's `dtype=torch.float64`) as `{"$torch": name}`,
+and anything else as an opaque `{"$o": type name}`. The header lists each array's dtype and shape;
+the payload is their C-order bytes, one after the other. Only plain dtypes (numbers, booleans,
+strings, dates) travel, so decoding is `np.frombuffer`: the parent never unpickles what a
 child sends. (An .npz per frame cost about a millisecond, most of a small call's round trip.)
 """
 
@@ -14,6 +15,7 @@ import json
 import math
 import os
 import struct
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,9 +89,11 @@ def _decode(value: Any, arrays: list[np.ndarray]) -> Any:
 
 
 def _torch_dtype(name: str) -> Any:
-    """torch.<name> where that is a dtype (only a tensor convention's side sends one: torch is loaded there)."""
-    import torch
-
+    """torch.<name> where that is a dtype. Only a tensor convention's side sends one, and torch is
+    loaded there; a child without it (torch forbidden) gets an opaque value, never an import."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return Opaque("torch.dtype")
     dtype = getattr(torch, name, None)
     if not isinstance(dtype, torch.dtype):
         raise WireError(f"{name!r} is not a torch dtype")
