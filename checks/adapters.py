@@ -349,6 +349,14 @@ class Model(Adapter):
                     f"not implemented: {option.words}: {name}() makes no {', '.join(missing)} in self.params "
                     f"(it has {', '.join(map(str, params))})"
                 )
+            extra = [k for k in params if k not in self.spec.differentiable]
+            if extra:
+                # Some of its own names (W1, b1, ... W_final): the course's checks and Solver go by
+                # whatever keys params has, so this is no error; which is the course's W2 cannot be told.
+                raise OwnDesign(
+                    f"names some of its parameters its own way ({', '.join(map(repr, extra[:6]))} where the course has "
+                    f"{', '.join(missing)}): which is which cannot be told"
+                )
             raise StudentError(f"{name}().params has no {', '.join(missing)} (it has {', '.join(map(str, params))})")
         shapes = {key: self._place(params, key, args[key], kwargs) for key in diff}
         data = [v for k, v in args.items() if k not in self.spec.differentiable]

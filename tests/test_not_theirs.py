@@ -351,6 +351,29 @@ class TwoLayerNet(object):
     assert "names its parameters ('W', 0)" in entry.reason and "W1, b1, W2, b2" in entry.reason
 
 
+def test_a_model_naming_only_its_last_layer_its_own_way_is_unchecked_not_an_error(tmp_path: Path) -> None:
+    """W1, b1 and then W_final, b_final (a public EECS 498 DeepConvNet's naming): the course's checks
+    go by whatever keys params has, so the missing W2 is no error of the student's."""
+    model = '''
+import numpy as np
+
+
+class TwoLayerNet(object):
+    def __init__(self, input_dim=3, hidden_dim=4, num_classes=2, weight_scale=1e-3, reg=0.0):
+        self.reg = reg
+        self.params = {"W1": weight_scale * np.random.randn(input_dim, hidden_dim), "b1": np.zeros(hidden_dim),
+                       "W_final": weight_scale * np.random.randn(hidden_dim, num_classes), "b_final": np.zeros(num_classes)}
+
+    def loss(self, X, y=None):
+        return 0.0, {k: np.zeros_like(v) for k, v in self.params.items()}
+'''
+    path = _write(tmp_path, {"fc_net.py": model}) / "fc_net.py"
+    report = run(path, examples=5, seed=0)
+    assert not report.results, [(r.gate, r.status, r.message) for r in report.results]
+    (entry,) = [u for u in report.unchecked if u.name == "TwoLayerNet"]
+    assert "'W_final', 'b_final' where the course has W2, b2" in entry.reason, entry.reason
+
+
 def test_a_model_whose_constructor_is_of_its_own_design_is_unchecked_with_the_reason(tmp_path: Path) -> None:
     """A keyword-only constructor without the course's `reg` (a practice repository's design): the
     course's call cannot make the model, which says nothing about its gradients."""
