@@ -343,6 +343,18 @@ def _check(
         )
 
 
+def _during_ctrl_c(exc: BaseException) -> bool:
+    """Whether `exc` was raised while a KeyboardInterrupt was being handled."""
+    seen = set()
+    context = exc.__context__
+    while context is not None and id(context) not in seen:
+        if isinstance(context, KeyboardInterrupt):
+            return True
+        seen.add(id(context))
+        context = context.__context__
+    return False
+
+
 def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapter) -> ImplementationResult:
     battery = Battery(spec, adapter, options.limits(spec.name))
     effect = OptionEffect(spec, adapter, options.limits(spec.name)[Check.FORWARD])
@@ -413,6 +425,12 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
         if minimal is None:
             result.status = Status.ERROR
             result.message = f"could not be checked: {type(exc).__name__}: {exc}"
+    except Exception as exc:
+        if _during_ctrl_c(exc):
+            # Ctrl-C early in hypothesis's engine trips its own `assert state._runner is not None`
+            # while handling the interrupt: it is still the user's Ctrl-C, not a crash
+            raise KeyboardInterrupt from None
+        raise
     finally:
         torch.set_num_threads(threads)
     probed = minimal is None and result.status is Status.PASS and spec.stochastic is not None

@@ -429,6 +429,23 @@ def test_ctrl_c_prints_the_partial_summary_and_the_seed_without_a_traceback(tmp_
     assert "Traceback" not in out + err, err
 
 
+def test_an_error_raised_while_handling_ctrl_c_is_still_ctrl_c() -> None:
+    """Hypothesis asserts on its own state when Ctrl-C lands early in its engine (a flaky traceback
+    of the test above): the engine reads such an error as the interrupt it came from."""
+    from gradgate.checks.engine import _during_ctrl_c
+
+    def tripped() -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise AssertionError("state._runner is None") from None  # `from None` keeps __context__
+
+    with pytest.raises(AssertionError) as caught:
+        tripped()
+    assert _during_ctrl_c(caught.value)
+    assert not _during_ctrl_c(AssertionError("a bug of ours"))
+
+
 def _on_a_terminal(args: list[str], cwd: Path, **env: str) -> str:
     """gradgate's output as a terminal of 80 columns shows it (a pseudo-terminal)."""
     import os
