@@ -396,9 +396,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     wanted = [g for g in args.gates.split(",") if g]
-    # the gates whose CS231n notebook sizes are pinned above: the other courses' entries (needle,
-    # MyTorch, micrograd, EECS 498) have no plain forward/backward pair to wrap for gradcheck here
-    specs = [s for s in REGISTRY if _pinned(s) is not None and (not wanted or s.name in wanted)]
+    # the numpy gates whose CS231n notebook sizes are pinned above: the other courses' entries (needle,
+    # MyTorch, micrograd, EECS 498's torch code) have no numpy forward/backward pair to wrap here
+    specs = [s for s in REGISTRY if not s.tensors and _pinned(s) is not None and (not wanted or s.name in wanted)]
     unknown = set(wanted) - {s.name for s in specs}
     if unknown:
         parser.error(f"unknown gate(s): {', '.join(sorted(unknown))}")
