@@ -128,8 +128,10 @@ NOTEBOOK_CORRECT = sampled(sorted(CORRECT.glob("*__*.py"))[::4], 3)
 def test_a_mutant_in_notebook_cells_fails(path: Path, tmp_path: Path) -> None:
     report = run(_as_notebook(path, tmp_path / f"{path.stem}.ipynb"), examples=100, seed=0, timeout=20)
     gate = path.name.split("__")[0]
-    verdicts = {r.gate: r for r in report.results}
-    assert verdicts[gate].status in (Status.FAIL, Status.ERROR)
+    # a model has a result per configuration: the mutant fails if any of them fails (as test_corpus)
+    mine = [r.status for r in report.results if r.gate == gate]
+    assert mine, f"{gate} not found in the notebook"
+    assert any(status in (Status.FAIL, Status.ERROR) for status in mine), mine
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_CORRECT, ids=lambda p: p.stem)
