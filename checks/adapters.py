@@ -18,6 +18,7 @@ import numpy as np
 
 from .conventions import TENSOR_DEVICE, Convention, Option, Steps
 from .guard import Guard, NotImplementedYet, OwnDesign, StudentError
+from .planned import Call
 
 
 def _kind(value: Any) -> str:
@@ -166,6 +167,10 @@ class Adapter:
         """The outputs of one forward per argument set, in order (finite differences' evaluations);
         the sandbox answers them in one round trip."""
         return [self.forward(args, sizes)[0] for args in many]
+
+    def expect(self, sizes: Mapping[str, Any], calls: Sequence[Call]) -> None:
+        """The calls the battery makes next on this example, in order (checks.planned): in process
+        each is simply made when it comes; the sandbox makes them in one round trip."""
 
     @property
     def tensors(self) -> bool:

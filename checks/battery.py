@@ -18,10 +18,11 @@ import numpy as np
 from gradgate.gates.spec import Fixed, Floor, GateSpec
 
 from . import stochastic
+from .planned import Backward, Forward, Outputs
 from .adapters import Adapter, as_array
 from .examples import Example
 from .guard import NOT_IMPLEMENTED, NotImplementedYet, StudentError, StudentRaised
-from .numeric import Difference, difference, elementwise_error, rel_error
+from .numeric import Difference, difference, elementwise_error, points, rel_error
 from .reference import Reference
 from .results import AdvisoryKind, Check, Status
 from .time_limit import TimeLimit
@@ -223,10 +224,12 @@ class Battery:
         return args
 
     def _loss(
-        self, example: Example, dout: np.ndarray, directions: dict[str, np.ndarray]
+        self, example: Example, dout: np.ndarray, directions: dict[str, np.ndarray], ready: Sequence[dict[str, Any]] | None = None
     ) -> Callable[[Sequence[float]], list[tuple[float, float]]]:
+        """`ready`: the shifted arguments at numeric.points(FD_STEP), built already for the plan."""
+
         def F(ts: Sequence[float]) -> list[tuple[float, float]]:
-            shifted = [self._shifted(example, {k: t * d for k, d in directions.items()}) for t in ts]
+            shifted = ready if ready is not None else [self._shifted(example, {k: t * d for k, d in directions.items()}) for t in ts]
             values = []
             for out in self.adapter.outputs(shifted, example.sizes):
                 out = out.reshape(dout.shape) if out.size == dout.size else np.full(dout.shape, np.nan)
@@ -244,6 +247,8 @@ class Battery:
         except StudentError as exc:
             result.fail(Check.CONTRACT, None, str(exc), Status.ERROR)
             result.raised = isinstance(exc, StudentRaised)
+        finally:
+            self.adapter.expect(example.sizes, ())  # what this example did not reach is not the next one's
         return result
 
     def _examine(self, example: Example, result: Outcome, locate: bool) -> None:
@@ -301,6 +306,12 @@ class Battery:
         result.dout = dout
         base = _Base(dout, float(np.sum(dout * out)), _magnitude(dout, out))
         sent = dout.copy()
+        # the finite differences' direction, drawn here (the same values as after backward) so that
+        # every remaining call of this example is known before backward runs: a sandbox makes them
+        # in one round trip (checks.planned)
+        directions = {k: rng.standard_normal(np.shape(example.values[k])) * _scale(example.values[k]) for k in diff}
+        fd_args = [self._shifted(example, {k: t * d for k, d in directions.items()}) for t in points(FD_STEP)]
+        self.adapter.expect(example.sizes, (Backward(sent, state), Backward(dout.copy(), state), Outputs(fd_args), Forward(example.fresh())))
         raw = self.adapter.backward(sent, state)
         grads: dict[str, np.ndarray] = {}
         for k, g in zip(diff, raw, strict=True):
@@ -351,8 +362,7 @@ class Battery:
                 result.pictures[f"d{k}"] = Picture(f"d{k}", grads[k], rg, err)
 
         # backward vs finite differences of the student's own forward, along one random direction
-        directions = {k: rng.standard_normal(grads[k].shape) * _scale(example.values[k]) for k in diff}
-        fd = difference(self._loss(example, dout, directions), base.f0, base.m0, FD_STEP)
+        fd = difference(self._loss(example, dout, directions, fd_args), base.f0, base.m0, FD_STEP)
         analytic = sum(float(np.sum(grads[k] * d)) / factor.get(k, 1.0) for k, d in directions.items())
         inputs = ",".join(f"d{k}" for k in diff)
         if fd.kink:

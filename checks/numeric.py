@@ -54,10 +54,15 @@ class Difference:
         return rel_error(np.asarray(analytic), np.asarray(self.numeric), self.noise)
 
 
+def points(h: float) -> tuple[float, float, float, float]:
+    """Where `difference` evaluates F: two steps each side."""
+    return (-2 * h, -h, h, 2 * h)
+
+
 def difference(F: Callable[[Sequence[float]], Sequence[tuple[float, float]]], f0: float, m0: float, h: float) -> Difference:
     """F(ts) -> (value, magnitude) at each t, in one go (a sandboxed forward answers all four in one
     round trip); f0, m0 at t = 0. `magnitude` is sum|terms|, for rounding noise."""
-    (fm2, mm2), (fm1, mm1), (fp1, mp1), (fp2, mp2) = F((-2 * h, -h, h, 2 * h))
+    (fm2, mm2), (fm1, mm1), (fp1, mp1), (fp2, mp2) = F(points(h))
     values = np.array([fm2, fm1, fp1, fp2])
     if not np.all(np.isfinite(values)):
         return Difference(numeric=float("nan"), noise=float("inf"), kink=False)

@@ -39,6 +39,7 @@ from .adapters import Adapter
 from .conventions import Convention, Era
 from .discover import Candidate, Found, LoadError
 from .results import Unchecked, UncheckedKind
+from .planned import Backward, Call, Forward, Outputs, Prefetched
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError, StudentRaised, StudentTimeout
 
 GRACE = 5.0  # seconds past the call timeout before the parent kills a child that did not answer
@@ -160,6 +161,11 @@ class _Child:
             raise (StudentTimeout if "timed out" in str(response["abort"]) else StudentAbort)(str(response["abort"]))
         if "staff" in response:
             raise StaffUnavailable(str(response["staff"]))
+        return self.answered(response)
+
+    @staticmethod
+    def answered(response: dict[str, Any]) -> dict[str, Any]:
+        """A call's answer, or the student's error it was (a request's, or a planned step's)."""
         if "error" in response:
             raise (StudentRaised if response.get("raised") else StudentError)(str(response["error"]))
         return response
@@ -170,8 +176,9 @@ class _Child:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
         # bubblewrap's own child dies after it on a busy machine: gone before we go on, not after
+        # (no process left in the group at all is the common case, and costs no scan of /proc)
         deadline = time.monotonic() + REAPED
-        while _running_in_group(self.proc.pid) and time.monotonic() < deadline:
+        while _group_exists(self.proc.pid) and _running_in_group(self.proc.pid) and time.monotonic() < deadline:
             time.sleep(0.02)
 
     def close(self) -> None:
@@ -180,6 +187,17 @@ class _Child:
             with contextlib.suppress(OSError):
                 os.close(fd)
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _group_exists(pgid: int) -> bool:
+    """Whether any process, a zombie included, is left in the group (signal 0 only asks)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _running_in_group(pgid: int) -> bool:
@@ -219,6 +237,26 @@ class RemoteAdapter(Adapter):
     # (through its cache) changes them here too, as it would in process.
     sent: dict[int, Mapping[str, Any]] = field(default_factory=dict)
     drawn: dict[int, Any] = field(default_factory=dict)  # per forward state: what it drew itself (masks)
+    prefetched: Prefetched = field(default_factory=Prefetched)  # the child's answers to the battery's plan
+
+    def expect(self, sizes: Mapping[str, Any], calls: Sequence[Call]) -> None:
+        self.prefetched = Prefetched()
+        if not calls:
+            return
+        count = sum(len(c.many) if isinstance(c, Outputs) else 1 for c in calls)
+        limit = self.guard.limit
+        response = self.child.request(
+            {"op": "plan", "steps": [_step(c) for c in calls], **self._configured(sizes)}, None if limit is None else limit * count
+        )
+        answers = response.get("steps")
+        if not (isinstance(answers, list) and len(answers) == len(calls) and all(isinstance(a, dict) for a in answers)):
+            raise StudentError("the answers to an example's calls did not come back")
+        self.prefetched = Prefetched(calls, answers)
+
+    def _ask(self, call: Call, request: dict[str, Any], limit: float | None) -> dict[str, Any]:
+        """The planned answer to this call if it is the next one planned, else the child's live one."""
+        planned = self.prefetched.take(call)
+        return self.child.answered(planned) if planned is not None else self.child.request(request, limit)
 
     def _configured(self, sizes: Mapping[str, Any]) -> dict[str, Any]:
         construct = dict(self.spec.construct(sizes)) if self.spec.construct else None
@@ -226,7 +264,7 @@ class RemoteAdapter(Adapter):
         return {"sizes": dict(sizes), "construct": construct, "option": list(option) if option is not None else None, "limit": self.guard.limit}
 
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
-        response = self.child.request({"op": "forward", "args": dict(args), **self._configured(sizes)}, self.guard.limit)
+        response = self._ask(Forward(args), {"op": "forward", "args": dict(args), **self._configured(sizes)}, self.guard.limit)
         for k, v in response["args"].items():
             _write_back(args[k], v)
         out = response["out"]
@@ -244,16 +282,17 @@ class RemoteAdapter(Adapter):
 
     def outputs(self, many: Sequence[Mapping[str, Any]], sizes: Mapping[str, Any]) -> list[np.ndarray]:
         limit = self.guard.limit
-        response = self.child.request(
-            {"op": "outputs", "many": [dict(a) for a in many], **self._configured(sizes)}, None if limit is None else limit * len(many)
-        )
+        response = self._ask(
+            Outputs(many), {"op": "outputs", "many": [dict(a) for a in many], **self._configured(sizes)},
+            None if limit is None else limit * len(many),
+        )  # fmt: skip
         outs = response["outs"]
         if not (isinstance(outs, list) and len(outs) == len(many) and all(isinstance(o, np.ndarray) for o in outs)):
             raise StudentError("forward's outputs did not come back as arrays")
         return outs
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
-        response = self.child.request({"op": "backward", "dout": dout, "state": state, "limit": self.guard.limit}, self.guard.limit)
+        response = self._ask(Backward(dout, state), {"op": "backward", "dout": dout, "state": state, "limit": self.guard.limit}, self.guard.limit)
         _write_back(dout, response["dout"])
         args = self.sent.get(state, {})
         for k, v in response.get("args", {}).items():
@@ -266,6 +305,14 @@ class RemoteAdapter(Adapter):
 
     def noted(self) -> list[tuple[str, str, str]]:
         return list(self.child.notes)
+
+
+def _step(call: Call) -> dict[str, Any]:
+    if isinstance(call, Forward):
+        return {"op": "forward", "args": dict(call.args)}
+    if isinstance(call, Backward):
+        return {"op": "backward", "dout": call.dout, "state": call.state}
+    return {"op": "outputs", "many": [dict(a) for a in call.many]}
 
 
 _TORCH_IMPORT = re.compile(r'^\s*"?\s*(?:import|from)\s+torch\b', re.MULTILINE)  # a notebook's source lines are quoted

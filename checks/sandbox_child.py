@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from gradgate.checks import adapters, discover, guard, notebook, staff, wire
 from gradgate.defaults import Adaptive, loading
 from gradgate.checks.conventions import Convention, Option, Stateful, Steps
@@ -114,11 +116,27 @@ class Child:
         self.shim.kwargs = dict(request.get("construct") or {})
         option = request.get("option")
         self.shim.configured = Option(str(option[0]), str(option[1]), tuple(option[2])) if option else None
+        if op == "plan":  # the rest of an example's calls, in order, in one round trip (checks.planned)
+            return {"steps": [self._step(step, request["sizes"], planned=True) for step in request["steps"]]}
+        return self._step(request, request["sizes"] if op != "backward" else None)
+
+    def _step(self, request: dict[str, Any], sizes: Any, planned: bool = False) -> dict[str, Any]:
+        assert self.adapter is not None
+        op = request["op"]
+        # In a plan, one step's error is its own answer (the parent raises it when that call comes),
+        # and what it returned and left is kept as it was then: a later step may change it in place
+        # (a backward that reuses its buffers) before the answers are sent.
+        if planned:
+            try:
+                answer = self._step(request, sizes)
+            except guard.StudentError as exc:
+                return {"error": str(exc), "raised": isinstance(exc, guard.StudentRaised)}
+            return _snapshot(answer)
         if op == "outputs":  # finite differences' forwards, in order, in one round trip
-            return {"outs": self.adapter.outputs(request["many"], request["sizes"])}
+            return {"outs": self.adapter.outputs(request["many"], sizes)}
         if op == "forward":
             args = request["args"]
-            out, state = self.adapter.forward(args, request["sizes"])
+            out, state = self.adapter.forward(args, sizes)
             self.states[len(self.states)] = (state, args)
             return {"out": out, "state": len(self.states) - 1, "args": args, "observed": dict(self.adapter.observed(state))}
         if op == "backward":
@@ -176,6 +194,20 @@ class Child:
                           request.get("tensors") is True, request.get("stateful"))
         self.adapter = adapters.bind(self.shim, Convention(request["convention"]), self.guard, objects)
         return {}
+
+
+def _snapshot(value: Any) -> Any:
+    """A copy of the arrays in what crosses the wire, as it is now (other objects travel by their
+    type's name only): copying never calls the student's code."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if type(value) is tuple:
+        return tuple(_snapshot(v) for v in value)
+    if type(value) is list:
+        return [_snapshot(v) for v in value]
+    if type(value) is dict:
+        return {k: _snapshot(v) for k, v in value.items()}
+    return value
 
 
 def serve(config: dict[str, Any]) -> None:
