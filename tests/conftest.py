@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -31,3 +31,11 @@ def sampled(cases: list[T], every: int) -> list[T]:
 @pytest.fixture
 def student_dir() -> Path:
     return STUDENT
+
+
+@pytest.fixture(scope="session")
+def student_run() -> Any:
+    """gates/student checked whole at 5 examples, once per test process (coverage and the schema)."""
+    from gradgate.checks.engine import run
+
+    return run(STUDENT, examples=5, seed=0)

@@ -25,7 +25,7 @@ def _smallest(strategy: st.SearchStrategy[object]) -> object:
     return find(strategy, lambda _: True, settings=settings(database=None))
 
 
-@pytest.mark.parametrize("spec", sampled(list(REGISTRY), 2), ids=lambda s: s.name)  # every entry under GRADGATE_FULL=1
+@pytest.mark.parametrize("spec", sampled(list(REGISTRY), 3), ids=lambda s: s.name)  # every entry under GRADGATE_FULL=1
 def test_sizes_reach_their_extremes_and_examples_are_legal(spec: GateSpec) -> None:
     seen: dict[str, set[object]] = defaultdict(set)
 

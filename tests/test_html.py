@@ -790,7 +790,7 @@ def _mutations(data: dict[str, Any], count: int, seed: int) -> Iterator[dict[str
 
 @pytest.mark.parametrize("name", ["failing", "passing", "graphs"])
 def test_a_malformed_report_raises_report_error_only(name: str) -> None:
-    for broken in _mutations(_fixture(name), 400 if FULL else 100, seed=len(name)):
+    for broken in _mutations(_fixture(name), 400 if FULL else 60, seed=len(name)):
         try:
             htmlreport.render(broken)
         except htmlreport.ReportError:
