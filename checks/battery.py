@@ -311,7 +311,8 @@ class Battery:
         # in one round trip (checks.planned)
         directions = {k: rng.standard_normal(np.shape(example.values[k])) * _scale(example.values[k]) for k in diff}
         fd_args = [self._shifted(example, {k: t * d for k, d in directions.items()}) for t in points(FD_STEP)]
-        self.adapter.expect(example.sizes, (Backward(sent, state), Backward(dout.copy(), state), Outputs(fd_args), Forward(example.fresh())))
+        again, fresh = dout.copy(), example.fresh()
+        self.adapter.expect(example.sizes, (Backward(sent, state), Backward(again, state), Outputs(fd_args), Forward(fresh)))
         raw = self.adapter.backward(sent, state)
         grads: dict[str, np.ndarray] = {}
         for k, g in zip(diff, raw, strict=True):
@@ -330,7 +331,7 @@ class Battery:
                 changed = ~((args[k] == example.values[k]) | (np.isnan(args[k]) & np.isnan(example.values[k])))
                 if changed.any():
                     result.fail(Check.MUTATION, k, f"backward changed the forward's argument {k} in place ({_where(changed)})")
-        self._again(diff, dout, state, grads, result)
+        self._again(diff, again, state, grads, result)
         result.grads = grads
         if len(grads) < len(diff):
             return
@@ -381,13 +382,14 @@ class Battery:
                 if key not in result.pictures:
                     result.pictures[key] = Picture(key, grads[k], numeric, elementwise_error(grads[k], numeric))
 
-        self._determinism(example, out, result)
+        self._determinism(example, out, result, fresh)
 
     def _again(self, diff: tuple[str, ...], dout: np.ndarray, state: Any, grads: dict[str, np.ndarray], result: Outcome) -> None:
         """A second backward on the same cache: the same gradients, or, from a backward that frees its
-        cache (cache.pop(), as PyTorch frees a graph), an error: fine for the course's single call."""
+        cache (cache.pop(), as PyTorch frees a graph), an error: fine for the course's single call.
+        `dout` is a copy of the first call's upstream gradient, this call's to change."""
         try:
-            again = self.adapter.backward(dout.copy(), state)
+            again = self.adapter.backward(dout, state)
             again_grads = [as_array(g, f"d{k}") for k, g in zip(diff, again, strict=True)]
         except StudentError as exc:
             result.notes.append((
@@ -412,9 +414,9 @@ class Battery:
                 f"backward consumes its cache: a second backward call on it returns zeros{which} (a freed graph); fine for the course's single call",
             ))
 
-    def _determinism(self, example: Example, out: np.ndarray, result: Outcome) -> None:
+    def _determinism(self, example: Example, out: np.ndarray, result: Outcome, args: dict[str, Any] | None = None) -> None:
         """The same input gives the same output."""
-        out2, _ = self._forward(example)
+        out2, _ = self.adapter.forward(args, example.sizes) if args is not None else self._forward(example)
         if not _same_shape(out2.shape, out.shape):
             result.fail(Check.DETERMINISM, "out", f"a second forward returned shape {out2.shape}, first {out.shape}")
         else:

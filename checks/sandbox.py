@@ -196,7 +196,7 @@ def _group_exists(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass  # it exists, only not ours to signal
     return True
 
 
@@ -264,7 +264,8 @@ class RemoteAdapter(Adapter):
         return {"sizes": dict(sizes), "construct": construct, "option": list(option) if option is not None else None, "limit": self.guard.limit}
 
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
-        response = self._ask(Forward(args), {"op": "forward", "args": dict(args), **self._configured(sizes)}, self.guard.limit)
+        call = Forward(args)
+        response = self._ask(call, {**_step(call), **self._configured(sizes)}, self.guard.limit)
         for k, v in response["args"].items():
             _write_back(args[k], v)
         out = response["out"]
@@ -282,17 +283,16 @@ class RemoteAdapter(Adapter):
 
     def outputs(self, many: Sequence[Mapping[str, Any]], sizes: Mapping[str, Any]) -> list[np.ndarray]:
         limit = self.guard.limit
-        response = self._ask(
-            Outputs(many), {"op": "outputs", "many": [dict(a) for a in many], **self._configured(sizes)},
-            None if limit is None else limit * len(many),
-        )  # fmt: skip
+        call = Outputs(many)
+        response = self._ask(call, {**_step(call), **self._configured(sizes)}, None if limit is None else limit * len(many))
         outs = response["outs"]
         if not (isinstance(outs, list) and len(outs) == len(many) and all(isinstance(o, np.ndarray) for o in outs)):
             raise StudentError("forward's outputs did not come back as arrays")
         return outs
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
-        response = self._ask(Backward(dout, state), {"op": "backward", "dout": dout, "state": state, "limit": self.guard.limit}, self.guard.limit)
+        call = Backward(dout, state)
+        response = self._ask(call, {**_step(call), "limit": self.guard.limit}, self.guard.limit)
         _write_back(dout, response["dout"])
         args = self.sent.get(state, {})
         for k, v in response.get("args", {}).items():
@@ -308,6 +308,7 @@ class RemoteAdapter(Adapter):
 
 
 def _step(call: Call) -> dict[str, Any]:
+    """A call as the child's request (a plan's step, or a request of its own)."""
     if isinstance(call, Forward):
         return {"op": "forward", "args": dict(call.args)}
     if isinstance(call, Backward):

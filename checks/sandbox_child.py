@@ -117,21 +117,21 @@ class Child:
         option = request.get("option")
         self.shim.configured = Option(str(option[0]), str(option[1]), tuple(option[2])) if option else None
         if op == "plan":  # the rest of an example's calls, in order, in one round trip (checks.planned)
-            return {"steps": [self._step(step, request["sizes"], planned=True) for step in request["steps"]]}
-        return self._step(request, request["sizes"] if op != "backward" else None)
+            return {"steps": [self._planned(step, request["sizes"]) for step in request["steps"]]}
+        return self._step(request, request.get("sizes"))
 
-    def _step(self, request: dict[str, Any], sizes: Any, planned: bool = False) -> dict[str, Any]:
+    def _planned(self, step: dict[str, Any], sizes: Any) -> dict[str, Any]:
+        """A plan's step: its error is its own answer (the parent raises it when that call comes),
+        and what it returned and left is kept as it was then: a later step may change it in place
+        (a backward that reuses its buffers) before the answers are sent."""
+        try:
+            return _snapshot(self._step(step, sizes))
+        except guard.StudentError as exc:
+            return {"error": str(exc), "raised": isinstance(exc, guard.StudentRaised)}
+
+    def _step(self, request: dict[str, Any], sizes: Any) -> dict[str, Any]:
         assert self.adapter is not None
         op = request["op"]
-        # In a plan, one step's error is its own answer (the parent raises it when that call comes),
-        # and what it returned and left is kept as it was then: a later step may change it in place
-        # (a backward that reuses its buffers) before the answers are sent.
-        if planned:
-            try:
-                answer = self._step(request, sizes)
-            except guard.StudentError as exc:
-                return {"error": str(exc), "raised": isinstance(exc, guard.StudentRaised)}
-            return _snapshot(answer)
         if op == "outputs":  # finite differences' forwards, in order, in one round trip
             return {"outs": self.adapter.outputs(request["many"], sizes)}
         if op == "forward":
