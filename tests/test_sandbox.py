@@ -258,3 +258,24 @@ def test_sandboxed_models_are_judged_per_configuration_on_their_own_parameters(n
     assert verdicts(boxed) == verdicts(inproc)
     assert {r.configuration for r in boxed.results} == {"plain", "dropout", "batchnorm", "layernorm"}
     assert any(r.advisories for r in boxed.results)
+
+
+def test_each_child_draws_from_a_fresh_random_state(tmp_path: Path) -> None:
+    """Children forked from one warm zygote do not share its random state: a submission's
+    unseeded np.random (a dropout mask) differs from one implementation's child to the next."""
+    (tmp_path / "draws.py").write_text(
+        "import random\nimport numpy as np\nprint(np.random.rand(), random.random())\n"
+        "def relu_forward(x):\n    return x, x\ndef relu_backward(dout, cache):\n    return dout\n"
+    )
+    printed = []
+    for _ in range(2):
+        child = _Child(tmp_path, 5.0, None, ())
+        try:
+            child.request({"op": "bind", "root": str(tmp_path), "objects": [["draws", "relu_forward"], ["draws", "relu_backward"]],
+                           "source": str(tmp_path / "draws.py"), "convention": "layer pair", "differentiable": ["x"],
+                           "outputs": 1, "backward_args": [], "steps": None})  # fmt: skip
+            printed.append(child.printed.split())
+        finally:
+            child.close()
+    assert all(len(p) == 2 for p in printed), printed
+    assert printed[0][0] != printed[1][0] and printed[0][1] != printed[1][1]
