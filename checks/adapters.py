@@ -431,6 +431,7 @@ class Model(Adapter):
 from .functions import Functions  # (imported here: they build on Adapter above)
 from .scalar_engine import ScalarEngine
 from .tensor_op import NeedleOp
+from .nn_module import NeedleModule
 from .stateful import StatefulClass
 
 ADAPTERS: Mapping[Convention, type[Adapter]] = {
@@ -441,6 +442,7 @@ ADAPTERS: Mapping[Convention, type[Adapter]] = {
     Convention.FUNCTIONS: Functions,
     Convention.SCALAR_ENGINE: ScalarEngine,
     Convention.TENSOR_OP: NeedleOp,
+    Convention.NN_MODULE: NeedleModule,
     Convention.STATEFUL: StatefulClass,
 }
 
@@ -456,6 +458,7 @@ def bind(spec: Binding, convention: Convention, guard: Guard, objects: Sequence[
         Functions: ("fn",),
         ScalarEngine: ("cls",),
         NeedleOp: ("cls",),
+        NeedleModule: ("cls",),
         StatefulClass: ("cls",),
     }[adapter]
     return adapter(spec, guard, **dict(zip(fields, objects, strict=True)))

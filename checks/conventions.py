@@ -21,6 +21,7 @@ class Convention(enum.Enum):
     FUNCTIONS = "functions"  # plain functions called as the spec's `Steps` say (deeplearning.ai DLS)
     SCALAR_ENGINE = "scalar engine"  # a micrograd-style Value class: ops build a graph, .backward() fills .grad
     TENSOR_OP = "tensor op"  # CMU 10-714 needle: a TensorOp subclass, compute(*arrays) and gradient(out_grad, node)
+    NN_MODULE = "nn module"  # CMU 10-714 needle: a Module subclass, forward(*tensors) of needle ops, needle's autograd (checks.nn_module)
     STATEFUL = "stateful class"  # CMU 11-785 MyTorch: Cls(...).forward(*inputs) keeps state; .backward(...) (checks.stateful)
 
 

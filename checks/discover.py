@@ -48,7 +48,7 @@ from gradgate.defaults import Timeout
 from . import notebook
 from .conventions import SCALAR_METHODS, Convention, Era, is_staff
 from .foreign import (
-    NDARRAY_BACKEND, NDARRAY_REASON, NEEDLE, NEEDLE_OP_REASON, NEEDLE_REASON, NN_REASON, NO_TENSOR_REASON, TORCH_REASON, imports_torch,
+    NDARRAY_BACKEND, NDARRAY_REASON, NEEDLE, NEEDLE_OP_REASON, NEEDLE_REASON, NO_TENSOR_REASON, TORCH_REASON, imports_torch,
     is_needle_core, is_nn_module, is_needle_op, is_tensor_op, numpy_backend, tensor_class, written_for,
 )
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
@@ -387,8 +387,8 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
                 found.incomplete.append(Unchecked(name, source, NO_TENSOR_REASON))
             elif is_tensor_op(obj):
                 found.candidates.append(Candidate(name, Convention.TENSOR_OP, (obj,), name, source))
-            elif is_nn_module(obj):
-                found.incomplete.append(Unchecked(name, source, NN_REASON))
+            elif is_nn_module(obj):  # hw2's modules: through needle's autograd (checks.nn_module)
+                found.candidates.append(Candidate(name, Convention.NN_MODULE, (obj,), name, source))
             if is_tensor_op(obj) or is_nn_module(obj) or is_needle_core(obj):
                 continue
         if needle and inspect.isfunction(obj):

@@ -133,8 +133,6 @@ NDARRAY_METHODS = frozenset({"compact", "permute", "as_strided", "is_compact", "
                              "undilate", "dilate", "make", "fill", "device", "to"})
 NO_TENSOR_REASON = ("not checked: a needle TensorOp, but its autograd defines no Tensor class to build the op's "
                     "inputs from (needle's autograd.py has one)")
-NN_REASON = ("not checked: a needle nn.Module (CMU 10-714 hw2); gradgate checks needle's TensorOps "
-             "(compute/gradient), the ops a module is built of")  # fmt: skip
 
 
 def _bases(cls: type) -> list[str]:

@@ -35,7 +35,7 @@ COURSES: tuple[tuple[str, tuple[GateSpec, ...]], ...] = (
     ("micrograd (a scalar autograd engine: Value, its ops and backward)", MICROGRAD),
     ("UMich EECS 498-007/598-005 (torch tensors: A2 linear classifiers, A3 layers and models)",
      EECS498 + EECS498_A2_NET + EECS498_A3_CONV + EECS498_A3_SANDWICH + EECS498_MODELS),
-    ("CMU 10-714 needle (TensorOps: compute on numpy, gradient on needle Tensors; hw1, hw2)", NEEDLE),
+    ("CMU 10-714 needle (TensorOps: compute on numpy, gradient on needle Tensors; hw1, hw2; hw2's nn modules through needle's autograd)", NEEDLE),
     ("CMU 11-785 MyTorch (HW1P1, HW2P1: stateful classes, gradients left on the object)", MYTORCH_HW1 + MYTORCH_HW2),
 )
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .spec import Array, Convention, Extreme, GateSpec, Sizes, Symptom, st, torch
+from .spec import F, Array, Convention, Extreme, GateSpec, Labels, Sizes, Stateful, Symptom, st, torch
 
 _SHAPE = st.lists(st.integers(1, 4), min_size=1, max_size=3)  # rank 1-3, up to 64 entries
 _PICK = st.integers(0, 2**16 - 1)  # picks the axes (or the grouping) for the drawn shape; 0: the plain case
@@ -172,4 +172,46 @@ HW2: tuple[GateSpec, ...] = (
     _op("Tanh", torch.tanh, "tanh(a) (hw4)", {"a": _ANY}),
 )
 
-NEEDLE: tuple[GateSpec, ...] = HW1 + HW2
+_ROWS = {"N": st.integers(1, 4), "D": st.integers(1, 5)}
+_EPS = 1e-5  # the course's BatchNorm1d and LayerNorm1d default
+
+
+def _module(name: str, reference: Callable[..., Any], summary: str, inputs: Mapping[str, Any], sizes: Mapping[str, Any],
+            arguments: tuple[str, ...] = (), params: Mapping[str, str] | None = None) -> GateSpec:  # fmt: skip
+    """An nn module entry (checks.nn_module): constructed with `arguments` from the sizes, in the
+    course's order; `params`: input -> the module's attribute the course's tests set (`weight`)."""
+    construct = (lambda s: {k: s[k] for k in arguments}) if arguments else None
+    called = f"{name}({', '.join(arguments)})"
+    return GateSpec(
+        name, Convention.NN_MODULE, dict(inputs), dict(sizes), reference, f"{called}: {summary}",
+        construct=construct, stateful=Stateful(params=dict(params or {})),
+    )
+
+
+def _linear(X: torch.Tensor, W: torch.Tensor, b: torch.Tensor, **_: Any) -> torch.Tensor:
+    return X @ W + b
+
+
+# hw2's nn_basic.py: the modules with a computation of their own (Identity, Sequential and Residual
+# only call others). Dropout draws its mask inside needle (init.randb): not judged here.
+MODULES: tuple[GateSpec, ...] = (
+    _module("Linear", _linear, "X @ weight + bias; weight (in, out), bias (1, out) broadcast over the batch",
+            {"X": Array(("N", "in_features")), "W": Array(("in_features", "out_features")), "b": Array(("one", "out_features"))},
+            {"N": st.integers(1, 4), "in_features": st.integers(1, 4), "out_features": st.integers(1, 4), "one": st.just(1)},
+            ("in_features", "out_features"), {"W": "weight", "b": "bias"}),
+    _module("ReLU", lambda X, **_: torch.relu(X), "max(X, 0), X off the kink at 0", {"X": Array(("N", "D"), avoid_zero=True)}, _ROWS),
+    _module("Flatten", lambda X, **_: X.reshape(X.shape[0], -1), "(N, ...) -> (N, the rest's product)",
+            {"X": Array(("N", "A", "B"))}, {"N": st.integers(1, 3), "A": st.integers(1, 3), "B": st.integers(1, 3)}),
+    _module("SoftmaxLoss", lambda Z, y, **_: F.cross_entropy(Z, y), "softmax cross-entropy of logits and labels, averaged over the batch",
+            {"Z": Array(("N", "C"), scales=(1.0, 10.0)), "y": Labels(("N",), classes="C")}, {"N": st.integers(1, 4), "C": st.integers(2, 5)}),
+    _module("LayerNorm1d", lambda X, W, b, *, D, **_: F.layer_norm(X, (D,), W, b, eps=_EPS),
+            "each row normalised (biased variance, eps 1e-5), times weight plus bias, both (dim,)",
+            {"X": Array(("N", "D"), scales=(1.0, 4.0)), "W": Array(("D",)), "b": Array(("D",))},
+            {"N": st.integers(1, 4), "D": st.integers(2, 5)}, ("D",), {"W": "weight", "b": "bias"}),
+    _module("BatchNorm1d", lambda X, W, b, **_: F.batch_norm(X, None, None, W, b, training=True, eps=_EPS),
+            "training mode: each column normalised by the batch's mean and biased variance (eps 1e-5), times weight plus bias",
+            {"X": Array(("N", "D"), scales=(1.0, 4.0)), "W": Array(("D",)), "b": Array(("D",))},
+            {"N": st.integers(2, 5), "D": st.integers(1, 4)}, ("D",), {"W": "weight", "b": "bias"}),
+)
+
+NEEDLE: tuple[GateSpec, ...] = HW1 + HW2 + MODULES

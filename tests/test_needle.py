@@ -17,6 +17,7 @@ import jsonschema
 import pytest
 from gradgate import jsonreport
 from gradgate.checks.engine import run
+from gradgate.checks.conventions import Convention
 from gradgate.checks.results import Status, UncheckedKind
 from gradgate.checks.sandbox import Sandbox
 from gradgate.cli import main
@@ -28,6 +29,7 @@ from .conftest import CORRECT, MUTANTS, ROOT, STUDENT
 
 PACKAGE = STUDENT / "needle_hw" / "python" / "needle"
 NAMES = {s.name for s in NEEDLE}
+OPS = {s.name for s in NEEDLE if s.convention is Convention.TENSOR_OP}
 
 
 def _only(*names: str) -> list:  # type: ignore[type-arg]
@@ -64,11 +66,10 @@ def test_every_level_of_the_course_layout_checks_the_ops_through_needle(tmp_path
     _homework(tmp_path)
     report = run(tmp_path / level, examples=8, seed=0, timeout=30)
     assert report.error is None, report.error
-    results = {r.gate: r for r in report.results}
-    mathematic = NAMES - {"LogSumExp", "LogSoftmax"}
-    assert mathematic <= set(results), sorted(NAMES - set(results))
-    assert all(r.status is Status.PASS and r.convention == "tensor op" for r in results.values()), \
-        [(r.gate, r.message) for r in results.values() if r.status is not Status.PASS]  # fmt: skip
+    assert all(r.status is Status.PASS for r in report.results), [(r.gate, r.message) for r in report.results if r.status is not Status.PASS]
+    results = {r.gate: r for r in report.results if r.convention == "tensor op"}  # hw2's modules beside them: their test's
+    mathematic = OPS - {"LogSumExp", "LogSoftmax"}
+    assert mathematic <= set(results), sorted(OPS - set(results))
     assert all("ops_mathematic.py" in results[n].source or "ops_logarithmic.py" in results[n].source for n in results)
     unchecked = {u.name: u.reason for u in report.unchecked}
     # the course's autograd core (Tensor, Value, Op) and the ops' helper functions are not implementations
@@ -120,21 +121,8 @@ class Sigmoid(TensorOp):
         s = node.realize_cached_data()
         return out_grad.numpy() * s * (1 - s)
 ''')
-    (needle / "nn.py").write_text('''from .autograd import Tensor
-from . import ops
-
-
-class Parameter(Tensor):
-    """A special kind of tensor that represents parameters."""
-
-
-class Module:
-    def __init__(self):
-        self.training = True
-
-    def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
-
+    basic = needle / "nn" / "nn_basic.py"  # the course's container, which only calls other modules
+    basic.write_text(basic.read_text() + '''
 
 class Sequential(Module):
     def __init__(self, *modules):
@@ -146,12 +134,11 @@ class Sequential(Module):
             x = module(x)
         return x
 ''')
-    (needle / "__init__.py").write_text((needle / "__init__.py").read_text() + "from . import nn\n")
     report = run(hw, examples=8, seed=2, timeout=30, registry=_only("EWiseAdd", "Sigmoid"))
     unchecked = {u.name: u.reason for u in report.unchecked}
     assert unchecked["Flip"] == "no registry entry for tensor op 'Flip'"
     assert unchecked["Sigmoid"] == "no registry entry for tensor op 'Sigmoid'"
-    assert unchecked["Sequential"].startswith("not checked: a needle nn.Module")
+    assert unchecked["Sequential"] == "no registry entry for nn module 'Sequential'"  # it only calls others
     assert "Parameter" not in unchecked and "Module" not in unchecked
     assert all(u.kind is UncheckedKind.IMPLEMENTATION for u in report.unchecked)
     # a gradient that hands back numpy arrays breaks the course's backward (it sums Tensors)
@@ -288,3 +275,38 @@ def test_hw3_code_for_needles_own_backend_is_not_checked_here(tmp_path: Path) ->
     assert report.ok and report.error is None
     reasons = {u.name: (u.kind, u.reason) for u in report.unchecked}
     assert reasons["needle"][0] is UncheckedKind.MODULE and "compiled NDArray backend" in reasons["needle"][1], reasons
+
+
+def test_hw2_modules_are_checked_through_needles_autograd(tmp_path: Path) -> None:
+    """hw2's nn modules in the course's layout (python/needle/nn/nn_basic.py), in process and in the
+    sandbox alike; a module whose op gradient is wrong fails with it; a gradient that leaves the
+    graph is said; the snippet of a failing module reproduces it."""
+    hw = _homework(tmp_path, "hw2")
+    modules = ("Linear", "SoftmaxLoss", "LayerNorm1d", "BatchNorm1d", "Flatten")
+    here = run(hw, examples=12, seed=3, timeout=30, registry=_only(*modules))
+    boxed = run(hw, examples=12, seed=3, timeout=30, registry=_only(*modules), executor=Sandbox(timeout=30))
+    assert sorted(r.implementation for r in here.results) == sorted(modules)
+    assert all(r.status is Status.PASS for r in here.results), [(r.implementation, r.message) for r in here.results]
+    assert [(r.implementation, r.status, r.message) for r in here.results] == [(r.implementation, r.status, r.message) for r in boxed.results]
+    # the student's BroadcastTo gradient summing the wrong axes: Linear's bias gradient is wrong with it
+    ops = hw / "python" / "needle" / "ops" / "ops_mathematic.py"
+    text = ops.read_text()
+    start = text.index("class BroadcastTo(TensorOp):")
+    body = text[start:text.index("\ndef broadcast_to", start)]
+    assert "return reshape(summation(out_grad, axes), in_shape)" in body, body
+    ops.write_text(text.replace(body, body.replace("return reshape(summation(out_grad, axes), in_shape)", "return reshape(summation(out_grad, axes), in_shape) * 2"), 1))
+    report = run(hw, examples=30, seed=3, timeout=30, registry=_only("Linear", "BroadcastTo"))
+    status = {r.implementation: r.status for r in report.results}
+    assert status == {"Linear": Status.FAIL, "BroadcastTo": Status.FAIL}, [(r.implementation, r.message) for r in report.results]
+    # a bias broadcast through numpy leaves the graph: no gradient reaches it
+    (result,) = run(MUTANTS / "Linear__bias_gradient_detached.py", examples=10, seed=0, registry=_only("Linear")).results
+    assert result.status is Status.ERROR and "no gradient reached b" in result.message, result.message
+    schema = json.loads((ROOT / "schemas" / "gradgate.report-1.schema.json").read_text())
+    report = run(MUTANTS / "SoftmaxLoss__summed_not_averaged.py", examples=30, seed=1, registry=_only("SoftmaxLoss"))
+    data = json.loads(json.dumps(jsonreport.to_dict(report, "gradgate check")))
+    jsonschema.validate(data, schema)
+    (result,) = data["results"]
+    assert result["convention"] == "nn module" and result["status"] == "fail", result
+    code = snippet(data, 0)
+    broken = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert broken.returncode != 0 and "AssertionError" in broken.stderr, (code, broken.stderr)

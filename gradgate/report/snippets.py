@@ -11,7 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from gradgate.checks.conventions import EXPRESSION
+from gradgate.checks.conventions import EXPRESSION, Convention
+from gradgate.gates import REGISTRY
 from gradgate.checks.discover import NAMESPACE
 from gradgate.checks.results import Check
 from gradgate.checks.tolerances import FAIL_ABOVE
@@ -80,6 +81,30 @@ def _op_forward(cls: str, construct: Mapping[str, Any], grads: list[str]) -> lis
     ]
 
 
+def _module_params(gate: str) -> dict[str, str]:
+    """A needle nn module entry's parameters: input -> the attribute the course's tests set."""
+    return next((dict(s.stateful.params) for s in REGISTRY if s.name == gate and s.convention is Convention.NN_MODULE
+                 and s.stateful is not None), {})  # fmt: skip
+
+
+def _module_call(inputs: Mapping[str, Any], gate: str) -> str:
+    return f"module({', '.join(f'{k}_t' for k in inputs if k not in _module_params(gate))})"
+
+
+def _module_forward(cls: str, construct: Mapping[str, Any], inputs: Mapping[str, Any], gate: str) -> list[str]:
+    """A needle nn module (checks.nn_module): constructed with the drawn arguments, its parameters
+    set to gradgate's values as the course's tests set them, called on leaf Tensors."""
+    params = _module_params(gate)
+    values = [tuple(v) if isinstance(v, list) else v for v in construct.values()]
+    lines = [f"arguments = {literal(values, 'arguments = ')}  # {', '.join(construct) or 'none'}", f"module = {cls}(*arguments)"]
+    for k in inputs:
+        made = _leaf(k) if is_array(inputs[k]) and to_numpy(inputs[k]).dtype.kind == "f" else f"Tensor({k})"
+        lines.append(f"module.{params[k]} = {k}_t = {made}" if k in params else f"{k}_t = {made}")
+    lines.append(f"node = {_module_call(inputs, gate)}")
+    lines.append("out = node.numpy()")
+    return lines
+
+
 def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json") -> str:
     """Python that reproduces result `index`'s minimal failing example against the student's file.
 
@@ -125,8 +150,8 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
     names = f"{forward}, {backward}" if convention == "layer pair" else ", ".join(steps.names) if steps else impl
     if convention == "scalar engine":
         names = impl.split(".", 1)[0]  # Value.__mul__: the class
-    if convention == "tensor op":
-        names = f"{impl}, Tensor"  # the op and the needle Tensor its module has (from autograd)
+    if convention in ("tensor op", "nn module"):
+        names = f"{impl}, Tensor"  # the op (or module) and the needle Tensor its module has (from autograd)
     if result.get("source") == NAMESPACE:
         add(f"# Run it in the notebook whose kernel defines {names}.")
     elif str(result.get("source", "")).endswith(".ipynb"):
@@ -186,6 +211,8 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
         lines.extend(_engine_forward(names, inputs, grads))
     elif convention == "tensor op":
         lines.extend(_op_forward(impl, calling.construct(result) or {}, grads))
+    elif convention == "nn module":
+        lines.extend(_module_forward(impl, calling.construct(result) or {}, inputs, str(result["gate"])))
     elif convention == "loss function":
         unpack = (grad_names[0] if len(grad_names) == 1 else "(" + ", ".join(grad_names) + ",)") if grad_names else "grads"
         add(f"out, {unpack} = {impl}({args})  # (loss, gradient)")
@@ -219,6 +246,7 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
             "functions": "\n".join([*steps.forward[:-1], steps.forward[-1].replace("out = ", "out2 = ", 1)]) if steps else "",
             "scalar engine": f"out2 = np.array(build({', '.join(k for k in inputs if k != EXPRESSION)})[0].data)",
             "tensor op": f"out2 = op.__class__(*arguments)({', '.join(_leaf(k) for k in grads)}).numpy()",
+            "nn module": f"out2 = {_module_call(inputs, str(result['gate']))}.numpy()",
         }[convention]
         add(again)
         add("assert np.array_equal(out, out2), 'the same input gave a different output on a second forward'")
@@ -266,6 +294,10 @@ def snippet(data: Mapping[str, Any], index: int, json_name: str = "report.json")
             add('grads = op.gradient(Tensor(dout, dtype="float64"), node)')
             add("grads = grads if isinstance(grads, (tuple, list)) else (grads,)")
             add(f"{''.join(g + ', ' for g in grad_names)}= (g.numpy() for g in grads)")
+        elif convention == "nn module":
+            add('node.backward(Tensor(dout, dtype="float64"))  # needle\'s autograd, through your ops')
+            for k in grads:
+                add(f"d{k} = {k}_t.grad.numpy()")
         elif convention == "loss function":
             add("# gradgate treats the loss as a layer: its gradient, times an upstream gradient dout")
             for g in grad_names:

@@ -2,3 +2,5 @@
 from . import ops
 from .ops import *
 from .autograd import Tensor, cpu, all_devices
+from . import init
+from . import nn

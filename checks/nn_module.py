@@ -1,0 +1,102 @@
+"""CMU 10-714 needle's `nn` modules (hw2's nn_basic.py): a `Module` subclass whose `forward` builds
+its output from needle ops, and whose gradient is needle's own autograd through those ops.
+
+The module is constructed with the entry's arguments (`Linear(in_features, out_features)`,
+`LayerNorm1d(dim)`: the spec's `construct`, positionally), its parameters are replaced by the
+engine's as the course's tests set them (`layer.weight = Parameter(W)`: `Stateful.params`, input
+-> attribute), and it is called on leaf Tensors of the student's own `Tensor` class (labels too, as
+the course passes `y`). The backward is `out.backward(Tensor(dout))`, the student's
+compute_gradient_of_variables, and the gradients are the `.grad` of each leaf and parameter. Every
+op on the way is the student's as well: a module fails where one of its ops' gradients is wrong, and
+the op's own entry names which.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .conventions import Stateful
+from .guard import OwnDesign, StudentError
+from .tensor_op import NeedleOp, _is_tensor, _on_numpy
+
+
+@dataclass
+class _Graph:
+    """One forward: the module, its output node and every leaf the gradients are read from."""
+
+    module: Any
+    out: Any
+    leaves: dict[str, Any]
+
+
+@dataclass
+class NeedleModule(NeedleOp):
+    """cls(*construct); parameters set as Parameters; module(*leaves); out.backward(Tensor(dout))."""
+
+    def _tensor_class(self) -> type:
+        glob = getattr(self.cls.forward, "__globals__", {})
+        tensor = glob.get("Tensor")
+        if not inspect.isclass(tensor):
+            raise StudentError(f"{self._name}: no needle Tensor class where its forward is defined (nn_basic.py imports one)")
+        return tensor
+
+    def _leaf(self, value: np.ndarray, cls: type | None = None) -> Any:
+        """A leaf Tensor of the student's class: float64 numbers, labels as the integers they are."""
+        tensor = cls or self._tensor_class()
+        array = np.array(value)
+        if array.dtype.kind != "f":
+            return self.guard.call(tensor, array)  # SoftmaxLoss's y, as the course's tests pass it
+        try:
+            keywords = "dtype" in inspect.signature(tensor).parameters
+        except (TypeError, ValueError):
+            keywords = False
+        return self.guard.call(tensor, array, dtype="float64") if keywords else self.guard.call(tensor, array)
+
+    def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
+        how = getattr(self.spec, "stateful", None) or Stateful()
+        arguments = tuple((self.spec.construct(sizes) if self.spec.construct else {}).values())
+        module = self.guard.call(self.cls, *arguments)
+        # the course's own Parameter (a Tensor subclass, beside Module) where there is one
+        parameter = getattr(self.cls.forward, "__globals__", {}).get("Parameter")
+        parameter = parameter if inspect.isclass(parameter) and _is_tensor_class(parameter) else None
+        leaves: dict[str, Any] = {}
+        for key, attribute in how.params.items():
+            if not hasattr(module, attribute):
+                mine = ", ".join(k for k, v in vars(module).items() if _is_tensor(v))[:120]
+                raise OwnDesign(f"names its parameters its own way: {self._name}() makes no self.{attribute}, "
+                                f"which the course's tests set (it has {mine or 'no Tensors'})")  # fmt: skip
+            leaves[key] = self._leaf(args[key], parameter)
+            setattr(module, attribute, leaves[key])
+        inputs = []
+        for key, value in args.items():
+            if key not in how.params:
+                leaves[key] = self._leaf(value)
+                inputs.append(leaves[key])
+        out = self.guard.call(_on_numpy, module, *inputs)
+        data = self._data(out, f"{self._name}()(...)'s output")
+        return data, _Graph(module, out, leaves)
+
+    def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
+        backward = getattr(state.out, "backward", None)
+        if not callable(backward):
+            raise StudentError(f"{self._name}'s output has no backward(): not a needle Tensor")
+        for leaf in state.leaves.values():
+            leaf.grad = None  # a second backward's gradients are its own, not left from the first
+        self.guard.call(_on_numpy, backward, self._leaf(dout))
+        grads = []
+        for key in self.spec.differentiable:
+            grad = getattr(state.leaves[key], "grad", None)
+            if grad is None:
+                raise StudentError(f"no gradient reached {key}: its .grad is None after out.backward() (does the "
+                                   "forward leave the graph, through .numpy() or .data?)")
+            grads.append(self._data(grad, f"{key}.grad"))
+        return tuple(grads)
+
+
+def _is_tensor_class(cls: type) -> bool:
+    return any(base.__name__ == "Value" for base in cls.__mro__[1:])
