@@ -3,8 +3,8 @@ its output from needle ops, and whose gradient is needle's own autograd through 
 
 The module is constructed with the entry's arguments (`Linear(in_features, out_features)`,
 `LayerNorm1d(dim)`: the spec's `construct`, positionally), its parameters are replaced by the
-engine's as the course's tests set them (`layer.weight = Parameter(W)`: `Stateful.params`, input
--> attribute), and it is called on leaf Tensors of the student's own `Tensor` class (labels too, as
+engine's under the course's names, which its tests read (`layer.weight = Parameter(W)`:
+`Stateful.params`, input -> attribute), and it is called on leaf Tensors of the student's own `Tensor` class (labels too, as
 the course passes `y`). The backward is `out.backward(Tensor(dout))`, the student's
 compute_gradient_of_variables, and the gradients are the `.grad` of each leaf and parameter. Every
 op on the way is the student's as well: a module fails where one of its ops' gradients is wrong, and
@@ -68,8 +68,8 @@ class NeedleModule(NeedleOp):
         for key, attribute in how.params.items():
             if not hasattr(module, attribute):
                 mine = ", ".join(k for k, v in vars(module).items() if _is_tensor(v))[:120]
-                raise OwnDesign(f"names its parameters its own way: {self._name}() makes no self.{attribute}, "
-                                f"which the course's tests set (it has {mine or 'no Tensors'})")  # fmt: skip
+                raise OwnDesign(f"names its parameters its own way: {self._name}() makes no self.{attribute}, the course's "
+                                f"name, which gradgate sets to its own values (it has {mine or 'no Tensors'})")  # fmt: skip
             leaves[key] = self._leaf(args[key], parameter)
             setattr(module, attribute, leaves[key])
         inputs = []

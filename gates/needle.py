@@ -179,7 +179,7 @@ _EPS = 1e-5  # the course's BatchNorm1d and LayerNorm1d default
 def _module(name: str, reference: Callable[..., Any], summary: str, inputs: Mapping[str, Any], sizes: Mapping[str, Any],
             arguments: tuple[str, ...] = (), params: Mapping[str, str] | None = None) -> GateSpec:  # fmt: skip
     """An nn module entry (checks.nn_module): constructed with `arguments` from the sizes, in the
-    course's order; `params`: input -> the module's attribute the course's tests set (`weight`)."""
+    course's order; `params`: input -> the module's attribute under the course's name (`weight`)."""
     construct = (lambda s: {k: s[k] for k in arguments}) if arguments else None
     called = f"{name}({', '.join(arguments)})"
     return GateSpec(
