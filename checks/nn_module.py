@@ -5,7 +5,9 @@ The module is constructed with the entry's arguments (`Linear(in_features, out_f
 `LayerNorm1d(dim)`: the spec's `construct`, positionally), its parameters are replaced by the
 engine's under the course's names, which its tests read (`layer.weight = Parameter(W)`:
 `Stateful.params`, input -> attribute), and it is called on leaf Tensors of the student's own `Tensor` class (labels too, as
-the course passes `y`). The backward is `out.backward(Tensor(dout))`, the student's
+the course passes `y`); a dict input is the module's state by attribute name (BatchNorm1d's
+`training` and running statistics), set before the forward and read back after it, for the battery
+to compare with the reference's. The backward is `out.backward(Tensor(dout))`, the student's
 compute_gradient_of_variables, and the gradients are the `.grad` of each leaf and parameter. Every
 op on the way is the student's as well: a module fails where one of its ops' gradients is wrong, and
 the op's own entry names which.
@@ -73,13 +75,37 @@ class NeedleModule(NeedleOp):
             leaves[key] = self._leaf(args[key], parameter)
             setattr(module, attribute, leaves[key])
         inputs = []
+        states = {k: v for k, v in args.items() if isinstance(v, dict)}
         for key, value in args.items():
-            if key not in how.params:
+            if key not in how.params and key not in states:
                 leaves[key] = self._leaf(value)
                 inputs.append(leaves[key])
+        for state in states.values():
+            self._set_state(module, state)
         out = self.guard.call(_on_numpy, module, *inputs)
         data = self._data(out, f"{self._name}()(...)'s output")
+        for state in states.values():
+            self._read_state(module, state)
         return data, _Graph(module, out, leaves)
+
+    def _set_state(self, module: Any, state: dict[str, Any]) -> None:
+        """A dict input is the module's state by attribute name (BatchNorm1d's `training`,
+        `running_mean`, `running_var`): arrays as Tensors of the student's class, the rest as is."""
+        for attribute, value in state.items():
+            setattr(module, attribute, self._leaf(value) if isinstance(value, np.ndarray) else value)
+
+    def _read_state(self, module: Any, state: dict[str, Any]) -> None:
+        """The state as the forward left it, back into the dict for the battery to compare with the
+        reference's (a running statistic kept as a numpy array is read as one)."""
+        for attribute, before in list(state.items()):
+            value = getattr(module, attribute, None)
+            if isinstance(before, np.ndarray):
+                array = value if isinstance(value, np.ndarray) else self._data(value, f"self.{attribute}") if _is_tensor(value) else None
+                if array is None:
+                    raise StudentError(f"after forward, self.{attribute} is {type(value).__name__}, not a Tensor")
+                state[attribute] = np.array(array, dtype=np.float64)
+            else:
+                state[attribute] = value
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
         backward = getattr(state.out, "backward", None)

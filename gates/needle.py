@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .spec import F, Array, Convention, Extreme, GateSpec, Labels, Sizes, Stateful, Symptom, st, torch
+from .spec import F, Array, Convention, Extreme, Fixed, GateSpec, Labels, Sizes, Stateful, Symptom, st, torch
 
 _SHAPE = st.lists(st.integers(1, 4), min_size=1, max_size=3)  # rank 1-3, up to 64 entries
 _PICK = st.integers(0, 2**16 - 1)  # picks the axes (or the grouping) for the drawn shape; 0: the plain case
@@ -192,6 +192,26 @@ def _linear(X: torch.Tensor, W: torch.Tensor, b: torch.Tensor, **_: Any) -> torc
     return X @ W + b
 
 
+_MOMENTUM = 0.1  # the course's BatchNorm1d default: running = (1 - m) running + m batch
+
+
+def _bn_state(s: Sizes, rng: np.random.Generator) -> dict[str, Any]:
+    """BatchNorm1d's state by attribute name (checks.nn_module): train or eval mode, and running
+    statistics other than the constructor's zeros and ones, so that the update must use them."""
+    return {"training": s["mode"] == "train", "running_mean": rng.standard_normal(s["D"]),
+            "running_var": rng.uniform(0.5, 2.0, s["D"])}  # fmt: skip
+
+
+def _batchnorm(X: torch.Tensor, W: torch.Tensor, b: torch.Tensor, state: dict[str, Any], **_: Any) -> torch.Tensor:
+    if state["training"]:
+        mean, var = X.mean(0), X.var(0, unbiased=False)
+        for key, batch in (("running_mean", mean), ("running_var", var)):
+            state[key] = (1 - _MOMENTUM) * np.asarray(state[key], dtype=np.float64) + _MOMENTUM * batch.detach().numpy()
+    else:
+        mean, var = torch.as_tensor(state["running_mean"]), torch.as_tensor(state["running_var"])
+    return (X - mean) / torch.sqrt(var + _EPS) * W + b
+
+
 # hw2's nn_basic.py: the modules with a computation of their own (Identity, Sequential and Residual
 # only call others). Dropout draws its mask inside needle (init.randb): not judged here.
 MODULES: tuple[GateSpec, ...] = (
@@ -208,10 +228,12 @@ MODULES: tuple[GateSpec, ...] = (
             "each row normalised (biased variance, eps 1e-5), times weight plus bias, both (dim,)",
             {"X": Array(("N", "D"), scales=(1.0, 4.0)), "W": Array(("D",)), "b": Array(("D",))},
             {"N": st.integers(1, 4), "D": st.integers(2, 5)}, ("D",), {"W": "weight", "b": "bias"}),
-    _module("BatchNorm1d", lambda X, W, b, **_: F.batch_norm(X, None, None, W, b, training=True, eps=_EPS),
-            "training mode: each column normalised by the batch's mean and biased variance (eps 1e-5), times weight plus bias",
-            {"X": Array(("N", "D"), scales=(1.0, 4.0)), "W": Array(("D",)), "b": Array(("D",))},
-            {"N": st.integers(2, 5), "D": st.integers(1, 4)}, ("D",), {"W": "weight", "b": "bias"}),
+    _module("BatchNorm1d", _batchnorm,
+            "training: each column normalised by the batch's mean and biased variance (eps 1e-5), times weight plus "
+            "bias, running_mean and running_var moved by momentum 0.1 towards them; eval: normalised by the running ones",
+            {"X": Array(("N", "D"), scales=(1.0, 4.0)), "W": Array(("D",)), "b": Array(("D",)), "state": Fixed(_bn_state)},
+            {"N": st.integers(2, 5), "D": st.integers(1, 4), "mode": st.sampled_from(["train", "eval"])}, ("D",),
+            {"W": "weight", "b": "bias"}),
 )
 
 NEEDLE: tuple[GateSpec, ...] = HW1 + HW2 + MODULES

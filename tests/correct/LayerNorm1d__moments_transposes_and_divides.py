@@ -722,7 +722,11 @@ class BatchNorm1d(Module):
         n = x.shape[0]
         weight = self.weight.reshape((1, self.dim)).broadcast_to(x.shape)
         bias = self.bias.reshape((1, self.dim)).broadcast_to(x.shape)
-        # the variance as E[x^2] - E[x]^2, the statistics through transposes
+        # the variance as E[x^2] - E[x]^2, the statistics through transposes; eval mode by a flag
+        use_batch = self.training
+        if not use_batch:
+            inv = power_scalar(self.running_var.reshape((1, self.dim)).broadcast_to(x.shape) + self.eps, -0.5)
+            return (x - self.running_mean.reshape((1, self.dim)).broadcast_to(x.shape)) * inv * weight + bias
         xt = x.transpose()
         mean = xt.sum((1,)) / n
         square = (xt * xt).sum((1,)) / n
