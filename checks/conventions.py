@@ -136,16 +136,21 @@ class Stateful:
     stored: Mapping[str, str] = field(default_factory=dict)
     upstream: Upstream = Upstream.GRADIENT
     era: Era | None = None
+    # a size that seeds numpy's global generator before each forward, as the course's tests do
+    # (needle's Dropout draws its mask through init.randb, from np.random); None: left alone
+    seeded: str | None = None
 
     def plain(self) -> dict[str, Any]:
         """As JSON-able data, for the grading sandbox's child."""
         return {"params": dict(self.params), "stored": dict(self.stored), "upstream": self.upstream.value,
-                "era": None if self.era is None else self.era.value}  # fmt: skip
+                "era": None if self.era is None else self.era.value, "seeded": self.seeded}  # fmt: skip
 
     @classmethod
     def from_plain(cls, data: Mapping[str, Any]) -> Stateful:
         era = data.get("era")
-        return cls(dict(data["params"]), dict(data["stored"]), Upstream(data["upstream"]), None if era is None else Era(era))
+        seeded = data.get("seeded")
+        return cls(dict(data["params"]), dict(data["stored"]), Upstream(data["upstream"]), None if era is None else Era(era),
+                   str(seeded) if seeded is not None else None)  # fmt: skip
 
 
 class Option(NamedTuple):

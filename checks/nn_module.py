@@ -15,8 +15,9 @@ the op's own entry names which.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,7 +83,8 @@ class NeedleModule(NeedleOp):
                 inputs.append(leaves[key])
         for state in states.values():
             self._set_state(module, state)
-        out = self.guard.call(_on_numpy, module, *inputs)
+        with _seeded(sizes.get(how.seeded) if how.seeded else None):
+            out = self.guard.call(_on_numpy, module, *inputs)
         data = self._data(out, f"{self._name}()(...)'s output")
         for state in states.values():
             self._read_state(module, state)
@@ -122,6 +124,21 @@ class NeedleModule(NeedleOp):
                                    "forward leave the graph, through .numpy() or .data?)")
             grads.append(self._data(grad, f"{key}.grad"))
         return tuple(grads)
+
+
+@contextlib.contextmanager
+def _seeded(seed: Any) -> Iterator[None]:
+    """numpy's global generator seeded for one forward (the course's `np.random.seed(3)` before a
+    Dropout), and left as it was after: nothing else's draws change."""
+    if seed is None:
+        yield
+        return
+    before = np.random.get_state()
+    np.random.seed(int(seed))
+    try:
+        yield
+    finally:
+        np.random.set_state(before)
 
 
 def _is_tensor_class(cls: type) -> bool:

@@ -23,7 +23,7 @@ import numpy as np
 
 from .assignment1 import _REG, _SOFTMAX, _SVM, _reg_gradient_missing, _two_layer_net
 from .layer_utils import _CONV_INPUTS, _CONV_SIZES, LAYER_UTILS, _conv, _conv_relu_pool_sizes, _pool
-from .layers import LAYERS, RUNNING_VAR_FLOOR, _DROP_PS, _affine, _conv_sizes, _dropout_mask, _train_only
+from .layers import LAYERS, RUNNING_VAR_FLOOR, DROP_PS, _affine, _conv_sizes, dropout_mask, _train_only
 from .normalization import NORMALIZATION, _spatial_batchnorm
 from .losses import _svm
 from .spec import torch, F, st, Array, Call, Convention, Diagnoses, Fixed, GateSpec, Labels, Sizes, Steps
@@ -94,13 +94,13 @@ EECS498 = (
         sizes={
             "N": _DIM,
             "D": _DIM,
-            "p": st.sampled_from(_DROP_PS),
+            "p": st.sampled_from(DROP_PS),
             "mode": st.sampled_from(["train", "test"]),
             "seed": st.integers(0, 2**16),
         },
         reference=None,
         # "We *drop* each neuron output with probability p"
-        stochastic=_dropout_mask(_DROP_PS, lambda p: 1 - p, "1/(1 - p)", "p is used as the keep probability"),
+        stochastic=dropout_mask(DROP_PS, lambda p: 1 - p, "1/(1 - p)", "p is used as the keep probability"),
         summary="A3, torch: Dropout.forward(x, dropout_param): inverted dropout, p = drop probability, judged by its own mask",
         tensors=True,
     ),

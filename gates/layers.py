@@ -75,7 +75,7 @@ def _scaled(factor: float) -> tuple[float, ...] | None:
     return (factor,) if 0 < factor < 1 else None
 
 
-def _dropout_mask(ps: tuple[float, ...], keep: Callable[[float], float], scale: str, misuse: str) -> Mask:
+def dropout_mask(ps: tuple[float, ...], keep: Callable[[float], float], scale: str, misuse: str, input: str = "x") -> Mask:
     """Inverted dropout's mask where `keep(p)` is the keep probability (p drawn from `ps`): units kept with that
     probability and scaled by 1 / keep(p) in train mode, the identity in test mode. The mistakes
     recognised are stated in the convention's own terms: `scale` is how 1 / keep(p) is written,
@@ -91,7 +91,7 @@ def _dropout_mask(ps: tuple[float, ...], keep: Callable[[float], float], scale: 
         return (0.0, 1 / (1 - keep(s["p"]))) if train(s) and keep(s["p"]) < 1 else None
 
     return Mask(
-        input="x",
+        input=input,
         values=values,
         kept=lambda s: keep(s["p"]),
         seed="seed",
@@ -109,7 +109,7 @@ def _dropout_mask(ps: tuple[float, ...], keep: Callable[[float], float], scale: 
 # convention passes there. p = 1 keeps every unit when p is the keep probability, p = 0 when it is
 # the drop probability (the other extreme divides by zero).
 _KEEP_PS = (0.5, 0.25, 0.8, 1.0)
-_DROP_PS = (0.5, 0.25, 0.8, 0.0)
+DROP_PS = (0.5, 0.25, 0.8, 0.0)
 
 
 def _conv_sizes(s: Sizes) -> dict[str, int]:
@@ -215,11 +215,11 @@ LAYERS = (
             summary=f"inverted dropout, {variant}: x times a seeded mask of its own (0 or 1/keep), judged by that mask",
         )
         for variant, ps, mask in (
-            ("p = keep probability", _KEEP_PS, _dropout_mask(_KEEP_PS, lambda p: p, "1/p", "p is used as the drop probability")),
+            ("p = keep probability", _KEEP_PS, dropout_mask(_KEEP_PS, lambda p: p, "1/p", "p is used as the drop probability")),
             (
                 "p = drop probability (2016-17)",
-                _DROP_PS,
-                _dropout_mask(_DROP_PS, lambda p: 1 - p, "1/(1 - p)", "p is used as the keep probability"),
+                DROP_PS,
+                dropout_mask(DROP_PS, lambda p: 1 - p, "1/(1 - p)", "p is used as the keep probability"),
             ),
         )
     ),

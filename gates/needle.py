@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .layers import DROP_PS, dropout_mask
 from .spec import F, Array, Convention, Extreme, Fixed, GateSpec, Labels, Sizes, Stateful, Symptom, st, torch
 
 _SHAPE = st.lists(st.integers(1, 4), min_size=1, max_size=3)  # rank 1-3, up to 64 entries
@@ -213,7 +214,7 @@ def _batchnorm(X: torch.Tensor, W: torch.Tensor, b: torch.Tensor, state: dict[st
 
 
 # hw2's nn_basic.py: the modules with a computation of their own (Identity, Sequential and Residual
-# only call others). Dropout draws its mask inside needle (init.randb): not judged here.
+# only call others); Dropout below.
 MODULES: tuple[GateSpec, ...] = (
     _module("Linear", _linear, "X @ weight + bias; weight (in, out), bias (1, out) broadcast over the batch",
             {"X": Array(("N", "in_features")), "W": Array(("in_features", "out_features")), "b": Array(("one", "out_features"))},
@@ -236,4 +237,17 @@ MODULES: tuple[GateSpec, ...] = (
             {"W": "weight", "b": "bias"}),
 )
 
-NEEDLE: tuple[GateSpec, ...] = HW1 + HW2 + MODULES
+# Dropout(p): p the drop probability; its mask comes from init.randb (np.random), seeded before each
+# forward as the course's tests seed it, and is judged as drawn (checks.stochastic): entries 0 or
+# 1/(1 - p) in training mode, the identity in eval mode.
+DROPOUT = GateSpec(
+    "Dropout", Convention.NN_MODULE,
+    {"X": Array(("N", "D"), avoid_zero=True), "state": Fixed(lambda s, rng: {"training": s["mode"] == "train"})},
+    {"N": st.integers(1, 4), "D": st.integers(1, 4), "p": st.sampled_from(DROP_PS), "mode": st.sampled_from(["train", "eval"]),
+     "seed": st.integers(0, 2**16)},
+    None, "Dropout(p): X times a mask of 0 or 1/(1 - p) in training mode (p the drop probability), X itself in eval mode",
+    construct=lambda s: {"p": s["p"]}, stateful=Stateful(seeded="seed"),
+    stochastic=dropout_mask(DROP_PS, lambda p: 1 - p, "1/(1 - p)", "p is used as the keep probability", input="X"),
+)  # fmt: skip
+
+NEEDLE: tuple[GateSpec, ...] = HW1 + HW2 + MODULES + (DROPOUT,)

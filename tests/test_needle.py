@@ -282,7 +282,7 @@ def test_hw2_modules_are_checked_through_needles_autograd(tmp_path: Path) -> Non
     sandbox alike; a module whose op gradient is wrong fails with it; a gradient that leaves the
     graph is said; the snippet of a failing module reproduces it."""
     hw = _homework(tmp_path, "hw2")
-    modules = ("Linear", "SoftmaxLoss", "LayerNorm1d", "BatchNorm1d", "Flatten")
+    modules = ("Linear", "SoftmaxLoss", "LayerNorm1d", "BatchNorm1d", "Flatten", "Dropout")
     here = run(hw, examples=12, seed=3, timeout=30, registry=_only(*modules))
     boxed = run(hw, examples=12, seed=3, timeout=30, registry=_only(*modules), executor=Sandbox(timeout=30))
     assert sorted(r.implementation for r in here.results) == sorted(modules)

@@ -738,6 +738,19 @@ class BatchNorm1d(Module):
         return centered * inv * weight + bias
 
 
+class Dropout(Module):
+    def __init__(self, p=0.5):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        # a binomial mask, scaled before it multiplies: the eval check through training
+        if self.training:
+            scale = numpy.random.binomial(1, 1 - self.p, size=x.shape) / (1 - self.p) if self.p < 1 else numpy.zeros(x.shape)
+            return multiply(x, Tensor(scale))
+        return x
+
+
 class LayerNorm1d(Module):
     def __init__(self, dim, eps=1e-5, device=None, dtype="float32"):
         super().__init__()

@@ -737,6 +737,18 @@ class BatchNorm1d(Module):
         return weight * centered / std + bias
 
 
+class Dropout(Module):
+    def __init__(self, p=0.5):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        if not self.training:
+            return x
+        mask = Tensor(numpy.random.rand(*x.shape) < 1 - self.p)
+        return x * mask / (1 - self.p)
+
+
 class LayerNorm1d(Module):
     def __init__(self, dim, eps=1e-5, device=None, dtype="float32"):
         super().__init__()

@@ -1,6 +1,6 @@
 """The nn.Module library (hw2's nn_basic.py), as a student writes it: forward passes of needle ops,
 their gradients needle's autograd. The course's modules that only call others (Identity, Sequential,
-Residual) and Dropout have no registry entry, and are left out here."""
+Residual) have no registry entry, and are left out here."""
 from typing import Any, List
 
 import needle.init as init
@@ -154,4 +154,18 @@ class LayerNorm1d(Module):
         weight = self.weight.reshape((1, d)).broadcast_to(x.shape)
         bias = self.bias.reshape((1, d)).broadcast_to(x.shape)
         return weight * centered / (var + self.eps) ** 0.5 + bias
+        ### END YOUR SOLUTION
+
+
+class Dropout(Module):
+    def __init__(self, p=0.5):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: Tensor) -> Tensor:
+        ### BEGIN YOUR SOLUTION
+        if not self.training:
+            return x
+        mask = init.randb(*x.shape, p=1 - self.p, dtype=x.dtype)
+        return x * mask / (1 - self.p)
         ### END YOUR SOLUTION
