@@ -217,8 +217,8 @@ def _batchnorm(X: torch.Tensor, W: torch.Tensor, b: torch.Tensor, state: dict[st
 # only call others); Dropout below.
 MODULES: tuple[GateSpec, ...] = (
     _module("Linear", _linear, "X @ weight + bias; weight (in, out), bias (1, out) broadcast over the batch",
-            {"X": Array(("N", "in_features")), "W": Array(("in_features", "out_features")), "b": Array(("one", "out_features"))},
-            {"N": st.integers(1, 4), "in_features": st.integers(1, 4), "out_features": st.integers(1, 4), "one": st.just(1)},
+            {"X": Array(("N", "in_features")), "W": Array(("in_features", "out_features")), "b": Array((1, "out_features"))},
+            {"N": st.integers(1, 4), "in_features": st.integers(1, 4), "out_features": st.integers(1, 4)},
             ("in_features", "out_features"), {"W": "weight", "b": "bias"}),
     _module("ReLU", lambda X, **_: torch.relu(X), "max(X, 0), X off the kink at 0", {"X": Array(("N", "D"), avoid_zero=True)}, _ROWS),
     _module("Flatten", lambda X, **_: X.reshape(X.shape[0], -1), "(N, ...) -> (N, the rest's product)",
