@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import functools
 import inspect
 
 import numpy as np
@@ -74,16 +75,29 @@ def device_keyword(fn: Callable[..., Any], given: int) -> dict[str, str]:
     """{"device": "cpu"} where `fn` has a `device` parameter the `given` positional arguments leave
     unfilled: a default of 'cuda' is the course's GPU, not the student's error."""
     try:
+        found = _device_parameter(fn)
+    except TypeError:  # an unhashable callable: read its signature each time
+        found = _device_parameter.__wrapped__(fn)
+    if found is None:
+        return {}
+    n, positional_only, positional = found
+    if positional_only or (positional and n < given):
+        return {}
+    return {"device": TENSOR_DEVICE}
+
+
+@functools.lru_cache(maxsize=1024)
+def _device_parameter(fn: Callable[..., Any]) -> tuple[int, bool, bool] | None:
+    """Where `fn`'s `device` parameter is (index, positional-only, positional), None if it has none.
+    Cached: a signature costs tens of microseconds, and every call of torch code asks."""
+    try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
-        return {}
+        return None
     for n, p in enumerate(params):
         if p.name == "device" and p.kind is not p.VAR_POSITIONAL:
-            positional = p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-            if p.kind is p.POSITIONAL_ONLY or (positional and n < given):
-                return {}
-            return {"device": TENSOR_DEVICE}
-    return {}
+            return n, p.kind is p.POSITIONAL_ONLY, p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    return None
 
 
 def grads_tuple(value: Any, count: int, what: str, names: Sequence[str] = ()) -> tuple[Any, ...]:
