@@ -7,7 +7,8 @@ engine's under the course's names, which its tests read (`layer.weight = Paramet
 `Stateful.params`, input -> attribute), and it is called on leaf Tensors of the student's own `Tensor` class (labels too, as
 the course passes `y`); a dict input is the module's state by attribute name (BatchNorm1d's
 `training` and running statistics), set before the forward and read back after it, for the battery
-to compare with the reference's. The backward is `out.backward(Tensor(dout))`, the student's
+to compare with the reference's; where the entry says (`Stateful.seeded`, Dropout), numpy's global
+generator is seeded from a size before the forward, as the course's tests seed it. The backward is `out.backward(Tensor(dout))`, the student's
 compute_gradient_of_variables, and the gradients are the `.grad` of each leaf and parameter. Every
 op on the way is the student's as well: a module fails where one of its ops' gradients is wrong, and
 the op's own entry names which.

@@ -1,7 +1,10 @@
 """CMU 10-714 (Deep Learning Systems) needle: the `TensorOp`s students write in hw1 (ops.py, or
 ops/ops_mathematic.py in later years) and hw2 (LogSumExp, LogSoftmax: ops_logarithmic.py), each a
-`compute(*arrays)` on the numpy backend and a `gradient(out_grad, node)` on needle Tensors.
-Student-style code: gates/student/needle_hw/python/needle (checks.tensor_op says how it is called).
+`compute(*arrays)` on the numpy backend and a `gradient(out_grad, node)` on needle Tensors, and
+hw2's `nn` modules (nn_basic.py: Linear, ReLU, Flatten, SoftmaxLoss, BatchNorm1d, LayerNorm1d,
+Dropout), whose gradients are needle's autograd through the student's ops.
+Student-style code: gates/student/needle_hw/python/needle (checks.tensor_op and checks.nn_module say
+how they are called).
 
 One entry per op, named as the course's class. The constructor arguments (AddScalar(scalar),
 Summation(axes), BroadcastTo(shape), Reshape(shape), Transpose(axes), LogSumExp(axes)) are the
