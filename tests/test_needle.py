@@ -18,7 +18,7 @@ import pytest
 from gradgate import jsonreport
 from gradgate.checks.engine import run
 from gradgate.checks.conventions import Convention
-from gradgate.checks.results import Status, UncheckedKind
+from gradgate.checks.results import RunReport, Status, UncheckedKind
 from gradgate.checks.sandbox import Sandbox
 from gradgate.cli import main
 from gradgate.gates import COURSES, REGISTRY
@@ -224,8 +224,19 @@ def test_the_drawn_arguments_fit_the_drawn_shapes() -> None:
     assert all(seen[n] == {True, False} for n in seen), seen  # both the default and drawn arguments
 
 
-def test_the_report_validates_and_its_snippet_reproduces_the_bug(tmp_path: Path) -> None:
+def _reproduced(report: RunReport, convention: str) -> None:
+    """The report of one failing implementation validates, and its snippet fails as the bug does."""
     schema = json.loads((ROOT / "schemas" / "gradgate.report-1.schema.json").read_text())
+    data = json.loads(json.dumps(jsonreport.to_dict(report, "gradgate check")))
+    jsonschema.validate(data, schema)
+    (result,) = data["results"]
+    assert result["convention"] == convention and result["status"] == "fail", result
+    code = snippet(data, 0)
+    broken = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert broken.returncode != 0 and "AssertionError" in broken.stderr, (code, broken.stderr)
+
+
+def test_the_report_validates_and_its_snippet_reproduces_the_bug(tmp_path: Path) -> None:
     hw = _homework(tmp_path)
     ops = hw / "python" / "needle" / "ops" / "ops_mathematic.py"
     ops.write_text(ops.read_text().replace(  # sums over the summed axes' sizes, not their positions (seen in a repository)
@@ -236,14 +247,7 @@ def test_the_report_validates_and_its_snippet_reproduces_the_bug(tmp_path: Path)
     ))
     cases = [(hw, "Summation"), (MUTANTS / "Transpose__default_swaps_first_axes.py", "Transpose"), (MUTANTS / "Log__times_input.py", "Log")]
     for path, gate in cases:
-        report = run(path, examples=60, seed=1, timeout=30, registry=_only(gate))
-        data = json.loads(json.dumps(jsonreport.to_dict(report, "gradgate check")))
-        jsonschema.validate(data, schema)
-        (result,) = data["results"]
-        assert result["convention"] == "tensor op" and result["status"] == "fail", result
-        code = snippet(data, 0)
-        broken = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
-        assert broken.returncode != 0 and "AssertionError" in broken.stderr, (code, broken.stderr)
+        _reproduced(run(path, examples=60, seed=1, timeout=30, registry=_only(gate)), "tensor op")
     assert "from needle.ops.ops_mathematic import Summation, Tensor" in snippet(
         json.loads(json.dumps(jsonreport.to_dict(run(hw, examples=60, seed=1, timeout=30, registry=_only("Summation")), "gradgate check"))), 0
     )
@@ -301,12 +305,4 @@ def test_hw2_modules_are_checked_through_needles_autograd(tmp_path: Path) -> Non
     # a bias broadcast through numpy leaves the graph: no gradient reaches it
     (result,) = run(MUTANTS / "Linear__bias_gradient_detached.py", examples=10, seed=0, registry=_only("Linear")).results
     assert result.status is Status.ERROR and "no gradient reached b" in result.message, result.message
-    schema = json.loads((ROOT / "schemas" / "gradgate.report-1.schema.json").read_text())
-    report = run(MUTANTS / "SoftmaxLoss__summed_not_averaged.py", examples=30, seed=1, registry=_only("SoftmaxLoss"))
-    data = json.loads(json.dumps(jsonreport.to_dict(report, "gradgate check")))
-    jsonschema.validate(data, schema)
-    (result,) = data["results"]
-    assert result["convention"] == "nn module" and result["status"] == "fail", result
-    code = snippet(data, 0)
-    broken = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
-    assert broken.returncode != 0 and "AssertionError" in broken.stderr, (code, broken.stderr)
+    _reproduced(run(MUTANTS / "SoftmaxLoss__summed_not_averaged.py", examples=30, seed=1, registry=_only("SoftmaxLoss")), "nn module")
