@@ -142,6 +142,11 @@ def _bases(cls: type) -> list[str]:
         return []
 
 
+def is_tensor_class(obj: Any) -> bool:
+    """A needle Tensor class: derives from the course's `Value` (Tensor, nn's Parameter(Tensor))."""
+    return inspect.isclass(obj) and "Value" in _bases(obj)
+
+
 def is_tensor_op(obj: Any) -> bool:
     """A needle op: derives from TensorOp (or TensorTupleOp), and is not that base itself."""
     return inspect.isclass(obj) and obj.__name__ not in OP_BASES and any(b in OP_BASES for b in _bases(obj)) \
@@ -153,7 +158,7 @@ def is_needle_core(obj: Any) -> bool:
     defined beside them (a needle autograd.py, or a needle in one file)."""
     if not inspect.isclass(obj):
         return False
-    if "Value" in _bases(obj):  # a Tensor, or nn's Parameter(Tensor)
+    if is_tensor_class(obj):  # a Tensor, or nn's Parameter(Tensor)
         return True
     if obj.__name__ not in CORE:
         return False

@@ -2,13 +2,14 @@
 its output from needle ops, and whose gradient is needle's own autograd through those ops.
 
 The module is constructed with the entry's arguments (`Linear(in_features, out_features)`,
-`LayerNorm1d(dim)`: the spec's `construct`, positionally), its parameters are replaced by the
+`LayerNorm1d(dim)`: the spec's `construct`, positionally); its parameters are replaced by the
 engine's under the course's names, which its tests read (`layer.weight = Parameter(W)`:
-`Stateful.params`, input -> attribute), and it is called on leaf Tensors of the student's own `Tensor` class (labels too, as
-the course passes `y`); a dict input is the module's state by attribute name (BatchNorm1d's
-`training` and running statistics), set before the forward and read back after it, for the battery
-to compare with the reference's; where the entry says (`Stateful.seeded`, Dropout), numpy's global
-generator is seeded from a size before the forward, as the course's tests seed it. The backward is `out.backward(Tensor(dout))`, the student's
+`Stateful.params`, input -> attribute); and it is called on leaf Tensors of the student's own
+`Tensor` class (labels too, as the course passes `y`). A dict input is the module's state by
+attribute name (BatchNorm1d's `training` and running statistics), set before the forward and read
+back after it, for the battery to compare with the reference's. Where the entry says
+(`Stateful.seeded`, Dropout), numpy's global generator is seeded from a size before the forward, as
+the course's tests seed it. The backward is `out.backward(Tensor(dout))`, the student's
 compute_gradient_of_variables, and the gradients are the `.grad` of each leaf and parameter. Every
 op on the way is the student's as well: a module fails where one of its ops' gradients is wrong, and
 the op's own entry names which.
@@ -26,7 +27,8 @@ import numpy as np
 
 from .conventions import Stateful
 from .guard import OwnDesign, StudentError
-from .tensor_op import NeedleOp, _is_tensor, _on_numpy
+from .foreign import is_tensor_class
+from .tensor_op import NeedleOp, _is_tensor, _on_numpy, leaf_call
 
 
 @dataclass
@@ -55,11 +57,7 @@ class NeedleModule(NeedleOp):
         array = np.array(value)
         if array.dtype.kind != "f":
             return self.guard.call(tensor, array)  # SoftmaxLoss's y, as the course's tests pass it
-        try:
-            keywords = "dtype" in inspect.signature(tensor).parameters
-        except (TypeError, ValueError):
-            keywords = False
-        return self.guard.call(tensor, array, dtype="float64") if keywords else self.guard.call(tensor, array)
+        return self.guard.call(*leaf_call(tensor, array))
 
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
         how = getattr(self.spec, "stateful", None) or Stateful()
@@ -67,7 +65,7 @@ class NeedleModule(NeedleOp):
         module = self.guard.call(self.cls, *arguments)
         # the course's own Parameter (a Tensor subclass, beside Module) where there is one
         parameter = getattr(self.cls.forward, "__globals__", {}).get("Parameter")
-        parameter = parameter if inspect.isclass(parameter) and _is_tensor_class(parameter) else None
+        parameter = parameter if is_tensor_class(parameter) else None
         leaves: dict[str, Any] = {}
         for key, attribute in how.params.items():
             if not hasattr(module, attribute):
@@ -141,6 +139,3 @@ def _seeded(seed: Any) -> Iterator[None]:
     finally:
         np.random.set_state(before)
 
-
-def _is_tensor_class(cls: type) -> bool:
-    return any(base.__name__ == "Value" for base in cls.__mro__[1:])

@@ -21,6 +21,7 @@ backend (`NEEDLE_BACKEND=np`, `foreign.numpy_backend`).
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +32,21 @@ import numpy as np
 from .adapters import Adapter, as_array, describe
 from .foreign import NDARRAY_METHODS, tensor_class
 from .guard import NotImplementedYet, StaffUnavailable, StudentError
+
+
+@functools.lru_cache(maxsize=64)
+def _takes_dtype(tensor: type) -> bool:
+    """Whether the student's Tensor constructor takes `dtype` (read once per class: every leaf asks)."""
+    try:
+        return "dtype" in inspect.signature(tensor).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def leaf_call(tensor: type, array: np.ndarray) -> tuple[Any, ...]:
+    """The call that makes a leaf Tensor of the student's class from float64 `array`: with
+    dtype="float64" where the constructor takes one (the course's defaults to float32)."""
+    return (functools.partial(tensor, dtype="float64"), array) if _takes_dtype(tensor) else (tensor, array)
 
 
 def _is_tensor(value: Any) -> bool:
@@ -77,12 +93,7 @@ class NeedleOp(Adapter):
             tensor = tensor_class(self.cls)
         except LookupError as exc:
             raise StudentError(str(exc)) from None
-        try:
-            keywords = "dtype" in inspect.signature(tensor).parameters
-        except (TypeError, ValueError):
-            keywords = False
-        array = np.array(value, dtype=np.float64)
-        return self.guard.call(tensor, array, dtype="float64") if keywords else self.guard.call(tensor, array)
+        return self.guard.call(*leaf_call(tensor, np.array(value, dtype=np.float64)))
 
     def _data(self, value: Any, what: str) -> np.ndarray:
         if value is None:

@@ -82,7 +82,7 @@ def _op_forward(cls: str, construct: Mapping[str, Any], grads: list[str]) -> lis
 
 
 def _module_params(gate: str) -> dict[str, str]:
-    """A needle nn module entry's parameters: input -> the attribute the course's tests set."""
+    """A needle nn module entry's parameters: input -> the attribute under the course's name."""
     return next((dict(s.stateful.params) for s in REGISTRY if s.name == gate and s.convention is Convention.NN_MODULE
                  and s.stateful is not None), {})  # fmt: skip
 
@@ -93,7 +93,7 @@ def _module_call(inputs: Mapping[str, Any], gate: str) -> str:
 
 def _module_forward(cls: str, construct: Mapping[str, Any], inputs: Mapping[str, Any], gate: str) -> list[str]:
     """A needle nn module (checks.nn_module): constructed with the drawn arguments, its parameters
-    set to gradgate's values as the course's tests set them, called on leaf Tensors."""
+    set to gradgate's values under the course's names, called on leaf Tensors."""
     params = _module_params(gate)
     values = [tuple(v) if isinstance(v, list) else v for v in construct.values()]
     lines = [f"arguments = {literal(values, 'arguments = ')}  # {', '.join(construct) or 'none'}", f"module = {cls}(*arguments)"]
