@@ -110,12 +110,25 @@ def _package_root(folder: Path) -> tuple[Path, list[str]]:
     # A folder with only a stale __init__.pyc (Python 2's, its .py never committed) is a package too,
     # and so is one without any __init__ whose own files import it by name (a namespace package,
     # as Python 3 imports a cs231n/ committed without its __init__.py).
-    while folder.name.isidentifier() and folder.parent != folder and (
+    # A needle package is the top of its name (the course puts its `python/` folder on sys.path), even
+    # where a student's file also imports it as `python.needle`: that name is `_course_parent`'s.
+    while folder.name.isidentifier() and folder.parent != folder and prefix[:1] != [NEEDLE] and not _holds_needle(folder) and (
         any((folder / f"__init__.{ext}").is_file() for ext in ("py", "pyc")) or _imports_itself(folder)
     ):
         prefix.insert(0, folder.name)
         folder = folder.parent
     return folder, prefix
+
+
+def _holds_needle(folder: Path) -> bool:
+    return (folder / NEEDLE / "__init__.py").is_file() and not (folder / "__init__.py").is_file()
+
+
+def _course_parent(root: Path) -> list[Path]:
+    """The folder above `root` as well, where `root` holds a needle package its files also import
+    through `root`'s name (`from python.needle.init import randb`, which works from the homework's
+    folder, where the course's tests run)."""
+    return [root.parent] if _holds_needle(root) and _imports_itself(root) else []
 
 
 def _imports_itself(folder: Path, limit: int = 200) -> bool:
@@ -443,7 +456,8 @@ def discover(target: Path, timeout: Timeout = None) -> Found:
     needles: dict[Path, Path] = {}
     root, files = _module_files(target, needles)
     below = sorted(set(needles.values()))
-    found = Found(roots=(root.resolve(), *(b.resolve() for b in below)))
+    above = [*_course_parent(root), *(p for b in below for p in _course_parent(b) if p != root)]
+    found = Found(roots=(root.resolve(), *(b.resolve() for b in below), *(a.resolve() for a in above)))
     guard = Guard(timeout, found.roots)
     # A needle package below the target (hw1/python/needle) is imported as `needle` from its folder;
     # with one, the target's other modules (its apps) import it too; with several (a repository's
@@ -454,10 +468,11 @@ def discover(target: Path, timeout: Timeout = None) -> Found:
         if any(name.partition(".")[0] == NEEDLE for name, _ in files) or below:
             stack.enter_context(numpy_backend())
         for place, group in groups if len(groups) > 1 else ():
-            with _own_modules([place], {NEEDLE}):
+            with _own_modules([place, *_course_parent(place)], {NEEDLE, place.name}):
                 _load(target, group, guard, found, place)
         shared = below if len(groups) == 1 else []
-        with _own_modules([root, *shared], {name.partition(".")[0] for name, _ in files}):
+        tops = {name.partition(".")[0] for name, _ in files} | {a.name for a in above}
+        with _own_modules([root, *shared, *above], tops):
             _load(target, rest + (groups[0][1] if shared else []), guard, found, root)
     mark_eras(found.candidates, Convention.STATEFUL)
     if target.is_file() and target.suffix == ".py" and found.broken:

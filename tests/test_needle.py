@@ -306,3 +306,19 @@ def test_hw2_modules_are_checked_through_needles_autograd(tmp_path: Path) -> Non
     (result,) = run(MUTANTS / "Linear__bias_gradient_detached.py", examples=10, seed=0, registry=_only("Linear")).results
     assert result.status is Status.ERROR and "no gradient reached b" in result.message, result.message
     _reproduced(run(MUTANTS / "SoftmaxLoss__summed_not_averaged.py", examples=30, seed=1, registry=_only("SoftmaxLoss")), "nn module")
+
+
+@pytest.mark.parametrize("level", ["hw2", "hw2/python", "hw2/python/needle", "hw2/python/needle/nn/nn_basic.py"])
+def test_a_module_importing_its_needle_as_python_needle_is_checked_at_every_level(tmp_path: Path, level: str) -> None:
+    """`from python.needle.init.init_basic import randb` works where the course's tests run (the
+    homework's folder); checked from below it, the package is still `needle` and that import resolves."""
+    hw = _homework(tmp_path, "hw2")
+    nn = hw / "python" / "needle" / "nn" / "nn_basic.py"
+    nn.write_text(nn.read_text().replace("import needle.init as init\n", "import needle.init as init\nfrom python.needle.init.init_basic import randb\n", 1))
+    report = run(tmp_path / level, examples=8, seed=0, timeout=30, registry=_only("Dropout", "Linear", "EWiseAdd"))
+    assert report.error is None, report.error
+    verdicts = {r.implementation: r.status for r in report.results}
+    expected = {"Dropout", "Linear"} | (set() if level.endswith("nn_basic.py") else {"EWiseAdd"})
+    assert verdicts == dict.fromkeys(expected, Status.PASS), [(r.implementation, r.message) for r in report.results]
+    needle_code = [u for u in report.unchecked if "python/needle" in u.source and u.reason.startswith("not checked: written for needle")]
+    assert not needle_code, needle_code  # the package itself is not taken for numpy code
