@@ -10,7 +10,7 @@ One entry per op, named as the course's class. The constructor arguments (AddSca
 Summation(axes), BroadcastTo(shape), Reshape(shape), Transpose(axes), LogSumExp(axes)) are the
 entry's `construct`, drawn with the shapes so that they are valid for them: summed axes are None
 (everything) or a tuple of distinct axes; a broadcast prepends axes and stretches axes of size 1 (an
-input of shape () included); Transpose swaps two axes, the last two by default (axes=None); a
+input of shape () included; `_broadcast`); Transpose swaps two axes, the last two by default (axes=None); a
 reshape regroups the same entries. MatMul is batched as the course's tests are: both operands with
 the batch axes, or one of them a plain matrix (or with fewer batch axes), whose gradient then sums
 over the axes it was broadcast along; broadcasting a batch axis of size 1 against a larger one is
@@ -29,6 +29,11 @@ from .layers import DROP_PS, dropout_mask
 from .spec import F, Array, Convention, Extreme, Fixed, GateSpec, Labels, Sizes, Stateful, Symptom, st, torch
 
 _SHAPE = st.lists(st.integers(1, 4), min_size=1, max_size=3)  # rank 1-3, up to 64 entries
+# The course hands out EWisePow.gradient complete from 2023 on (no YOUR SOLUTION block). It begins
+# `if not isinstance(node.inputs[0], NDArray) ...: raise ValueError("Both inputs must be tensors
+# (NDArray).")`, which always raises for needle Tensors; no course test calls it. Its two versions:
+# `grad_b = out_grad * (a**b) * array_api.log(a.data)`, and `... * log(a)`.
+_HANDED_OUT_POW = frozenset({"bdc480ba2467e22f", "3cb6e5851fb9cee4"})
 _PICK = st.integers(0, 2**16 - 1)  # picks the axes (or the grouping) for the drawn shape; 0: the plain case
 
 _ANY = Array(("*shape",))
@@ -43,13 +48,13 @@ _LARGE_LOGITS = Extreme(1.0, 1000.0, {
 
 def _op(name: str, reference: Callable[..., Any], summary: str, inputs: Mapping[str, Array],
         sizes: Mapping[str, Any] | None = None, derive: Callable[[Sizes], Mapping[str, Any]] | None = None,
-        arguments: tuple[str, ...] = ()) -> GateSpec:  # fmt: skip
+        arguments: tuple[str, ...] = (), shipped: frozenset[str] = frozenset()) -> GateSpec:  # fmt: skip
     """An op entry; `arguments` are its constructor's, in the course's order, taken from the sizes."""
     construct = (lambda s: {k: s[k] for k in arguments}) if arguments else None
     called = f"{name}({', '.join(arguments)})({', '.join(inputs)})"
     return GateSpec(
         name, Convention.TENSOR_OP, dict(inputs), dict(sizes or {"shape": _SHAPE}), reference, f"{called}: {summary}",
-        derive=derive, construct=construct,
+        derive=derive, construct=construct, shipped=shipped,
     )
 
 
@@ -72,13 +77,19 @@ def _logsumexp(a: torch.Tensor, axes: tuple[int, ...] | None) -> torch.Tensor:
 
 
 def _broadcast(s: Sizes) -> dict[str, Any]:
-    """The input's shape for a broadcast to the drawn `shape`: leading axes dropped, some axes 1."""
+    """The input's shape for a broadcast to the drawn `shape`, one of four ways, each as often: axes
+    of size 1 stretched; new leading axes; new leading axes of size 1 only (nothing summed, and the
+    gradient must still be reshaped: a bias (1, out) in a Linear on (1, N, in)); new leading axes and
+    axes stretched, where a gradient's axis numbers must count the new ones."""
     target = tuple(int(d) for d in s["target"])
     if s["pick"] == 0:
         return {"shape": target, "source": target}  # nothing to broadcast
     rng = np.random.default_rng(s["pick"])
-    dropped = int(rng.integers(len(target) + 1))
-    kept = tuple(1 if rng.random() < 0.5 else d for d in target[dropped:])
+    way = int(rng.integers(4))
+    dropped = 0 if way == 0 else int(rng.integers(1, len(target) + 1))
+    if way == 2:
+        return {"shape": (1,) * dropped + target[dropped:], "source": target[dropped:]}
+    kept = tuple(1 if way in (0, 3) and rng.random() < 0.5 else d for d in target[dropped:])
     return {"shape": target, "source": kept}
 
 
@@ -144,7 +155,7 @@ HW1: tuple[GateSpec, ...] = (
     _op("EWiseMul", lambda a, b: a * b, "a * b", {"a": _ANY, "b": _ANY}),
     _scalar("MulScalar", lambda a, c: a * c, "a * scalar"),
     _scalar("PowerScalar", lambda a, n: a**n, "a ** n, n an int in -2..3, a off 0", _OFF_ZERO, _POWERS),
-    _op("EWisePow", lambda a, b: a**b, "a ** b element-wise, a > 0", {"a": _POSITIVE, "b": _ANY}),
+    _op("EWisePow", lambda a, b: a**b, "a ** b element-wise, a > 0", {"a": _POSITIVE, "b": _ANY}, shipped=_HANDED_OUT_POW),
     _op("EWiseDiv", lambda a, b: a / b, "a / b, b off 0", {"a": _ANY, "b": _OFF_ZERO}),
     _scalar("DivScalar", lambda a, c: a / c, "a / scalar, scalar off 0", scalars=_DIVISORS),
     _op("Transpose", lambda a, *, axes: _transposed(a, axes), "swaps two axes, the last two by default (axes=None)",
@@ -219,9 +230,9 @@ def _batchnorm(X: torch.Tensor, W: torch.Tensor, b: torch.Tensor, state: dict[st
 # hw2's nn_basic.py: the modules with a computation of their own (Identity, Sequential and Residual
 # only call others); Dropout below.
 MODULES: tuple[GateSpec, ...] = (
-    _module("Linear", _linear, "X @ weight + bias; weight (in, out), bias (1, out) broadcast over the batch",
-            {"X": Array(("N", "in_features")), "W": Array(("in_features", "out_features")), "b": Array((1, "out_features"))},
-            {"N": st.integers(1, 4), "in_features": st.integers(1, 4), "out_features": st.integers(1, 4)},
+    _module("Linear", _linear, "X @ weight + bias on X (N, in) or the course's (1, N, in); weight (in, out), bias (1, out) broadcast over the batch",
+            {"X": Array(("*lead", "N", "in_features")), "W": Array(("in_features", "out_features")), "b": Array((1, "out_features"))},
+            {"lead": st.sampled_from([(), (1,)]), "N": st.integers(1, 4), "in_features": st.integers(1, 4), "out_features": st.integers(1, 4)},
             ("in_features", "out_features"), {"W": "weight", "b": "bias"}),
     _module("ReLU", lambda X, **_: torch.relu(X), "max(X, 0), X off the kink at 0", {"X": Array(("N", "D"), avoid_zero=True)}, _ROWS),
     _module("Flatten", lambda X, **_: X.reshape(X.shape[0], -1), "(N, ...) -> (N, the rest's product)",
