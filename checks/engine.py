@@ -53,6 +53,7 @@ from .results import (
     Status,
     Unchecked,
 )
+from .shipped import failing_handout
 from .tolerances import FAIL_ABOVE
 
 PASSES_KEPT = 400  # passing examples kept for a diagnosis
@@ -302,6 +303,12 @@ def _check_configuration(
     result = _check_alternatives(configure(specs, label), candidate, options, roots, executor)
     if isinstance(result, Unchecked):
         return Unchecked(named(result.name, label), result.source, result.reason)
+    handout = result.status is Status.ERROR and failing_handout(result.message, candidate.source, candidate.name, specs[0].shipped)
+    if handout:
+        return Unchecked(named(result.implementation, label), result.source, (
+            f"not checked: {handout} is the code the course hands out with the homework, unchanged, and the "
+            f"error is raised inside it, not in the student's code ({result.message})"
+        ))
     result.implementation = named(result.implementation, label)
     result.configuration = label
     result.seconds = time.perf_counter() - started

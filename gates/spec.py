@@ -414,6 +414,9 @@ class GateSpec:
       (checks.adapters); only torch code is matched to such an entry, and torch code only to such.
     stateful: for a MyTorch class (Convention.STATEFUL), how it is called and where its gradients are
       left (checks.conventions.Stateful); `construct` gives its constructor arguments in order.
+    shipped: fingerprints (checks.shipped) of functions the course hands out complete with the
+      homework: an error raised inside one of them, unchanged, is not the student's, and is listed
+      as not checked.
     """
 
     name: str
@@ -442,6 +445,7 @@ class GateSpec:
     ops: Ops | None = None
     tensors: bool = False
     stateful: Stateful | None = None
+    shipped: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not isinstance(self.sizes, SizeStrategies):

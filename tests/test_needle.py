@@ -17,6 +17,7 @@ import jsonschema
 import pytest
 from gradgate import jsonreport
 from gradgate.checks.engine import run
+from gradgate.checks.executor import IN_PROCESS
 from gradgate.checks.conventions import Convention
 from gradgate.checks.results import RunReport, Status, UncheckedKind
 from gradgate.checks.sandbox import Sandbox
@@ -322,3 +323,45 @@ def test_a_module_importing_its_needle_as_python_needle_is_checked_at_every_leve
     assert verdicts == dict.fromkeys(expected, Status.PASS), [(r.implementation, r.message) for r in report.results]
     needle_code = [u for u in report.unchecked if "python/needle" in u.source and u.reason.startswith("not checked: written for needle")]
     assert not needle_code, needle_code  # the package itself is not taken for numpy code
+
+
+# The course's own EWisePow.gradient, as the 2023-on homeworks hand it out (no YOUR SOLUTION block):
+# its guard raises for the needle Tensors it is given.
+_HANDOUT = '''    def gradient(self, out_grad, node):
+        if not isinstance(node.inputs[0], NDArray) or not isinstance(
+            node.inputs[1], NDArray
+        ):
+            raise ValueError("Both inputs must be tensors (NDArray).")
+
+        a, b = node.inputs[0], node.inputs[1]
+        grad_a = out_grad * b * (a ** (b - 1))
+        grad_b = out_grad * (a**b) * array_api.log(a.data)
+        return grad_a, grad_b
+'''
+
+
+@pytest.mark.parametrize("handout, verdict", [
+    (_HANDOUT, "unchecked"),
+    # the other year's handout, annotated by the student: still the course's code
+    (_HANDOUT.replace("array_api.log(a.data)", "log(a)").replace("(self, out_grad, node)", "(self, out_grad: Tensor, node: Tensor)"), "unchecked"),
+    # the student's own guard: their error
+    (_HANDOUT.replace("Both inputs must be tensors (NDArray).", "inputs must be arrays"), "error"),
+])  # fmt: skip
+def test_the_gradient_the_course_hands_out_is_not_the_students_error(tmp_path: Path, handout: str, verdict: str) -> None:
+    hw = _homework(tmp_path, "hw2")
+    ops = hw / "python" / "needle" / "ops" / "ops_mathematic.py"
+    text = ops.read_text()
+    start = text.index("class EWisePow(TensorOp):")
+    mine = text[text.index("    def gradient(self, out_grad, node):\n", start):text.index("\n\ndef power(", start) + 1]
+    ops.write_text(text.replace(mine, handout, 1))
+    for executor in (IN_PROCESS, Sandbox(timeout=30)):
+        report = run(ops, examples=5, seed=0, timeout=30, registry=_only("EWisePow", "EWiseAdd"), executor=executor)
+        statuses = {r.implementation: r.status.value for r in report.results}
+        unchecked = {u.name: u.reason for u in report.unchecked}
+        assert statuses.get("EWiseAdd") == "pass", statuses
+        if verdict == "unchecked":
+            assert "EWisePow" not in statuses, statuses
+            assert unchecked["EWisePow"].startswith("not checked: EWisePow.gradient is the code the course hands out"), unchecked
+            assert "Both inputs must be tensors" in unchecked["EWisePow"], unchecked
+        else:
+            assert statuses["EWisePow"] == "error" and "inputs must be arrays" in report.results[0].message + "".join(r.message for r in report.results), statuses
