@@ -61,3 +61,34 @@ class Reference:
             np.zeros(leaf.shape) if g is None else g.detach().numpy().copy()
             for g, leaf in zip(grads, self.leaves, strict=True)
         )
+
+    def flowing(self, dout: np.ndarray) -> float:
+        """The largest gradient entry anywhere in the reference's graph for `dout`: the size of the
+        terms an input's gradient sums, and so of the rounding residue left where they cancel to zero
+        by structure (a conv bias in front of batchnorm, whose terms grow as the batch's spread shrinks,
+        however small the final gradients are)."""
+        largest = 0.0
+
+        def hook(grad_inputs: tuple[torch.Tensor | None, ...], grad_outputs: tuple[torch.Tensor | None, ...]) -> None:
+            nonlocal largest
+            for g in (*grad_inputs, *grad_outputs):
+                if g is not None and g.numel():
+                    largest = max(largest, float(g.detach().abs().max()))
+
+        seen: set[Any] = set()
+        handles = []
+        stack = [self._out.grad_fn]
+        while stack:
+            node = stack.pop()
+            if node is None or node in seen:
+                continue
+            seen.add(node)
+            handles.append(node.register_hook(hook))
+            stack.extend(parent for parent, _ in node.next_functions)
+        try:
+            self.vjp(dout)
+        finally:
+            for handle in handles:
+                handle.remove()
+        return largest
+
