@@ -336,14 +336,20 @@ class Model(Adapter):
 
     cls: type = None  # type: ignore[assignment]
     _shown: dict[str, int] = field(default_factory=dict, init=False)  # the size each shape note was made at
+    _constructor: inspect.Signature | None = field(default=None, init=False)  # read once, not on every forward
+
+    def _signature(self) -> inspect.Signature:
+        if self._constructor is None:
+            self._constructor = inspect.signature(self.cls)
+        return self._constructor
 
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
         name = self.cls.__name__
         kwargs = dict(self.spec.construct(sizes) if self.spec.construct else {})
         try:
-            inspect.signature(self.cls).bind(**kwargs)
+            self._signature().bind(**kwargs)
         except TypeError:  # a constructor of the student's own design: the course's cannot call it
-            own = inspect.signature(self.cls).replace(return_annotation=inspect.Signature.empty)
+            own = self._signature().replace(return_annotation=inspect.Signature.empty)
             raise OwnDesign(f"has a constructor {name}{own} that the course's call {name}({', '.join(kwargs)}) does not fit") from None
         except ValueError:
             pass  # no signature to read (a builtin): the call itself says

@@ -1,10 +1,13 @@
 """Hypothesis strategies built from a spec: sizes first, then every input from those sizes.
 
-Hypothesis draws only a few numbers per example (sizes, and per input a seed, a magnitude and a
-"grid" flag); the arrays are built from those by numpy. Shrinking then goes to small sizes, seed 0,
-the first magnitude and no grid: the minimal example is small and readable, and drawing stays cheap.
-The grid flag rounds values to multiples of half the magnitude, which gives hypothesis's favourite
-inputs, exact zeros and ties, to every input without a declared kink.
+Hypothesis draws only the sizes and two numbers per example, a seed and a variety level; numpy builds
+every input from the seed (a stream of its own per input) and, when the level is above 0, also picks
+each input's magnitude and "grid" flag from it. Shrinking then goes to small sizes, seed 0 and level
+0, where every input has its first magnitude and no grid: the minimal example is small and readable.
+Each hypothesis draw costs tens of microseconds, so a draw per input (a model has a dozen) cost
+more than many students' whole forward. The grid flag rounds values to multiples of half the
+magnitude, which gives hypothesis's favourite inputs, exact zeros and ties, to every input without
+a declared kink.
 """
 
 from __future__ import annotations
@@ -21,6 +24,11 @@ from gradgate.gates.spec import Array, Fixed, GateSpec, Labels
 from hypothesis import strategies as st
 
 _SEEDS = st.integers(0, 2**32 - 1)
+# 0: every input at its first magnitude, off the grid; 1-3: magnitudes and grid flags picked by numpy
+# from the seed (three levels of four, so that most examples vary and shrinking still reaches 0)
+_VARIETY = st.integers(0, 3)
+_VARIETY_STREAM = 0x7A41  # the picks' own stream of the seed, apart from every input's
+_DOUT = 0x5DEECE66D  # the upstream gradient's seed is the example's, moved off the inputs' streams
 
 
 @contextlib.contextmanager
@@ -135,7 +143,7 @@ def examples(spec: GateSpec, sizes: Callable[[Mapping[str, Any]], bool] | None =
     # One choice per input among its (scale, offset) magnitudes, the plain scales first (so shrinking
     # goes to them, and a spec without offsets draws exactly as before).
     scales = {
-        name: st.sampled_from([*((s, 0.0) for s in inp.scales), *inp.offsets])
+        name: ((*((s, 0.0) for s in inp.scales), *inp.offsets))
         for name, inp in spec.inputs.items()
         if isinstance(inp, Array)
     }
@@ -151,23 +159,22 @@ def condition_examples(
     return examples(spec, sizes).filter(lambda e: predicate(e.sizes, e.values))
 
 
-_GRID = st.booleans()
-
-
 @st.composite
 def _examples(
     draw: st.DrawFn, spec: GateSpec, sizes_strategy: st.SearchStrategy[dict[str, Any]],
-    scales: Mapping[str, st.SearchStrategy[tuple[float, float]]],
+    scales: Mapping[str, tuple[tuple[float, float], ...]],
 ) -> Example:  # fmt: skip
     sizes = draw(sizes_strategy)
+    seed = draw(_SEEDS)
+    picks = _rng(seed, _VARIETY_STREAM) if draw(_VARIETY) else None
     values: dict[str, Any] = {}
     for stream, (name, inp) in enumerate(spec.inputs.items()):
-        seed = draw(_SEEDS)
         if isinstance(inp, Array) and inp.when is not None and not sizes[inp.when]:
             continue  # an optional input (a model's gamma1 without normalization) this example lacks
         if isinstance(inp, Array):
-            scale, offset = draw(scales[name])
-            grid = draw(_GRID) and inp.grid
+            magnitudes = scales[name]
+            scale, offset = magnitudes[int(picks.integers(len(magnitudes)))] if picks is not None else magnitudes[0]
+            grid = bool(picks.integers(2)) and inp.grid if picks is not None else False
             values[name] = build_array(inp, shape_of(inp.shape, sizes), seed, scale, grid, stream, offset)
         elif isinstance(inp, Labels):
             classes = int(sizes[inp.classes])
@@ -176,7 +183,7 @@ def _examples(
             values[name] = inp.build(sizes, _rng(seed, stream))
         else:  # pragma: no cover - the spec types are closed
             raise TypeError(f"unknown input type {type(inp).__name__}")
-    return Example(sizes=sizes, values=values, dout_seed=draw(_SEEDS))
+    return Example(sizes=sizes, values=values, dout_seed=seed ^ _DOUT)
 
 
 def element_count(example: Example, spec: GateSpec) -> int:

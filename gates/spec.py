@@ -8,6 +8,7 @@ that is the reference. The engine in `gradgate.checks` reads specs; it never nam
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -166,7 +167,7 @@ class Extreme:
 class Array:
     """A float64 array input. `shape` holds size names (drawn) or ints.
 
-    Values are standard normal times a magnitude hypothesis picks from `scales`. `positive` takes the
+    Values are standard normal times a magnitude picked from `scales` (checks.examples). `positive` takes the
     absolute value plus `floor` (variances, scales). `avoid_zero` and `distinct` keep the values of
     this input at least a small gap away from 0 and from each other: the declared kinks (relu at 0,
     max and pooling ties), so that a finite difference does not straddle them. `when` names a drawn
@@ -455,8 +456,8 @@ class GateSpec:
             if not (isinstance(masked, Array) and masked.avoid_zero):
                 raise ValueError(f"{self.name}: the mask is read as out / {self.stochastic.input}, which must be an avoid_zero Array")
 
-    @property
-    def differentiable(self) -> tuple[str, ...]:
+    @functools.cached_property
+    def differentiable(self) -> tuple[str, ...]:  # read on every call the battery makes: computed once
         return tuple(k for k, v in self.inputs.items() if v.differentiable)
 
     @property
