@@ -156,6 +156,17 @@ def _same_shape(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
     return a == b or (math.prod(a) == 1 and math.prod(b) == 1)
 
 
+def _axis_of_one(got: tuple[int, ...], expected: tuple[int, ...]) -> str:
+    """What a gradient's shape that differs only by axes of size 1 says: a sum's keepdims (db as
+    (1, M) for b (M,), or DLS's (n, 1) summed to (n,)), which the course's in-place update rejects."""
+    if tuple(d for d in got if d != 1) != tuple(d for d in expected if d != 1):
+        return ""
+    more = len(got) > len(expected)
+    return (f" (the same entries {'with an extra' if more else 'without the'} axis of size 1: "
+            f"a sum {'with' if more else 'without'} keepdims=True? the parameter's update `{'b -= lr * db' if more else 'b = b - lr * db'}` "
+            f"{'fails' if more else 'changes its shape'} with it)")
+
+
 class Battery:
     """Runs the checks of one adapter on examples of its spec."""
 
@@ -318,7 +329,7 @@ class Battery:
         for k, g in zip(diff, raw, strict=True):
             g = as_array(g, f"the gradient d{k}")
             if not _same_shape(g.shape, example.values[k].shape):
-                result.fail(Check.CONTRACT, f"d{k}", f"d{k} has shape {g.shape}, expected {example.values[k].shape}")
+                result.fail(Check.CONTRACT, f"d{k}", f"d{k} has shape {g.shape}, expected {example.values[k].shape}{_axis_of_one(g.shape, example.values[k].shape)}")
             elif not np.all(np.isfinite(g)):
                 result.fail(Check.CONTRACT, f"d{k}", f"d{k} is not finite ({_where(~np.isfinite(g))})")
             else:

@@ -102,3 +102,21 @@ def _conv_bn(shift: float) -> Status:
 def test_a_gradient_zero_by_structure_is_judged_against_the_terms_it_sums() -> None:
     assert _conv_bn(0.0) is Status.PASS
     assert _conv_bn(1e-9) is Status.FAIL  # a millionth of a millionth of the gradients: still caught
+
+
+def affine_forward(x, w, b):  # type: ignore[no-untyped-def]
+    return x.reshape(x.shape[0], -1) @ w + b, (x, w)
+
+
+def affine_backward_db_kept_2d(dout, cache):  # type: ignore[no-untyped-def]
+    x, w = cache
+    return (dout @ w.T).reshape(x.shape), x.reshape(x.shape[0], -1).T @ dout, np.sum(dout, axis=0, keepdims=True)
+
+
+def test_a_gradient_with_an_extra_axis_of_size_one_says_keepdims() -> None:
+    spec = _spec("affine")
+    battery = Battery(spec, bind(spec, spec.convention, Guard(10.0), (affine_forward, affine_backward_db_kept_2d)))
+    values = {"x": np.array([[1.0, -2.0], [0.5, 3.0]]), "w": np.array([[1.0, 2.0, 0.5], [-1.0, 0.25, 2.0]]), "b": np.array([0.1, 0.2, 0.3])}
+    outcome = battery.examine(Example(sizes={"N": 2, "rest": [2], "M": 3, "D": 2}, values=values, dout_seed=7))
+    assert outcome.failure is not None and outcome.failure.status is Status.FAIL
+    assert "db has shape (1, 3), expected (3,) (the same entries with an extra axis of size 1: a sum with keepdims=True?" in outcome.failure.message
