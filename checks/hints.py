@@ -67,6 +67,8 @@ NUMPY_REMOVED = {
     "trapz": "np.trapezoid",
     "in1d": "np.isin",
 }
+# numpy.lib's names numpy 2 removed that numpy itself still has (old conv solutions pad with np.lib.pad)
+NUMPY_LIB_REMOVED = {"pad"}
 _FLOAT_INDEX = (
     "'float' object cannot be interpreted as an integer",
     "slice indices must be integers",
@@ -112,6 +114,9 @@ def fix(exc: BaseException) -> str | None:
         removed = _quoted(text, r"module 'numpy' has no attribute '(\w+)'")
         if removed in NUMPY_REMOVED:
             return f"np.{removed} was removed from numpy: use {NUMPY_REMOVED[removed]}"
+        moved = _quoted(text, r"module 'numpy.lib' has no attribute '(\w+)'")
+        if moved in NUMPY_LIB_REMOVED:
+            return f"numpy 2 removed np.lib.{moved}: use np.{moved}"
         method = _quoted(text, r"object has no attribute '(\w+)'")
         if method in PY2_METHODS:
             return f"dict.{method}() is Python 2's: use {PY2_METHODS[method]}"

@@ -569,12 +569,13 @@ PY2 = [
     ("dx = dout * (cache > 0)\n    dx[np.arange(dx.shape[0]) / 1] += 0", "relu_backward", ":12", "a float array used as an index"),
     ("dx = dout * (cache > 0) + np.zeros(dout.shape[1] / 1)", "relu_backward", ":11", "use // for sizes"),
     ("from numpy.lib.npyio import loadtxt\n    dx = dout * (cache > 0)", "relu_backward", ":11", "use np.loadtxt"),
+    ("dx = np.lib.pad(dout, 0) * (cache > 0)", "relu_backward", ":11", "numpy 2 removed np.lib.pad: use np.pad"),
 ]
 
 
 @pytest.mark.parametrize(("body", "where", "line", "fix"), PY2, ids=["xrange", "np_float", "asscalar", "iteritems", "true_division", "print_statement", "numpy2_newshape",
                           "numpy2_int_of_array", "tabs_and_spaces", "unravel_index_dims", "true_division_index_array",
-                          "true_division_size", "numpy2_private_npyio"])
+                          "true_division_size", "numpy2_private_npyio", "numpy2_lib_pad"])
 def test_python2_and_removed_numpy_name_the_line_and_the_fix(tmp_path: Path, body: str, where: str, line: str, fix: str) -> None:
     folder = _write(tmp_path, {"layers.py": LAYER.format(body=body)})
     report = run(folder, examples=5, seed=0, timeout=30)
