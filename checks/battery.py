@@ -19,7 +19,7 @@ from gradgate.gates.spec import Fixed, Floor, GateSpec
 
 from . import stochastic
 from .planned import Backward, Forward, Outputs
-from .adapters import Adapter, as_array
+from .adapters import Adapter, _squeezed, as_array
 from .examples import Example
 from .guard import NOT_IMPLEMENTED, NotImplementedYet, StudentError, StudentRaised
 from .numeric import Difference, difference, elementwise_error, points, rel_error
@@ -159,7 +159,7 @@ def _same_shape(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
 def _axis_of_one(got: tuple[int, ...], expected: tuple[int, ...]) -> str:
     """What a gradient's shape that differs only by axes of size 1 says: a sum's keepdims (db as
     (1, M) for b (M,), or DLS's (n, 1) summed to (n,)), which the course's in-place update rejects."""
-    if tuple(d for d in got if d != 1) != tuple(d for d in expected if d != 1):
+    if _squeezed(got) != _squeezed(expected):
         return ""
     more = len(got) > len(expected)
     return (f" (the same entries {'with an extra' if more else 'without the'} axis of size 1: "

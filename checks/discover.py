@@ -456,7 +456,10 @@ def discover(target: Path, timeout: Timeout = None) -> Found:
     needles: dict[Path, Path] = {}
     root, files = _module_files(target, needles)
     below = sorted(set(needles.values()))
-    above = [*_course_parent(root), *(p for b in below for p in _course_parent(b) if p != root)]
+    # each folder's own parent where its files import needle through the folder's name (read once:
+    # it scans the folder's files)
+    parents = {place: _course_parent(place) for place in (root, *below)}
+    above = list(dict.fromkeys(p for place in (root, *below) for p in parents[place] if p != root))
     found = Found(roots=(root.resolve(), *(b.resolve() for b in below), *(a.resolve() for a in above)))
     guard = Guard(timeout, found.roots)
     # A needle package below the target (hw1/python/needle) is imported as `needle` from its folder;
@@ -468,7 +471,7 @@ def discover(target: Path, timeout: Timeout = None) -> Found:
         if any(name.partition(".")[0] == NEEDLE for name, _ in files) or below:
             stack.enter_context(numpy_backend())
         for place, group in groups if len(groups) > 1 else ():
-            with _own_modules([place, *_course_parent(place)], {NEEDLE, place.name}):
+            with _own_modules([place, *parents[place]], {NEEDLE, place.name}):
                 _load(target, group, guard, found, place)
         shared = below if len(groups) == 1 else []
         tops = {name.partition(".")[0] for name, _ in files} | {a.name for a in above}

@@ -138,12 +138,10 @@ def _sizes(spec: GateSpec) -> st.SearchStrategy[dict[str, Any]]:
 def examples(spec: GateSpec, sizes: Callable[[Mapping[str, Any]], bool] | None = None) -> st.SearchStrategy[Example]:
     """Strategy of `Example`s for `spec`: sizes once (those where `sizes(...)` holds, if given: a
     condition on shapes is met before any array is built), then each input built from them."""
-    # The inner strategies are built here, once, not on every draw: hypothesis validates each new
-    # strategy object, which cost more than the whole draw.
-    # One choice per input among its (scale, offset) magnitudes, the plain scales first (so shrinking
-    # goes to them, and a spec without offsets draws exactly as before).
+    # Each input's (scale, offset) magnitudes, the plain scales first: variety level 0 (what
+    # shrinking goes to) takes the first.
     scales = {
-        name: ((*((s, 0.0) for s in inp.scales), *inp.offsets))
+        name: (*((s, 0.0) for s in inp.scales), *inp.offsets)
         for name, inp in spec.inputs.items()
         if isinstance(inp, Array)
     }

@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import jsonschema
@@ -21,6 +22,7 @@ from gradgate.checks.executor import IN_PROCESS
 from gradgate.checks.conventions import Convention
 from gradgate.checks.results import RunReport, Status, UncheckedKind
 from gradgate.checks.sandbox import Sandbox
+from gradgate.checks.shipped import source_fingerprint
 from gradgate.cli import main
 from gradgate.gates import COURSES, REGISTRY
 from gradgate.gates.needle import NEEDLE
@@ -348,6 +350,9 @@ _HANDOUT = '''    def gradient(self, out_grad, node):
     (_HANDOUT.replace("Both inputs must be tensors (NDArray).", "inputs must be arrays"), "error"),
 ])  # fmt: skip
 def test_the_gradient_the_course_hands_out_is_not_the_students_error(tmp_path: Path, handout: str, verdict: str) -> None:
+    # the registry's fingerprints are the handout's own (checks.shipped, as an entry's are made)
+    pow_spec = next(s for s in REGISTRY if s.name == "EWisePow")
+    assert (source_fingerprint(textwrap.dedent(handout)) in pow_spec.shipped) is (verdict == "unchecked")
     hw = _homework(tmp_path, "hw2")
     ops = hw / "python" / "needle" / "ops" / "ops_mathematic.py"
     text = ops.read_text()
