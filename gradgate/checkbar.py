@@ -33,6 +33,7 @@ class CheckBar:
     def advance(self) -> None:
         if self.bar is not None:
             self.bar.advance(self.task)
+            self.bar.refresh()  # drawn at once: an implementation judged between two auto-refreshes still shows
 
     def stop(self) -> None:
         if self.bar is not None:
