@@ -22,6 +22,7 @@ from gradgate.gates import REGISTRY
 from gradgate.gates.spec import GateSpec
 from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
 from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
 from hypothesis.errors import Flaky, HypothesisException
 
 from . import stochastic
@@ -32,7 +33,7 @@ from .diagnosis import diagnose, first_wrong
 from .configurations import OptionEffect, configure, labels, named
 from .discover import Candidate, Found, LoadError, parameters
 from .foreign import TORCH_REASON
-from .examples import Example, element_count, examples, seed_only
+from .examples import Example, batches, element_count, examples, seed_only
 from .executor import IN_PROCESS, Executor
 from .graph import trace
 from .guard import NOT_IMPLEMENTED, StaffUnavailable, StudentAbort, StudentError
@@ -362,8 +363,31 @@ def _during_ctrl_c(exc: BaseException) -> bool:
     return False
 
 
+# Examples per hypothesis test case, each with sizes of its own: hypothesis's own work per test case
+# (its choice tree, random state, mutations) costs about a small gate's whole check.
+EXAMPLES_PER_CASE = 4
+FULL_CHECKS = 12  # examples of a run, about, with every check (checks.battery's `every`)
+FULL_CHECKS_EVERY = 8  # at most one example in this many goes without the repeated calls
+
+
+def full_checks_every(examples: int) -> int:
+    """One example in how many has every check: all of a short run's, one in 8 of 100 examples."""
+    return max(1, min(FULL_CHECKS_EVERY, examples // FULL_CHECKS))
+
+
+class _Enough(BaseException):
+    """Raised inside the hypothesis test to end it once the examples asked for have passed: a
+    BaseException, which hypothesis does not take for a failure to shrink."""
+
+
+def _identity(example: Example) -> tuple[Any, ...]:
+    """What makes an example: its seed, sizes and values."""
+    arrays = tuple((k, v.shape, v.tobytes()) if isinstance(v, np.ndarray) else (k, repr(v)) for k, v in example.values.items())
+    return example.seed, repr(sorted(example.sizes.items())), arrays
+
+
 def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapter) -> ImplementationResult:
-    battery = Battery(spec, adapter, options.limits(spec.name))
+    battery = Battery(spec, adapter, options.limits(spec.name), every=full_checks_every(options.examples))
     effect = OptionEffect(spec, adapter, options.limits(spec.name)[Check.FORWARD])
     tally = _Tally()
     last: list[_Failed] = []
@@ -371,11 +395,21 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
     simplest: list[tuple[int, Example, Outcome]] = []  # the fewest input entries seen, for the graph
     widest: list[tuple[int, Example]] = []  # the most, whose sizes the extreme-input probe uses
     noted: dict[AdvisoryKind, Advisory] = {}  # the first example showing each kind of advisory
+    cleared: set[tuple[Any, ...]] = set()  # the examples that passed
 
-    def body(example: Example) -> None:
-        outcome = battery.examine(example)
+    def body(batch: list[Example]) -> None:
+        for example in batch:
+            if tally.count >= options.examples and not last:
+                raise _Enough  # that many different examples passed: hypothesis's remaining budget is not needed
+            one(example)
+
+    def one(example: Example) -> None:
+        key = _identity(example)
+        if key in cleared:
+            return  # passed already: shrinking replays a test case's examples before the failing one
+        outcome = battery.examine(example, shared=True)
         if outcome.raised and spec.assumes is not None and not spec.assumes(example.sizes):
-            reject()  # outside what the course lets students assume: their exception there is no error
+            reject()  # outside what the course lets students assume: their exception there is no error (nor its batch's test case)
         tally.add(outcome)
         if outcome.failure is None and len(passed) < PASSES_KEPT:
             passed.append(example)
@@ -387,25 +421,39 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
             simplest[:] = [(size, example, outcome)]
         if not widest or size > widest[0][0]:
             widest[:] = [(size, example)]
+        if outcome.failure is None:
+            cleared.add(key)
         if outcome.failure is not None:
             failed = _Failed(example, outcome)
             last.append(failed)
             raise failed
         effect.observe(example)
 
-    test = settings(
-        max_examples=options.examples,
-        database=None,
-        deadline=None,
-        derandomize=options.derandomize,
-        report_multiple_bugs=False,
-        suppress_health_check=list(HealthCheck),
-        phases=(Phase.explicit, Phase.generate, Phase.shrink),
-        verbosity=Verbosity.quiet,
-        print_blob=False,
-    )(given(examples(spec))(body))
-    if not options.derandomize:
-        test = hypothesis_seed(zlib.crc32(f"{options.seed}:{named(spec.name, spec.configuration)}".encode()))(test)
+    def search(strategy: st.SearchStrategy[Any], test: Callable[[Any], None], shrink: bool) -> Callable[[], None]:
+        found = settings(
+            max_examples=options.examples,  # test cases: room for hypothesis's repeats of examples seen
+            database=None,
+            deadline=None,
+            derandomize=options.derandomize,
+            report_multiple_bugs=False,
+            suppress_health_check=list(HealthCheck),
+            phases=(Phase.explicit, Phase.generate, *([Phase.shrink] if shrink else [])),
+            verbosity=Verbosity.quiet,
+            print_blob=False,
+        )(given(strategy)(test))
+        if options.derandomize:
+            return found  # type: ignore[no-any-return]
+        return hypothesis_seed(zlib.crc32(f"{options.seed}:{named(spec.name, spec.configuration)}".encode()))(found)  # type: ignore[no-any-return]
+
+    def searches() -> None:
+        """Examples in batches until one fails; then the failure is shrunk one example per test case,
+        as hypothesis shrinks best, in a search of its own (from the same seed it finds one again
+        within as many examples as a rule; if not, the batch that failed is shrunk)."""
+        try:
+            search(batches(spec, min(EXAMPLES_PER_CASE, options.examples)), body, shrink=False)()
+        except _Failed:
+            search(examples(spec), one, shrink=True)()
+            search(batches(spec, min(EXAMPLES_PER_CASE, options.examples)), body, shrink=True)()
 
     result = ImplementationResult(
         spec.name, candidate.label, Status.PASS, [], source=candidate.source,
@@ -418,9 +466,11 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
     torch.set_num_threads(1)
     try:
         with seed_only():
-            test()
+            searches()
     except _Failed as failed:
         minimal = failed
+    except _Enough:
+        pass
     except StaffUnavailable:
         raise
     except StudentAbort as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +68,7 @@ class Example:
     sizes: Mapping[str, Any]
     values: Mapping[str, Any]
     dout_seed: int = 0  # seeds the random upstream gradient and the finite-difference direction
+    seed: int = 0  # the drawn seed: which examples of a run have every check (checks.battery); 0 has them
 
     def fresh(self) -> dict[str, Any]:
         """Deep copies, so a call that writes into its arguments cannot spoil the next call."""
@@ -127,25 +129,33 @@ def build_array(
     return (values + offset).astype(np.float64)
 
 
-def _sizes(spec: GateSpec) -> st.SearchStrategy[dict[str, Any]]:
-    drawn = st.fixed_dictionaries(dict(spec.sizes))
-    if spec.derive is None:
-        return drawn
-    derive = spec.derive
-    return drawn.map(lambda s: {**s, **derive(s)})
+@st.composite
+def _sizes(draw: st.DrawFn, spec: GateSpec) -> dict[str, Any]:
+    # drawn one by one, not by st.fixed_dictionaries: a third cheaper, the same choices
+    sizes = {name: draw(strategy) for name, strategy in spec.sizes.items()}
+    return sizes if spec.derive is None else {**sizes, **spec.derive(sizes)}
 
 
 def examples(spec: GateSpec, sizes: Callable[[Mapping[str, Any]], bool] | None = None) -> st.SearchStrategy[Example]:
     """Strategy of `Example`s for `spec`: sizes once (those where `sizes(...)` holds, if given: a
     condition on shapes is met before any array is built), then each input built from them."""
+    return _examples(spec, _sizes(spec) if sizes is None else _sizes(spec).filter(sizes), _scales(spec))
+
+
+def batches(spec: GateSpec, count: int) -> st.SearchStrategy[list[Example]]:
+    """`count` examples at once, each with sizes of its own: a hypothesis test case costs about as
+    much as a small gate's whole check, so the engine runs several examples in each."""
+    return _batch(spec, _scales(spec), count)
+
+
+def _scales(spec: GateSpec) -> dict[str, tuple[tuple[float, float], ...]]:
     # Each input's (scale, offset) magnitudes, the plain scales first: variety level 0 (what
     # shrinking goes to) takes the first.
-    scales = {
+    return {
         name: (*((s, 0.0) for s in inp.scales), *inp.offsets)
         for name, inp in spec.inputs.items()
         if isinstance(inp, Array)
     }
-    return _examples(spec, _sizes(spec) if sizes is None else _sizes(spec).filter(sizes), scales)
 
 
 def condition_examples(
@@ -162,9 +172,22 @@ def _examples(
     draw: st.DrawFn, spec: GateSpec, sizes_strategy: st.SearchStrategy[dict[str, Any]],
     scales: Mapping[str, tuple[tuple[float, float], ...]],
 ) -> Example:  # fmt: skip
-    sizes = draw(sizes_strategy)
-    seed = draw(_SEEDS)
-    picks = _rng(seed, _VARIETY_STREAM) if draw(_VARIETY) else None
+    return _example(spec, draw(sizes_strategy), draw(_SEEDS), draw(_VARIETY), scales)
+
+
+@st.composite
+def _batch(draw: st.DrawFn, spec: GateSpec, scales: Mapping[str, tuple[tuple[float, float], ...]], count: int) -> list[Example]:
+    drawn = [(draw(_sizes(spec)), draw(_SEEDS), draw(_VARIETY)) for _ in range(count)]
+    # Every seed is mixed with the whole test case's draws: hypothesis makes new test cases by
+    # changing a part of an old one, and the examples in the unchanged parts would be repeats.
+    salt = zlib.crc32(repr(drawn).encode())
+    return [_example(spec, sizes, (seed + salt + i) % 2**32, level, scales) for i, (sizes, seed, level) in enumerate(drawn)]
+
+
+def _example(
+    spec: GateSpec, sizes: dict[str, Any], seed: int, level: int, scales: Mapping[str, tuple[tuple[float, float], ...]]
+) -> Example:
+    picks = _rng(seed, _VARIETY_STREAM) if level else None
     values: dict[str, Any] = {}
     for stream, (name, inp) in enumerate(spec.inputs.items()):
         if isinstance(inp, Array) and inp.when is not None and not sizes[inp.when]:
@@ -181,7 +204,7 @@ def _examples(
             values[name] = inp.build(sizes, _rng(seed, stream))
         else:  # pragma: no cover - the spec types are closed
             raise TypeError(f"unknown input type {type(inp).__name__}")
-    return Example(sizes=sizes, values=values, dout_seed=seed ^ _DOUT)
+    return Example(sizes=sizes, values=values, dout_seed=seed ^ _DOUT, seed=seed)
 
 
 def element_count(example: Example, spec: GateSpec) -> int:

@@ -95,3 +95,55 @@ def test_examples_depend_on_the_seed_alone_not_on_the_modules_loaded(tmp_path) -
     first, second = (log.read_text().splitlines() for log in logs)
     assert len(first) >= 60
     assert first == second
+
+
+COUNTING = '''
+import numpy as np
+
+def relu_forward(x):
+    with open({log!r}, "a") as log:
+        log.write("f\\n")
+    return np.maximum(0, x), x
+
+def relu_backward(dout, cache):
+    return dout * (cache > 0)
+'''
+
+
+@pytest.mark.parametrize("examples, most", [(100, 3), (10, None)])
+def test_the_repeated_calls_are_made_on_a_share_of_a_long_runs_examples(tmp_path, examples: int, most: int | None) -> None:  # type: ignore[no-untyped-def]
+    """Finite differences, the determinism forward and a second backward are implied by a forward and
+    a backward that agree with torch: a long run makes them on one example in 8 (and on any that
+    disagrees), a short one on all. Either way every check is measured."""
+    from gradgate.checks.engine import run
+    from gradgate.checks.results import Check
+
+    log = tmp_path / "calls.log"
+    (tmp_path / "relu.py").write_text(COUNTING.format(log=str(log)))
+    (result,) = run(tmp_path / "relu.py", examples=examples, seed=5, registry=[s for s in REGISTRY if s.name == "relu"]).results
+    assert result.examples_run == examples
+    measured = {c.check for c in result.checks if c.max_rel_error is not None}
+    assert {Check.BACKWARD_FD, Check.DETERMINISM, Check.BACKWARD_TORCH} <= measured, result.checks
+    forwards = len(log.read_text().splitlines())
+    if most is None:  # all six forwards on every example: the first, four differences, determinism
+        assert forwards >= 6 * examples, forwards
+    else:
+        assert forwards <= most * examples, forwards
+
+
+def test_hypothesis_s_changed_test_cases_bring_new_examples_in_every_part() -> None:
+    """Hypothesis makes most test cases by changing a part of an earlier one; a batch's examples in
+    the unchanged parts must still be new (their seeds are mixed with the whole test case)."""
+    from gradgate.checks.examples import batches
+    from hypothesis import Phase
+
+    spec = next(s for s in REGISTRY if s.name == "relu")
+    drawn: list[bytes] = []
+
+    @settings(max_examples=60, database=None, deadline=None, phases=(Phase.generate,), suppress_health_check=list(HealthCheck))
+    @given(batches(spec, 4))
+    def draw(batch) -> None:  # type: ignore[no-untyped-def]
+        drawn.extend(e.values["x"].tobytes() + repr(e.sizes).encode() for e in batch)
+
+    draw()
+    assert len(set(drawn)) >= 0.95 * len(drawn), f"{len(set(drawn))} different of {len(drawn)}"
