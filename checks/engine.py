@@ -366,6 +366,10 @@ def _during_ctrl_c(exc: BaseException) -> bool:
 # Examples per hypothesis test case, each with sizes of its own: hypothesis's own work per test case
 # (its choice tree, random state, mutations) costs about a small gate's whole check.
 EXAMPLES_PER_CASE = 4
+# A run keeps at least this many test cases: hypothesis's first is all at the smallest sizes, and a
+# short run of few test cases would leave the sizes unvaried (and conventions that differ only
+# there untold apart).
+CASES_AT_LEAST = 25
 FULL_CHECKS = 12  # examples of a run, about, with every check (checks.battery's `every`)
 FULL_CHECKS_EVERY = 8  # at most one example in this many goes without the repeated calls
 
@@ -445,15 +449,17 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
             return found  # type: ignore[no-any-return]
         return hypothesis_seed(zlib.crc32(f"{options.seed}:{named(spec.name, spec.configuration)}".encode()))(found)  # type: ignore[no-any-return]
 
+    per_case = max(1, min(EXAMPLES_PER_CASE, options.examples // CASES_AT_LEAST))
+
     def searches() -> None:
         """Examples in batches until one fails; then the failure is shrunk one example per test case,
         as hypothesis shrinks best, in a search of its own (from the same seed it finds one again
         within as many examples as a rule; if not, the batch that failed is shrunk)."""
         try:
-            search(batches(spec, min(EXAMPLES_PER_CASE, options.examples)), body, shrink=False)()
+            search(batches(spec, per_case), body, shrink=False)()
         except _Failed:
             search(examples(spec), one, shrink=True)()
-            search(batches(spec, min(EXAMPLES_PER_CASE, options.examples)), body, shrink=True)()
+            search(batches(spec, per_case), body, shrink=True)()
 
     result = ImplementationResult(
         spec.name, candidate.label, Status.PASS, [], source=candidate.source,
