@@ -138,12 +138,13 @@ def test_hypothesis_s_changed_test_cases_bring_new_examples_in_every_part() -> N
     from hypothesis import Phase
 
     spec = next(s for s in REGISTRY if s.name == "relu")
-    drawn: list[bytes] = []
+    drawn: list[tuple[int, str]] = []
 
     @settings(max_examples=60, database=None, deadline=None, phases=(Phase.generate,), suppress_health_check=list(HealthCheck))
     @given(batches(spec, 4))
     def draw(batch) -> None:  # type: ignore[no-untyped-def]
-        drawn.extend(e.values["x"].tobytes() + repr(e.sizes).encode() for e in batch)
+        # by seed and sizes: two seeds may give equal values on the grid (a 1x1 input of 2.0)
+        drawn.extend((e.seed, repr(e.sizes)) for e in batch)
 
     draw()
     assert len(set(drawn)) >= 0.95 * len(drawn), f"{len(set(drawn))} different of {len(drawn)}"
