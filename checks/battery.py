@@ -334,8 +334,11 @@ class Battery:
         # every remaining call of this example is known before backward runs: a sandbox makes them
         # in one round trip (checks.planned)
         directions = {k: rng.standard_normal(np.shape(example.values[k])) * _scale(example.values[k]) for k in diff}
+        def shifted() -> list[dict[str, Any]]:  # the finite differences' arguments
+            return [self._shifted(example, {k: t * d for k, d in directions.items()}) for t in points(FD_STEP)]
+
         planned = full or ref is None or result.failure is not None  # the finite differences certainly run
-        fd_args = [self._shifted(example, {k: t * d for k, d in directions.items()}) for t in points(FD_STEP)] if planned else None
+        fd_args = shifted() if planned else None
         again = dout.copy()
         fresh = example.fresh() if full else None
         if full:
@@ -405,7 +408,7 @@ class Battery:
         # implied by a forward and a backward that both agree with torch, so made where one does not
         if not (planned or disputed):
             return
-        fd_args = fd_args or [self._shifted(example, {k: t * d for k, d in directions.items()}) for t in points(FD_STEP)]
+        fd_args = fd_args or shifted()
         fd = difference(self._loss(example, dout, directions, fd_args), base.f0, base.m0, FD_STEP)
         analytic = sum(float(np.sum(grads[k] * d)) / factor.get(k, 1.0) for k, d in directions.items())
         inputs = ",".join(f"d{k}" for k in diff)
