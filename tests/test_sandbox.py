@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import tempfile
 import time
 from pathlib import Path
 
@@ -212,15 +211,6 @@ def test_a_grader_killed_mid_check_leaves_nothing_running(jobs: int, tmp_path: P
             break
         time.sleep(0.1)
     assert not alive, [row[3][:120] for row in alive.values()]
-    # what the killed graders could not remove, the next check does: their scratch folders
-    killed = {grader.pid, *started}
-    orphans = [f for f in Path(tempfile.gettempdir()).glob("gradgate-sandbox-*-*") if int(f.name.split("-")[2]) in killed]
-    assert orphans, "the killed grader's children had no scratch folder"
-    (tmp_path / "next" / "cy").mkdir(parents=True)
-    (tmp_path / "next" / "cy" / "layers.py").write_text(_LOOPS.replace("while True:\n        pass", "return x, x"))
-    subprocess.run([sys.executable, "-m", "gradgate", "grade", str(tmp_path / "next"), "--out", str(tmp_path / "out2"),
-                    "--examples", "2"], capture_output=True, check=False, timeout=120)  # fmt: skip
-    assert not [f for f in orphans if f.exists()]
 
 
 def test_messages_say_what_happened(tmp_path: Path) -> None:
