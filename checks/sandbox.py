@@ -71,6 +71,35 @@ def _bwrap() -> list[str]:
 
 
 _BWRAP: list[str] | None = None
+_SCRATCH = "gradgate-sandbox-"  # then the grader's pid: a folder of a grader that is gone is swept
+
+
+def _sweep_orphans() -> None:
+    """Remove the scratch folders of graders killed before they could (SIGKILL, a lost machine)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_SCRATCH}*-*"):
+        pid = folder.name[len(_SCRATCH) :].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            if folder.stat().st_uid == os.getuid():
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    """Whether pid is a process still running: a zombie has exited, only nobody has reaped it yet."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc to read: signal 0 tells a live pid (a zombie reads as alive)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass  # alive, only not ours
+        return True
+    return stat.rpartition(")")[2].split()[:1] not in (["Z"], ["X"])  # the state follows the command's ")"
 
 
 def _death(code: int | None) -> str:
@@ -105,8 +134,9 @@ class _Child:
         global _BWRAP
         if _BWRAP is None:
             _BWRAP = _bwrap()
+            _sweep_orphans()
         self.timeout = loading(timeout)
-        self.scratch = Path(tempfile.mkdtemp(prefix="gradgate-sandbox-"))
+        self.scratch = Path(tempfile.mkdtemp(prefix=f"{_SCRATCH}{os.getpid()}-"))
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()
         config = {

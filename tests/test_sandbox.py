@@ -9,13 +9,14 @@ import signal
 import subprocess
 import sys
 import textwrap
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 from gradgate.checks.engine import run
 from gradgate.checks.results import RunReport, Status
-from gradgate.checks.sandbox import Sandbox, _Child
+from gradgate.checks.sandbox import Sandbox, _alive, _Child
 
 GOOD = '''
 import numpy as np
@@ -169,6 +170,19 @@ def test_the_leftover_check_sees_a_live_child(tmp_path: Path) -> None:
     assert not _left_running()
 
 
+def test_a_zombie_reads_as_gone() -> None:
+    """A killed grader's workers can stay unreaped for a while; their scratch folders are orphans all the same."""
+    quick = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _processes().get(quick.pid, ("", ""))[1] != "Z":
+        time.sleep(0.05)
+    assert _processes()[quick.pid][1] == "Z", "the child did not become a zombie"
+    assert not _alive(quick.pid)
+    assert _alive(os.getpid())
+    quick.wait()
+    assert not _alive(quick.pid)
+
+
 _LOOPS = """
 def relu_forward(x):
     while True:
@@ -211,6 +225,15 @@ def test_a_grader_killed_mid_check_leaves_nothing_running(jobs: int, tmp_path: P
             break
         time.sleep(0.1)
     assert not alive, [row[3][:120] for row in alive.values()]
+    # what the killed graders could not remove, the next check does: their scratch folders
+    killed = {grader.pid, *started}
+    orphans = [f for f in Path(tempfile.gettempdir()).glob("gradgate-sandbox-*-*") if int(f.name.split("-")[2]) in killed]
+    assert orphans, "the killed grader's children had no scratch folder"
+    (tmp_path / "next" / "cy").mkdir(parents=True)
+    (tmp_path / "next" / "cy" / "layers.py").write_text(_LOOPS.replace("while True:\n        pass", "return x, x"))
+    subprocess.run([sys.executable, "-m", "gradgate", "grade", str(tmp_path / "next"), "--out", str(tmp_path / "out2"),
+                    "--examples", "2"], capture_output=True, check=False, timeout=120)  # fmt: skip
+    assert not [f for f in orphans if f.exists()]
 
 
 def test_messages_say_what_happened(tmp_path: Path) -> None:
