@@ -126,6 +126,16 @@ def _differences(
     return [] if got == expected else [f"{path} is {got!r}, expected {expected!r}"]
 
 
+def _changed(now: np.ndarray, before: np.ndarray) -> str:
+    """How an argument was changed in place since it was passed ("" if not; NaN equals NaN): its
+    values, or its shape (`x.shape = (N, -1)` reshapes the caller's array too)."""
+    if now.shape != before.shape:
+        return f"its shape {before.shape} became {now.shape}"
+    if now.dtype == before.dtype and now.tobytes() == before.tobytes():
+        return ""  # the same bits: the usual case, told without comparing entry by entry
+    return _where(~((now == before) | (np.isnan(now) & np.isnan(before))))
+
+
 def _mutated(result: Outcome, k: str) -> bool:
     """Whether a mutation of input k is already reported (by the forward)."""
     return any(m.check is Check.MUTATION and m.input == k for m in result.measurements)
@@ -282,9 +292,8 @@ class Battery:
         args = example.fresh()
         out, state = self.adapter.forward(args, example.sizes)
         for k in arrays:
-            changed = ~((args[k] == example.values[k]) | (np.isnan(args[k]) & np.isnan(example.values[k])))
-            if args[k].shape != example.values[k].shape or changed.any():
-                result.fail(Check.MUTATION, k, f"forward changed its argument {k} in place ({_where(changed)})")
+            if how := _changed(args[k], example.values[k]):
+                result.fail(Check.MUTATION, k, f"forward changed its argument {k} in place ({how})")
 
         if self.spec.stochastic is None:
             ref, equally = self._reference(example, out, self.adapter.observed(state))
@@ -360,10 +369,8 @@ class Battery:
             result.fail(Check.MUTATION, "dout", f"backward changed {_upstream(sent != dout, ref)}")
         # The forward's arguments are the arrays its cache holds: the caller's, still.
         for k in arrays:
-            if args[k].shape == example.values[k].shape and not _mutated(result, k):
-                changed = ~((args[k] == example.values[k]) | (np.isnan(args[k]) & np.isnan(example.values[k])))
-                if changed.any():
-                    result.fail(Check.MUTATION, k, f"backward changed the forward's argument {k} in place ({_where(changed)})")
+            if not _mutated(result, k) and (how := _changed(args[k], example.values[k])):
+                result.fail(Check.MUTATION, k, f"backward changed the forward's argument {k} in place ({how})")
         if full:
             self._again(diff, again, state, grads, result)
         result.grads = grads

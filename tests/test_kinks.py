@@ -120,3 +120,25 @@ def test_a_gradient_with_an_extra_axis_of_size_one_says_keepdims() -> None:
     outcome = battery.examine(Example(sizes={"N": 2, "rest": [2], "M": 3, "D": 2}, values=values, dout_seed=7))
     assert outcome.failure is not None and outcome.failure.status is Status.FAIL
     assert "db has shape (1, 3), expected (3,) (the same entries with an extra axis of size 1: a sum with keepdims=True?" in outcome.failure.message
+
+
+def affine_forward_reshapes_x(x, w, b):  # type: ignore[no-untyped-def]
+    x.shape = (x.shape[0], -1)  # the caller's array, reshaped in place
+    return x @ w + b, (x, w)
+
+
+def affine_backward_flat(dout, cache):  # type: ignore[no-untyped-def]
+    x, w = cache
+    return dout @ w.T, x.T @ dout, np.sum(dout, axis=0)
+
+
+def test_an_argument_reshaped_in_place_is_a_mutation_whatever_its_new_shape() -> None:
+    """(2, 3, 2) flattened to (2, 6) cannot be compared entry by entry with what was passed: the
+    verdict says the shape changed (once this crashed the check: the shapes do not broadcast)."""
+    spec = _spec("affine")
+    battery = Battery(spec, bind(spec, spec.convention, Guard(10.0), (affine_forward_reshapes_x, affine_backward_flat)))
+    rng = np.random.default_rng(3)
+    values = {"x": rng.standard_normal((2, 3, 2)), "w": rng.standard_normal((6, 2)), "b": rng.standard_normal(2)}
+    outcome = battery.examine(Example(sizes={"N": 2, "rest": [3, 2], "M": 2, "D": 6}, values=values, dout_seed=7))
+    assert outcome.failure is not None and outcome.failure.status is Status.FAIL
+    assert "forward changed its argument x in place (its shape (2, 3, 2) became (2, 6))" in outcome.failure.message

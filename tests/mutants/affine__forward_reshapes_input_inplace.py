@@ -1,4 +1,5 @@
 # BUG: forward flattens x by assigning x.shape, which reshapes the caller's array in place (and dx then comes back flat); only shows for rank > 2 x.
+# MESSAGE: forward changed its argument x in place (its shape
 import numpy as np
 
 
