@@ -142,3 +142,28 @@ def test_an_argument_reshaped_in_place_is_a_mutation_whatever_its_new_shape() ->
     outcome = battery.examine(Example(sizes={"N": 2, "rest": [3, 2], "M": 2, "D": 6}, values=values, dout_seed=7))
     assert outcome.failure is not None and outcome.failure.status is Status.FAIL
     assert "forward changed its argument x in place (its shape (2, 3, 2) became (2, 6))" in outcome.failure.message
+
+
+def softmax_loss_logsumexp(x, y):  # type: ignore[no-untyped-def]
+    m = np.max(x, axis=1, keepdims=True)
+    lse = m + np.log(np.sum(np.exp(x - m), axis=1, keepdims=True))
+    dx = np.exp(x - lse)
+    dx[np.arange(x.shape[0]), y] -= 1.0
+    return np.mean(lse[:, 0] - x[np.arange(x.shape[0]), y]), dx / x.shape[0]
+
+
+def softmax_loss_plus_1e_9(x, y):  # type: ignore[no-untyped-def]
+    loss, dx = softmax_loss_logsumexp(x, y)
+    return loss + 1e-9, dx
+
+
+def test_a_loss_left_where_large_terms_cancel_is_compared_at_their_rounding() -> None:
+    """Logits -156.28 and -131.71 (label 1) give a loss of 2.14e-11, computed as lse - x[y]: a correct
+    log-sum-exp is off by 7e-15 there (the rounding of -131.71), 3e-4 relative. Found by CI's seed 1003."""
+    spec = _spec("softmax_loss")
+    x, y = np.array([[-156.28057290770093, -131.713702658506]]), np.array([1])
+    example = Example(sizes={"N": 1, "C": 2}, values={"x": x, "y": y}, dout_seed=7)
+    correct = Battery(spec, bind(spec, spec.convention, Guard(10.0), (softmax_loss_logsumexp,))).examine(example)
+    assert correct.failure is None, correct.failure.message
+    wrong = Battery(spec, bind(spec, spec.convention, Guard(10.0), (softmax_loss_plus_1e_9,))).examine(example)
+    assert wrong.failure is not None and "forward differs from the torch reference" in wrong.failure.message
