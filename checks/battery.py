@@ -265,7 +265,7 @@ class Battery:
             values = []
             for out in self.adapter.outputs(shifted, example.sizes):
                 out = out.reshape(dout.shape) if out.size == dout.size else np.full(dout.shape, np.nan)
-                values.append((float(np.sum(dout * out)), _magnitude(dout, out)))
+                values.append((_dot(dout, out), _magnitude(dout, out)))
             return values
 
         return F
@@ -306,13 +306,13 @@ class Battery:
                 result.fail(Check.CONTRACT, "out", f"forward returned shape {out.shape}, expected {ref.out.shape}")
                 return
             out = out.reshape(ref.out.shape)
-            largest = float(np.max(np.abs(ref.out), initial=0.0))
+            largest = float(np.abs(ref.out).max(initial=0.0))
             err = elementwise_error(out, ref.out, CANCELLATION_ATOL * largest)
             if np.any(err > self.limits[Check.FORWARD]):
                 # an output far smaller than the inputs is what is left where terms of their size
                 # cancel (a softmax loss of 2e-11 is lse - x[y] of logits near -131): their rounding
                 inputs = [example.values[k] for k in arrays if isinstance(self.spec.inputs.get(k), Array)]
-                largest = max([largest, *(float(np.max(np.abs(v), initial=0.0)) for v in inputs)])
+                largest = max([largest, *(float(np.abs(v).max(initial=0.0)) for v in inputs)])
                 err = elementwise_error(out, ref.out, CANCELLATION_ATOL * largest)
             m = result.add(Check.FORWARD, "out", float(err.max(initial=0.0)))
             if m.status is Status.FAIL:
@@ -343,7 +343,7 @@ class Battery:
         rng = np.random.default_rng([example.dout_seed, len(example.values)])
         dout = rng.standard_normal(out.shape)
         result.dout = dout
-        base = _Base(dout, float(np.sum(dout * out)), _magnitude(dout, out))
+        base = _Base(dout, _dot(dout, out), _magnitude(dout, out))
         sent = dout.copy()
         # the finite differences' direction, drawn here (the same values as after backward) so that
         # every remaining call of this example is known before backward runs: a sandbox makes them
@@ -398,7 +398,7 @@ class Battery:
         if equally:  # variants this output cannot tell apart: the gradients of the closest one
             options = [expected, *(r.vjp(dout) for r in equally)]
             expected = min(options, key=lambda e: max((rel_error(grads[k], rg) for k, rg in zip(diff, e, strict=False)), default=0.0))
-        scale = max((float(np.max(np.abs(rg), initial=0.0)) for rg in expected), default=0.0)
+        scale = max((float(np.abs(rg).max(initial=0.0)) for rg in expected), default=0.0)
         terms: float | None = None  # the graph's largest gradient, read only where an entry disagrees
         disputed = False  # an entry disagrees with torch (a kink of the student's forward or not)
         for k, rg in zip(diff, expected, strict=False):
@@ -525,13 +525,20 @@ class _Base:
     m0: float
 
 
+def _dot(dout: np.ndarray, out: np.ndarray) -> float:
+    """sum(dout * out), the loss finite differences are taken of; NaN where out overflows both ways
+    (without numpy's warning, which would point the student at numpy)."""
+    with np.errstate(all="ignore"):
+        return float((dout * out).sum())
+
+
 def _magnitude(dout: np.ndarray, out: np.ndarray) -> float:
     """The scale of rounding in sum(dout * out). Each output counts as at least 1 in size: a small
     output (a softmax loss near 0) is usually a difference of order-1 intermediates, rounded at
     their scale, not its own."""
-    return float(np.sum(np.abs(dout) * np.maximum(1.0, np.abs(out))))
+    return float((np.abs(dout) * np.maximum(1.0, np.abs(out))).sum())
 
 
 def _scale(x: np.ndarray) -> float:
-    return max(1.0, float(np.sqrt(np.mean(np.square(x))))) if x.size else 1.0
+    return max(1.0, float(np.sqrt(np.square(x).sum() / x.size))) if x.size else 1.0  # np.mean's, without its Python wrapper
 
