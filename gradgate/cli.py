@@ -80,9 +80,17 @@ def _version() -> str:
         return __version__
 
 
+class _Version(argparse.Action):
+    """--version, reading the installed version only when asked (importlib.metadata costs every other run 15 ms)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(f"gradgate {_version()}")  # on stdout, as argparse's own version action
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gradgate", description="Check hand-written backpropagation.")
-    p.add_argument("--version", action="version", version=f"gradgate {_version()}")
+    p.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = p.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="check a student's .py file or folder against the registry")
     check.add_argument("path", type=Path, help="a .py file or a folder")
@@ -187,8 +195,7 @@ def _check(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     from gradgate.checks.engine import run
 
-    from . import jsonreport, terminal
-    from . import report as htmlreport
+    from . import terminal
     from .checkbar import CheckBar
 
     judged = []
@@ -213,6 +220,9 @@ def _check(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.seed is None:
         rerun += f" --seed {seed}"
     if json_path is not None and html_path is not None:
+        from . import jsonreport  # only here: --no-report loads neither writer (Jinja2 and the report's views)
+        from . import report as htmlreport
+
         try:
             jsonreport.write(report, json_path, rerun)
             print(f"gradgate: JSON report written to {json_path}")
