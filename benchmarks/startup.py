@@ -1,6 +1,7 @@
 """Benchmark: how long gradgate takes to answer what needs no checking (--version, --help, list, an
 argument error), side by side with importing what a check needs (`import numpy, torch, hypothesis`)
-and a bare interpreter, and what the pytest plugin adds to a plain pytest run.
+and a bare interpreter, what the pytest plugin adds to a plain pytest run, and the whole check of
+one small file (an affine forward/backward pair, 100 examples).
 
 Each command runs in a fresh process, REPEAT times interleaved; the table gives the fastest and the
 median wall time, and the fastest as a fraction of the import line's.
@@ -38,11 +39,28 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("gradgate check (missing path)", [*GRADGATE, "check"]),
     ("gradgate check --seed x . (bad seed)", [*GRADGATE, "check", "--seed", "x", "."]),
     ("gradgate check no/such.py (no such path)", [*GRADGATE, "check", "no/such.py"]),
+    # issue 14's bar for a whole check: one small file at the default 100 examples, <= 1.25x the import line
+    ("gradgate check layers.py --no-report (one affine pair)", [*GRADGATE, "check", "layers.py", "--no-report"]),
     ("pytest (one trivial test)", [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_trivial.py"]),
     ("pytest -p no:gradgate (the same)", [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:gradgate", "test_trivial.py"]),
     ("pytest -p no:gradgate -p no:hypothesispytest", [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:gradgate", "-p", "no:hypothesispytest", "test_trivial.py"]),
 ]
 BASELINE = 1  # the import line
+SMALL_FILE = """import numpy as np
+
+
+def affine_forward(x, w, b):
+    out = x.reshape(x.shape[0], -1).dot(w) + b
+    return out, (x, w, b)
+
+
+def affine_backward(dout, cache):
+    x, w, b = cache
+    dx = dout.dot(w.T).reshape(x.shape)
+    dw = x.reshape(x.shape[0], -1).T.dot(dout)
+    db = np.sum(dout, axis=0)
+    return dx, dw, db
+"""
 
 
 def _time(argv: list[str], cwd: Path) -> float:
@@ -61,6 +79,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="gradgate-startup-") as scratch:
         cwd = Path(scratch)
         (cwd / "test_trivial.py").write_text("def test_trivial():\n    assert True\n")
+        (cwd / "layers.py").write_text(SMALL_FILE)
         for _ in range(args.repeat):
             for n, (_, argv) in enumerate(COMMANDS):
                 times[n].append(_time(argv, cwd))
