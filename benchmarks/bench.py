@@ -32,7 +32,8 @@ import numpy as np
 import torch
 from gradgate.checks.adapters import grads_tuple
 from gradgate.checks.discover import Candidate, discover
-from gradgate.checks.engine import DEFAULT_EXAMPLES, Options, check_implementation, configurations, match
+from gradgate.checks.engine import DEFAULT_EXAMPLES, Options, check_implementation
+from gradgate.checks.matching import configurations, match
 from gradgate.checks.examples import build_array, shape_of
 from gradgate.gates import REGISTRY
 from gradgate.gates.spec import Array, Convention, GateSpec, Labels

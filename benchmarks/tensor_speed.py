@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 import torch
 from gradgate.checks.discover import Candidate, discover
-from gradgate.checks.engine import Options, check_implementation, match
+from gradgate.checks.engine import Options, check_implementation
+from gradgate.checks.matching import match
 from gradgate.gates import REGISTRY
 from gradgate.gates.spec import GateSpec
 

@@ -374,7 +374,7 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
 
     def add(cand: Candidate) -> None:
         why = written_for(module, cand.objects)
-        if why == TORCH_REASON:  # checked if the registry has a tensor entry of its name (engine.match)
+        if why == TORCH_REASON:  # checked if the registry has a tensor entry of its name (matching.match)
             cand.tensors = True
             found.candidates.append(cand)
         elif why:

@@ -1,7 +1,7 @@
 """Code written for another framework's tensors (UMich EECS 498's torch layers, CMU 10-714's needle
 ops), told apart from numpy code. Torch code is checked with the tensor convention where the
 registry has an entry for it (gates/eecs498.py: `GateSpec.tensors`), and otherwise listed as not
-checked with TORCH_REASON (checks.engine.match); needle code is always listed as not checked.
+checked with TORCH_REASON (checks.matching.match); needle code is always listed as not checked.
 
 Conservative on purpose: a function counts as torch code only if its module imports torch AND its
 own code names one of those torch objects or uses a method or keyword only tensors have

@@ -1,7 +1,7 @@
 """The registry: every gate and layer gradgate knows, one declarative `GateSpec` each.
 
 Entries may share a name (assignment 1's and assignment 2's TwoLayerNet): the engine picks the one
-whose `signature` fits (`checks.engine.match`). Assignment 2's comes first, for callers that look a
+whose `signature` fits (`checks.matching.match`). Assignment 2's comes first, for callers that look a
 name up without a signature. `COURSES` groups the entries by the course they come from, for
 `gradgate list`.
 """

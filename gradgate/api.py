@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from gradgate.checks.discover import Candidate
-from gradgate.checks.engine import Options, check_implementation, configurations, match
+from gradgate.checks.engine import Options, check_implementation
+from gradgate.checks.matching import configurations, match
 from gradgate.checks.results import Status
 from gradgate.gates import REGISTRY
 from gradgate.gates.spec import Array, Convention, GateSpec

@@ -445,7 +445,7 @@ class Planned:
 
 def _plan(run: Run) -> dict[Path, Planned]:
     from gradgate.checks.discover import LoadError, discover
-    from gradgate.checks.engine import configurations, judged
+    from gradgate.checks.matching import configurations, judged
 
     plans: dict[Path, Planned] = {}  # a folder and a file inside it: each file once
     order = 0
@@ -495,7 +495,7 @@ class StudentFile(pytest.File):
 
     def collect(self) -> Iterator[pytest.Item]:
         from gradgate.checks.configurations import named
-        from gradgate.checks.engine import configurations
+        from gradgate.checks.matching import configurations
 
         if self.plan.broken is not None:
             yield BrokenFile.from_parent(self, name="import", reason=self.plan.broken, order=self.plan.first)
@@ -533,7 +533,7 @@ class _Checked(pytest.Item):
 class Implementation(_Checked):
     def __init__(self, *, specs: tuple[GateSpec, ...], candidate: Candidate, configuration: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.specs = specs  # alternatives of one gate (engine.match)
+        self.specs = specs  # alternatives of one gate (matching.match)
         self.candidate = candidate
         self.configuration = configuration  # of a configurable model, None otherwise
 

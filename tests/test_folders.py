@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from gradgate.checks.conventions import Convention
 from gradgate.checks.discover import Candidate, discover
-from gradgate.checks.engine import match, run
+from gradgate.checks.engine import run
+from gradgate.checks.matching import match
 from gradgate.checks.executor import IN_PROCESS
 from gradgate.checks.results import ImplementationResult, RunReport, Status
 from gradgate.checks.sandbox import Sandbox
