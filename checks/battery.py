@@ -9,17 +9,17 @@ when torch and the student disagree on entries that may sit on a kink.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from gradgate.gates.spec import Array, Fixed, Floor, GateSpec
+from gradgate.gates.spec import Array, Fixed, GateSpec
 
 from . import stochastic
 from .planned import Backward, Forward, Outputs
-from .adapters import Adapter, _squeezed, as_array
+from .adapters import Adapter, as_array
+from .differences import axis_of_one, changed_in_place, param_differences, same_shape, upstream, where
 from .examples import Example
 from .guard import NOT_IMPLEMENTED, NotImplementedYet, StudentError, StudentRaised
 from .numeric import Difference, difference, elementwise_error, points, rel_error
@@ -79,81 +79,9 @@ class Outcome:
         self.measurements.append(Measurement(check, input, None, status, message))
 
 
-def _where(mask: np.ndarray) -> str:
-    if mask.ndim == 0:
-        return "the value" if mask else ""
-    idx = np.argwhere(mask)
-    if not len(idx):
-        return ""
-    first = ", ".join(str(int(i)) for i in idx[0])
-    return f"{len(idx)} entr{'y' if len(idx) == 1 else 'ies'}, first at [{first}]"
-
-
-def _differences(
-    got: Any, expected: Any, path: str, limit: float, floors: Mapping[str, Floor], harmless: list[str], floor: Floor | None = None
-) -> list[str]:
-    """Where a (nested) param object differs from the reference's; extra keys are the student's own.
-    A difference within the spec's `Floor` for its key is not one: it is described in `harmless`."""
-    if isinstance(expected, dict):
-        if not isinstance(got, dict):
-            return [f"{path} is {type(got).__name__}, expected a dict"]
-        out: list[str] = []
-        for key, value in expected.items():
-            if key not in got:
-                out.append(f"{path}[{key!r}] is missing")
-            else:
-                out.extend(_differences(got[key], value, f"{path}[{key!r}]", limit, floors, harmless, floors.get(key, floor)))
-        return out
-    if isinstance(expected, (np.ndarray, float, np.floating)) and not isinstance(expected, bool):
-        try:
-            g = np.asarray(got, dtype=np.float64)
-        except (TypeError, ValueError):
-            return [f"{path} is {type(got).__name__}, expected numbers"]
-        e = np.asarray(expected, dtype=np.float64)
-        if g.shape != e.shape and np.squeeze(g).shape == np.squeeze(e).shape:
-            g = g.reshape(e.shape)  # running statistics kept with keepdims: (1, D) for (D,) is the same state
-        if g.shape != e.shape:
-            return [f"{path} has shape {g.shape}, expected {e.shape}"]
-        err = rel_error(g, e)
-        if not err > limit:
-            return []
-        with np.errstate(all="ignore"):
-            gap = float(np.max(np.abs(g - e), initial=0.0))
-        if floor is not None and gap <= floor.atol:  # NaN is never within a floor
-            harmless.append(f"{path} differs from the reference by up to {gap:.1e} (relative error {err:.1e}), within {floor.atol:g}: {floor.why}")
-            return []
-        return [f"{path} has relative error {err:.1e}"]
-    return [] if got == expected else [f"{path} is {got!r}, expected {expected!r}"]
-
-
-def _changed(now: np.ndarray, before: np.ndarray) -> str:
-    """How an argument was changed in place since it was passed ("" if not; NaN equals NaN): its
-    values, or its shape (`x.shape = (N, -1)` reshapes the caller's array too)."""
-    if now.shape != before.shape:
-        return f"its shape {before.shape} became {now.shape}"
-    if now.dtype == before.dtype and now.tobytes() == before.tobytes():
-        return ""  # the same bits: the usual case, told without comparing entry by entry
-    return _where(~((now == before) | (np.isnan(now) & np.isnan(before))))
-
-
 def _mutated(result: Outcome, k: str) -> bool:
     """Whether a mutation of input k is already reported (by the forward)."""
     return any(m.check is Check.MUTATION and m.input == k for m in result.measurements)
-
-
-def _upstream(changed: np.ndarray, ref: Reference | None) -> str:
-    """Which upstream gradient changed, and where: with several outputs (lstm_step's next_h, next_c)
-    the backward got one per output, and the flat index of the joined vector means nothing."""
-    if ref is None or len(ref.parts) < 2:
-        return f"dout in place ({_where(changed)})"
-    flat, start = changed.reshape(-1), 0
-    for n, shape in enumerate(ref.parts, start=1):
-        size = math.prod(shape)
-        part = flat[start : start + size].reshape(shape)
-        start += size
-        if part.any():
-            return f"its upstream gradient for output {n} of {len(ref.parts)} in place (argument {n}: {_where(part)})"
-    return f"dout in place ({_where(changed)})"
 
 
 def _template_zeros(out: np.ndarray, grads: dict[str, np.ndarray], expected: np.ndarray) -> bool:
@@ -166,21 +94,6 @@ def _spread_seed(seed: int) -> int:
     """The seed, mixed: hypothesis favours round seeds (256, 2**27), which a plain modulus would
     pick out; 0, where shrinking goes, stays 0."""
     return ((seed * 0x9E3779B1) & 0xFFFFFFFF) >> 16
-
-
-def _same_shape(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
-    return a == b or (math.prod(a) == 1 and math.prod(b) == 1)
-
-
-def _axis_of_one(got: tuple[int, ...], expected: tuple[int, ...]) -> str:
-    """What a gradient's shape that differs only by axes of size 1 says: a sum's keepdims (db as
-    (1, M) for b (M,), or DLS's (n, 1) summed to (n,)), which the course's in-place update rejects."""
-    if _squeezed(got) != _squeezed(expected):
-        return ""
-    more = len(got) > len(expected)
-    return (f" (the same entries {'with an extra' if more else 'without the'} axis of size 1: "
-            f"a sum {'with' if more else 'without'} keepdims=True? the parameter's update `{'b -= lr * db' if more else 'b = b - lr * db'}` "
-            f"{'fails' if more else 'changes its shape'} with it)")
 
 
 class Battery:
@@ -220,7 +133,7 @@ class Battery:
         possible = self.possible if self.possible is not None else list(refs)
         built = {label: Reference(self.spec, example.values, example.sizes, refs[label], observed) for label in possible}
         errors = {
-            label: rel_error(out.reshape(r.out.shape), r.out) for label, r in built.items() if _same_shape(out.shape, r.out.shape)
+            label: rel_error(out.reshape(r.out.shape), r.out) for label, r in built.items() if same_shape(out.shape, r.out.shape)
         }
         fits = [label for label, e in errors.items() if e <= self.limits[Check.FORWARD]]
         if fits:
@@ -292,7 +205,7 @@ class Battery:
         args = example.fresh()
         out, state = self.adapter.forward(args, example.sizes)
         for k in arrays:
-            if how := _changed(args[k], example.values[k]):
+            if how := changed_in_place(args[k], example.values[k]):
                 result.fail(Check.MUTATION, k, f"forward changed its argument {k} in place ({how})")
 
         if self.spec.stochastic is None:
@@ -302,7 +215,7 @@ class Battery:
         if ref is None and self.spec.stochastic is not None:
             return  # the mask itself is wrong (recorded)
         if ref is not None:
-            if not _same_shape(out.shape, ref.out.shape):
+            if not same_shape(out.shape, ref.out.shape):
                 result.fail(Check.CONTRACT, "out", f"forward returned shape {out.shape}, expected {ref.out.shape}")
                 return
             out = out.reshape(ref.out.shape)
@@ -318,7 +231,7 @@ class Battery:
             if m.status is Status.FAIL:
                 bad = err > self.limits[Check.FORWARD]
                 nonfinite = " (NaN or inf where the reference is finite)" if not np.all(np.isfinite(out)) else ""
-                m.message = f"forward differs from the torch reference{nonfinite}: {_where(bad)}"
+                m.message = f"forward differs from the torch reference{nonfinite}: {where(bad)}"
                 result.pictures["out"] = Picture("out", out, ref.out, err)
             for k, expected in ref.fixed.items():
                 # Param dicts are the course's channel for state (batchnorm's running statistics):
@@ -326,13 +239,13 @@ class Battery:
                 inp = self.spec.inputs[k]
                 harmless: list[str] = []
                 floors = inp.floors if isinstance(inp, Fixed) else {}
-                wrong = _differences(args[k], expected, k, self.limits[Check.FORWARD], floors, harmless)
+                wrong = param_differences(args[k], expected, k, self.limits[Check.FORWARD], floors, harmless)
                 if wrong:
                     result.fail(Check.FORWARD, k, f"after forward, {k} differs from the reference: {'; '.join(wrong[:3])}")
                 elif harmless:
                     result.notes.append((AdvisoryKind.RUNNING_STATISTICS, f"after forward, {'; '.join(harmless[:3])}; harmless"))
         elif not np.all(np.isfinite(out)):
-            result.fail(Check.CONTRACT, "out", f"forward returned NaN or inf ({_where(~np.isfinite(out))})")
+            result.fail(Check.CONTRACT, "out", f"forward returned NaN or inf ({where(~np.isfinite(out))})")
             return
         if self.spec.backward_on is not None and not self.spec.backward_on(example.sizes):
             if full:
@@ -365,17 +278,17 @@ class Battery:
         grads: dict[str, np.ndarray] = {}
         for k, g in zip(diff, raw, strict=True):
             g = as_array(g, f"the gradient d{k}")
-            if not _same_shape(g.shape, example.values[k].shape):
-                result.fail(Check.CONTRACT, f"d{k}", f"d{k} has shape {g.shape}, expected {example.values[k].shape}{_axis_of_one(g.shape, example.values[k].shape)}")
+            if not same_shape(g.shape, example.values[k].shape):
+                result.fail(Check.CONTRACT, f"d{k}", f"d{k} has shape {g.shape}, expected {example.values[k].shape}{axis_of_one(g.shape, example.values[k].shape)}")
             elif not np.all(np.isfinite(g)):
-                result.fail(Check.CONTRACT, f"d{k}", f"d{k} is not finite ({_where(~np.isfinite(g))})")
+                result.fail(Check.CONTRACT, f"d{k}", f"d{k} is not finite ({where(~np.isfinite(g))})")
             else:
                 grads[k] = g.reshape(example.values[k].shape)
         if not np.array_equal(sent, dout):
-            result.fail(Check.MUTATION, "dout", f"backward changed {_upstream(sent != dout, ref)}")
+            result.fail(Check.MUTATION, "dout", f"backward changed {upstream(sent != dout, ref)}")
         # The forward's arguments are the arrays its cache holds: the caller's, still.
         for k in arrays:
-            if not _mutated(result, k) and (how := _changed(args[k], example.values[k])):
+            if not _mutated(result, k) and (how := changed_in_place(args[k], example.values[k])):
                 result.fail(Check.MUTATION, k, f"backward changed the forward's argument {k} in place ({how})")
         if full:
             self._again(diff, again, state, grads, result)
@@ -414,7 +327,7 @@ class Battery:
                 err = np.where(self._kinks(example, base, k, bad), 0.0, err)
             m = result.add(Check.BACKWARD_TORCH, f"d{k}", float(err.max(initial=0.0)))
             if m.status is Status.FAIL:
-                m.message = f"d{k} differs from torch autograd: {_where(err > self.limits[Check.BACKWARD_TORCH])}"
+                m.message = f"d{k} differs from torch autograd: {where(err > self.limits[Check.BACKWARD_TORCH])}"
                 result.pictures[f"d{k}"] = Picture(f"d{k}", grads[k], rg, err)
 
         # backward vs finite differences of the student's own forward, along one random direction:
@@ -477,7 +390,7 @@ class Battery:
     def _determinism(self, example: Example, out: np.ndarray, result: Outcome, args: dict[str, Any] | None = None) -> None:
         """The same input gives the same output."""
         out2, _ = self.adapter.forward(args, example.sizes) if args is not None else self._forward(example)
-        if not _same_shape(out2.shape, out.shape):
+        if not same_shape(out2.shape, out.shape):
             result.fail(Check.DETERMINISM, "out", f"a second forward returned shape {out2.shape}, first {out.shape}")
         else:
             m = result.add(Check.DETERMINISM, "out", rel_error(out2.reshape(out.shape), out))
