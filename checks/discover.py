@@ -108,12 +108,13 @@ def _package_root(folder: Path) -> tuple[Path, list[str]]:
     folder = folder.resolve()
     prefix: list[str] = []
     # A folder with only a stale __init__.pyc (Python 2's, its .py never committed) is a package too,
-    # and so is one without any __init__ whose own files import it by name (a namespace package,
-    # as Python 3 imports a cs231n/ committed without its __init__.py).
+    # and so is one without any __init__ whose own files import it by name or relatively (a namespace
+    # package, as Python 3 imports a cs231n/ committed without its __init__.py, or a micrograd copy
+    # whose nn.py has `from .engine import Value`).
     # A needle package is the top of its name (the course puts its `python/` folder on sys.path), even
     # where a student's file also imports it as `python.needle`: that name is `_course_parent`'s.
     while folder.name.isidentifier() and folder.parent != folder and prefix[:1] != [NEEDLE] and not _holds_needle(folder) and (
-        any((folder / f"__init__.{ext}").is_file() for ext in ("py", "pyc")) or _imports_itself(folder)
+        any((folder / f"__init__.{ext}").is_file() for ext in ("py", "pyc")) or _imports_itself(folder) or _imports_relatively(folder)
     ):
         prefix.insert(0, folder.name)
         folder = folder.parent
@@ -139,6 +140,24 @@ def _imports_itself(folder: Path, limit: int = 200) -> bool:
             break
         try:
             if pattern.search(path.read_text(errors="replace")):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+_RELATIVE = re.compile(r"^\s*from\s+(\.+)", re.MULTILINE)
+
+
+def _imports_relatively(folder: Path, limit: int = 200) -> bool:
+    """Whether a module below `folder` imports relatively up to `folder` itself (`from .engine import
+    Value` in folder/nn.py, `from ..layers import *` in folder/classifiers/cnn.py): only a package's do."""
+    for n, path in enumerate(folder.rglob("*.py")):
+        if n >= limit:
+            break
+        depth = len(path.relative_to(folder).parts) - 1  # 0 directly in folder
+        try:
+            if any(len(dots) > depth for dots in _RELATIVE.findall(path.read_text(errors="replace"))):
                 return True
         except OSError:
             continue

@@ -609,3 +609,17 @@ def test_a_module_with_an_odd_path_imported_while_loading_is_no_crash(tmp_path: 
 
         sys.modules.pop("odd_path_module", None)
     assert not found.broken
+
+
+@pytest.mark.parametrize("target", ["micro", "micro/nn.py"])
+def test_a_folder_without_init_whose_files_import_each_other_relatively_is_a_package(tmp_path: Path, target: str) -> None:
+    """micrograd's layout copied without an __init__.py: nn.py's `from .engine import Value` works
+    only with the folder imported as a package, and it is, not listed as nn.py's ImportError."""
+    folder = _write(tmp_path, {
+        "micro/engine.py": (STUDENT / "micrograd.py").read_text(),
+        "micro/nn.py": "import random\nfrom .engine import Value\n\n\nclass Neuron:\n    def __init__(self, nin):\n        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]\n",
+    })  # fmt: skip
+    found = discover(folder / target)
+    assert not found.broken, found.broken
+    if target == "micro":
+        assert any(c.name == "Value" for c in found.candidates), [c.label for c in found.candidates]
