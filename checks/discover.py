@@ -114,7 +114,7 @@ def _package_root(folder: Path) -> tuple[Path, list[str]]:
     # A needle package is the top of its name (the course puts its `python/` folder on sys.path), even
     # where a student's file also imports it as `python.needle`: that name is `_course_parent`'s.
     while folder.name.isidentifier() and folder.parent != folder and prefix[:1] != [NEEDLE] and not _holds_needle(folder) and (
-        any((folder / f"__init__.{ext}").is_file() for ext in ("py", "pyc")) or _imports_itself(folder) or _imports_relatively(folder)
+        any((folder / f"__init__.{ext}").is_file() for ext in ("py", "pyc")) or _imported_as_package(folder)
     ):
         prefix.insert(0, folder.name)
         folder = folder.parent
@@ -132,36 +132,40 @@ def _course_parent(root: Path) -> list[Path]:
     return [root.parent] if _holds_needle(root) and _imports_itself(root) else []
 
 
-def _imports_itself(folder: Path, limit: int = 200) -> bool:
-    """Whether a module in `folder` imports `folder.name` absolutely (`from cs231n.layers import *`)."""
-    pattern = re.compile(rf"^\s*(?:from|import)\s+{re.escape(folder.name)}(?:\.|\s)", re.MULTILINE)
+def _texts(folder: Path, limit: int = 200) -> Iterator[tuple[Path, str]]:
+    """The first `limit` .py files below `folder`, with their text (unreadable ones left out)."""
     for n, path in enumerate(folder.rglob("*.py")):
         if n >= limit:
             break
         try:
-            if pattern.search(path.read_text(errors="replace")):
-                return True
+            yield path, path.read_text(errors="replace")
         except OSError:
             continue
-    return False
+
+
+def _by_name(folder: Path) -> re.Pattern[str]:
+    """An absolute import of `folder`'s name (`from cs231n.layers import *`)."""
+    return re.compile(rf"^\s*(?:from|import)\s+{re.escape(folder.name)}(?:\.|\s)", re.MULTILINE)
+
+
+def _imports_itself(folder: Path) -> bool:
+    """Whether a module in `folder` imports `folder.name` absolutely."""
+    pattern = _by_name(folder)
+    return any(pattern.search(text) for _, text in _texts(folder))
 
 
 _RELATIVE = re.compile(r"^\s*from\s+(\.+)", re.MULTILINE)
 
 
-def _imports_relatively(folder: Path, limit: int = 200) -> bool:
-    """Whether a module below `folder` imports relatively up to `folder` itself (`from .engine import
-    Value` in folder/nn.py, `from ..layers import *` in folder/classifiers/cnn.py): only a package's do."""
-    for n, path in enumerate(folder.rglob("*.py")):
-        if n >= limit:
-            break
-        depth = len(path.relative_to(folder).parts) - 1  # 0 directly in folder
-        try:
-            if any(len(dots) > depth for dots in _RELATIVE.findall(path.read_text(errors="replace"))):
-                return True
-        except OSError:
-            continue
-    return False
+def _imported_as_package(folder: Path) -> bool:
+    """Whether a module below `folder` imports it by name, or relatively up to `folder` itself
+    (`from .engine import Value` in folder/nn.py, `from ..layers import *` in folder/classifiers/):
+    either works only with the folder imported as a package. One pass over the files."""
+    pattern = _by_name(folder)
+    return any(
+        pattern.search(text) or any(len(dots) > len(path.relative_to(folder).parts) - 1 for dots in _RELATIVE.findall(text))
+        for path, text in _texts(folder)
+    )  # a file's depth below folder is its parts less one: 0 directly in it
 
 
 def _needle_root(target: Path, rel: Path) -> Path | None:
