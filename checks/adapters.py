@@ -12,14 +12,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import functools
 import inspect
 
 import numpy as np
 
-from .conventions import TENSOR_DEVICE, Convention, Option, Steps
+from .conventions import Convention, Option, Steps
 from .guard import Guard, NotImplementedYet, OwnDesign, StudentError
 from .planned import Call
+from .tensor_calls import Mode, device_keyword, from_tensor, is_tensor, to_tensor
 
 
 def _kind(value: Any) -> str:
@@ -40,64 +40,6 @@ def as_array(value: Any, what: str) -> np.ndarray:
     if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
         return np.asarray(value, dtype=np.float64)
     raise StudentError(f"{what} should be a numpy array or a number, got {_kind(value)}")
-
-
-def to_tensor(value: Any) -> Any:
-    """An engine array as a float64 (labels: int64) CPU torch tensor sharing its memory, so that an
-    in-place change by the student's code shows in the array; anything else as it is."""
-    if not isinstance(value, np.ndarray):
-        return value
-    import torch  # only for torch-tensor conventions: the numpy ones never load it
-
-    try:
-        return torch.from_numpy(value)
-    except (ValueError, TypeError):  # negative strides, a read-only array: a copy
-        return torch.tensor(np.array(value))
-
-
-def from_tensor(value: Any, what: str) -> Any:
-    """A torch result as a numpy array (`.detach().cpu().numpy()`); a numpy array where the course
-    has a tensor is a contract violation (a `.numpy()` call: it fails on the GPU the course runs on)."""
-    if isinstance(value, np.ndarray):
-        raise StudentError(f"{what} should be a torch tensor, got a numpy {_kind(value)} (a .numpy() call?): the course's code runs on tensors")
-    torch = __import__("sys").modules.get("torch")
-    if torch is not None and isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
-    return value
-
-
-def _is_tensor(value: Any) -> bool:
-    torch = __import__("sys").modules.get("torch")
-    return torch is not None and isinstance(value, torch.Tensor)
-
-
-def device_keyword(fn: Callable[..., Any], given: int) -> dict[str, str]:
-    """{"device": "cpu"} where `fn` has a `device` parameter the `given` positional arguments leave
-    unfilled: a default of 'cuda' is the course's GPU, not the student's error."""
-    try:
-        found = _device_parameter(fn)
-    except TypeError:  # an unhashable callable: read its signature each time
-        found = _device_parameter.__wrapped__(fn)
-    if found is None:
-        return {}
-    n, positional_only, positional = found
-    if positional_only or (positional and n < given):
-        return {}
-    return {"device": TENSOR_DEVICE}
-
-
-@functools.lru_cache(maxsize=1024)
-def _device_parameter(fn: Callable[..., Any]) -> tuple[int, bool, bool] | None:
-    """Where `fn`'s `device` parameter is (index, positional-only, positional), None if it has none.
-    Cached: a signature costs tens of microseconds, and every call of torch code asks."""
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        return None
-    for n, p in enumerate(params):
-        if p.name == "device" and p.kind is not p.VAR_POSITIONAL:
-            return n, p.kind is p.POSITIONAL_ONLY, p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    return None
 
 
 def grads_tuple(value: Any, count: int, what: str, names: Sequence[str] = ()) -> tuple[Any, ...]:
@@ -170,6 +112,7 @@ class Adapter:
     # parameter kept in another shape than the course's ("" about: a note on its own, the first one
     # kept). Plain tuples, to cross the sandbox's wire.
     notes: list[tuple[str, str, str]] = field(default_factory=list, init=False)
+    mode: Mode = field(default_factory=Mode, init=False, repr=False)  # torch code's calls (checks.tensor_calls)
 
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
         raise NotImplementedError
@@ -203,10 +146,11 @@ class Adapter:
             d.update({k: to_tensor(v) for k, v in d.items() if isinstance(v, np.ndarray)})
         try:
             args = tuple(to_tensor(a) for a in args)
-            return self.guard.call(fn, *args, **device_keyword(fn, len(args)))
+            with self.mode.around(fn):
+                return self.guard.call(fn, *args, **device_keyword(fn, len(args)))
         finally:
             for d in dicts:
-                d.update({k: v.detach().cpu().numpy() for k, v in d.items() if _is_tensor(v)})
+                d.update({k: v.detach().cpu().numpy() for k, v in d.items() if is_tensor(v)})
 
     def result(self, value: Any, what: str) -> Any:
         """A value the student's code returned, as an array where the convention is tensors."""
@@ -272,7 +216,8 @@ class LayerPair(Adapter):
         if self.tensors:
             douts = [to_tensor(d) for d in douts]
             extra = tuple(to_tensor(e) for e in state.extra)
-            result = self.guard.call(self.backward_fn, *douts, state.cache, *extra)
+            with self.mode.around(self.backward_fn):
+                result = self.guard.call(self.backward_fn, *douts, state.cache, *extra)
         else:
             result = self.guard.call(self.backward_fn, *douts, state.cache, *state.extra)
         grads = grads_tuple(result, len(state.names), name, state.names)
@@ -419,7 +364,7 @@ class Model(Adapter):
         name = self.cls.__name__
         have = params[key]
         if self.tensors:  # UMich EECS 498: the student's tensor gets a float64 CPU tensor sharing value's memory
-            if not _is_tensor(have):
+            if not is_tensor(have):
                 raise StudentError(f"{name}().params[{key!r}] should be a torch tensor, got {_kind(have)}")
             shape = tuple(have.shape)
             if shape != value.shape and (have.numel() != value.size or _squeezed(shape) != _squeezed(value.shape)):
