@@ -34,7 +34,10 @@ describe = _kind  # what a value is, for messages ("array of shape (3, 2)", "tup
 
 
 def as_array(value: Any, what: str) -> np.ndarray:
-    """A numeric result as float64; anything else is a contract violation."""
+    """A numeric result as float64; anything else is a contract violation (`return NotImplemented`,
+    CMU 11-785's later templates, is the template: not implemented)."""
+    if value is NotImplemented:
+        raise NotImplementedYet(f"not implemented: {what} returns NotImplemented")
     if isinstance(value, np.ndarray) and value.dtype.kind in "fiub":
         return value.astype(np.float64, copy=True)
     if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
@@ -45,9 +48,9 @@ def as_array(value: Any, what: str) -> np.ndarray:
 def grads_tuple(value: Any, count: int, what: str, names: Sequence[str] = ()) -> tuple[Any, ...]:
     """A backward result as a tuple of `count` gradients (a lone array when count is 1). None where
     a gradient belongs is the course's template (`dx, dw, db = None, None, None`): not implemented."""
-    if value is None:
+    if value is None or value is NotImplemented:
         alone = f" for d{names[0]}" if count == 1 and names else ""
-        raise NotImplementedYet(f"not implemented: {what} returns None{alone}")
+        raise NotImplementedYet(f"not implemented: {what} returns {value}{alone}")
     if count == 1 and not isinstance(value, (tuple, list)):
         value = (value,)
     if not (isinstance(value, (tuple, list)) and len(value) == count):

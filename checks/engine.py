@@ -242,6 +242,10 @@ def _check_alternatives(
     return max(results, key=fit)  # the first of equals
 
 
+# An error inside gradgate while it checks one implementation is no verdict on the student's code.
+OWN_FAILURE = "not checked: gradgate itself failed while checking it, which is gradgate's error, not yours; please report it"
+
+
 def _check(
     spec: GateSpec, candidate: Candidate, options: Options, roots: Sequence[Path], executor: Executor
 ) -> ImplementationResult | Unchecked:
@@ -255,6 +259,10 @@ def _check(
             spec.name, candidate.label, Status.ERROR, [], message=f"cannot be loaded: {exc}", source=candidate.source,
             convention=candidate.convention.value, outputs=spec.outputs,
         )
+    except Exception as exc:  # a failure of gradgate's own: this implementation is not judged, the rest still are
+        if _during_ctrl_c(exc):
+            raise KeyboardInterrupt from None
+        return Unchecked(candidate.label, candidate.source, f"{OWN_FAILURE} ({type(exc).__name__}: {exc})")
 
 
 def _during_ctrl_c(exc: BaseException) -> bool:

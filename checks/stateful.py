@@ -43,7 +43,7 @@ class StatefulClass(Adapter):
             holder = _reach(obj, owner, name) if owner else obj
             if not hasattr(holder, last):
                 # parameters of the student's own naming (gamma for BW): which is the course's cannot be known
-                mine = ", ".join(k for k, v in vars(holder).items() if isinstance(v, np.ndarray))[:120]
+                mine = ", ".join(k for k, v in getattr(holder, "__dict__", {}).items() if isinstance(v, np.ndarray))[:120]
                 raise OwnDesign(f"names its parameters its own way: {name}() makes no self.{attribute}, which the course's autograder sets (it has {mine or 'no arrays'})")
             setattr(holder, last, args[key])  # the argument itself: a change in place shows as one
         rest = [v for k, v in args.items() if k not in how.params]
@@ -106,12 +106,15 @@ _REQUIRED = object()
 def _reach(obj: Any, path: str, name: str, missing: Any = _REQUIRED) -> Any:
     """obj.a.b for the path "a.b" (HW2P1's Conv1d keeps its W on `self.conv1d_stride1`); a part the
     object does not have is `missing`, or, where required, the student's error naming it."""
-    for part in path.split("."):
+    parts = path.split(".")
+    for n, part in enumerate(parts):
         if not hasattr(obj, part):
             if missing is _REQUIRED:
                 raise StudentError(f"{name}() has no self.{path}, where the course's autograder reads it")
             return missing
         obj = getattr(obj, part)
+        if obj is None and missing is _REQUIRED:  # the template's `self.conv1d_stride1 = None  # TODO`
+            raise NotImplementedYet(f"not implemented: {name}() leaves self.{'.'.join(parts[: n + 1])} None")
     return obj
 
 

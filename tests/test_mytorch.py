@@ -142,6 +142,50 @@ def test_templates_are_not_implemented_and_scipy_is_not_the_students_fault(tmp_p
         assert any(u.name == "GELU" and "scipy" in u.reason for u in report.unchecked), report.unchecked
 
 
+def test_later_templates_are_not_implemented_either(tmp_path: Path) -> None:
+    """HW2P1's later handouts: `return NotImplemented`, and a composite whose constructor still has
+    `self.conv1d_stride1 = None  # TODO` (it crashed the whole run once, with no report)."""
+    (tmp_path / "mytorch").mkdir()
+    (tmp_path / "mytorch" / "flatten.py").write_text(textwrap.dedent("""
+        class Flatten:
+            def forward(self, A):
+                return NotImplemented
+
+            def backward(self, dLdZ):
+                return NotImplemented
+    """))
+    (tmp_path / "mytorch" / "Conv1d.py").write_text(textwrap.dedent("""
+        import numpy as np
+
+        class Conv1d_stride1:
+            def __init__(self, in_channels, out_channels, kernel_size, weight_init_fn=None, bias_init_fn=None):
+                self.W = np.zeros((out_channels, in_channels, kernel_size))
+                self.b = np.zeros(out_channels)
+
+            def forward(self, A):
+                return None
+
+            def backward(self, dLdZ):
+                return None
+
+        class Conv1d:
+            def __init__(self, in_channels, out_channels, kernel_size, stride, padding=0, weight_init_fn=None, bias_init_fn=None):
+                self.stride = stride
+                self.conv1d_stride1 = None  # TODO
+
+            def forward(self, A):
+                return None
+
+            def backward(self, dLdZ):
+                return None
+    """))
+    report = run(tmp_path, examples=EXAMPLES, seed=0, timeout=20)
+    assert report.error is None, report.error
+    messages = {r.implementation: r.message for r in report.results}
+    assert messages["Flatten"].startswith("not implemented: Flatten.forward returns NotImplemented"), messages
+    assert messages["Conv1d"].startswith("not implemented: Conv1d() leaves self.conv1d_stride1 None"), messages
+
+
 def test_a_lecture_gate_class_is_not_mytorchs(tmp_path: Path) -> None:
     """forward(x, y) / backward(dz) outside a mytorch package stays the lecture's gate class."""
     path = tmp_path / "gates.py"

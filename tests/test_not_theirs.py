@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
-from gradgate.checks.engine import run
+from gradgate.checks.adapters import LayerPair
+from gradgate.checks.engine import OWN_FAILURE, run
 from gradgate.checks.executor import IN_PROCESS
 from gradgate.checks.guard import OURS
 from gradgate.checks.results import RunReport, Status, UncheckedKind
@@ -291,6 +293,40 @@ def test_the_2022_dropout_template_is_not_implemented(tmp_path: Path, executor: 
     (result,) = report.results
     assert result.status is Status.ERROR and result.counterexample is None
     assert result.message.startswith("not implemented: out is still the template's None at `out = out.astype(x.dtype, copy=False)`"), result.message
+
+
+def test_a_failure_of_gradgates_own_is_not_checked_and_the_rest_still_judged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug of ours on one implementation (one crashed a whole MyTorch run once, with no report)
+    lists it as not checked, says whose error it is, and points into no gradgate file."""
+    folder = _write(tmp_path, {"layers.py": textwrap.dedent('''
+        import numpy as np
+
+        def relu_forward(x):
+            return np.maximum(x, 0), x
+
+        def relu_backward(dout, cache):
+            return dout * (cache > 0)
+
+        def sigmoid_forward(x):
+            out = 1 / (1 + np.exp(-x))
+            return out, out
+
+        def sigmoid_backward(dout, cache):
+            return dout * cache * (1 - cache)
+        ''')})
+    real = LayerPair.forward
+
+    def broken(self: LayerPair, args: Any, sizes: Any) -> Any:
+        if self.forward_fn.__name__ == "relu_forward":
+            raise TypeError("vars() argument must have __dict__ attribute")
+        return real(self, args, sizes)
+
+    monkeypatch.setattr(LayerPair, "forward", broken)
+    report = run(folder, examples=10, seed=0, timeout=30)
+    assert report.error is None
+    assert [(r.implementation, r.status) for r in report.results] == [("sigmoid_forward", Status.PASS)], report.results
+    (ours,) = [u for u in report.unchecked if u.name == "relu_forward"]
+    assert ours.reason.startswith(OWN_FAILURE) and "TypeError: vars()" in ours.reason and str(OURS) not in ours.reason, ours.reason
 
 
 def test_a_None_of_the_students_own_making_is_still_their_error(tmp_path: Path) -> None:
