@@ -63,6 +63,13 @@ NAMESPACE = "the notebook's namespace"  # the source of what a kernel defined (n
 SKIP_DIRS = {"__pycache__", "tests", "test", ".git", ".venv", "venv", "build", "dist", "node_modules", "autograder"}
 
 
+def _course_sandbox(target: Path, rel: Path) -> bool:
+    """A file in CMU 11-785's `sandbox/` beside `mytorch/`: the course's scratch scripts (HW2P1's
+    conv1d_sandbox.py), which run the student's classes when imported, as its autograder does."""
+    parts = rel.parts[:-1]
+    return any(p == "sandbox" and target.joinpath(*parts[:n], "mytorch").is_dir() for n, p in enumerate(parts))
+
+
 class LoadError(Exception):
     """The target as a whole cannot be loaded (missing path, or its only file does not import)."""
 
@@ -192,7 +199,7 @@ def _module_files(target: Path, needles: dict[Path, Path] | None = None) -> tupl
     files = []
     for path in sorted([*target.rglob("*.py"), *target.rglob("*.ipynb")]):
         rel = path.relative_to(target)
-        if any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts[:-1]):
+        if any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts[:-1]) or _course_sandbox(target, rel):
             continue
         if path.name in {"setup.py", "conftest.py"} or path.name.startswith("test_"):
             continue

@@ -186,6 +186,32 @@ def test_later_templates_are_not_implemented_either(tmp_path: Path) -> None:
     assert messages["Conv1d"].startswith("not implemented: Conv1d() leaves self.conv1d_stride1 None"), messages
 
 
+FLATTEN = textwrap.dedent("""
+    class Flatten:
+        def forward(self, A):
+            self.shape = A.shape
+            return A.reshape(A.shape[0], -1)
+
+        def backward(self, dLdZ):
+            return dLdZ.reshape(self.shape)
+""")
+
+
+def test_the_courses_sandbox_scripts_beside_mytorch_are_not_imported(tmp_path: Path) -> None:
+    """HW2P1's sandbox/*.py run the student's classes when imported (as its autograder/ does): the
+    course's scratch scripts, not the student's modules; a sandbox/ elsewhere is still scanned."""
+    (tmp_path / "hw" / "mytorch").mkdir(parents=True)
+    (tmp_path / "hw" / "sandbox").mkdir()
+    (tmp_path / "hw" / "mytorch" / "flatten.py").write_text(FLATTEN)
+    (tmp_path / "hw" / "sandbox" / "flatten_sandbox.py").write_text("import numpy as np\nfrom flatten import Flatten\nFlatten().backward(np.ones(3))\n")
+    (tmp_path / "mine" / "sandbox").mkdir(parents=True)
+    (tmp_path / "mine" / "sandbox" / "flatten.py").write_text(FLATTEN)
+    course = run(tmp_path / "hw", examples=EXAMPLES, seed=0, timeout=20)
+    assert [(r.implementation, r.status) for r in course.results] == [("Flatten", Status.PASS)], course.results
+    mine = run(tmp_path / "mine", examples=EXAMPLES, seed=0, timeout=20)
+    assert [(r.implementation, r.status) for r in mine.results] == [("Flatten", Status.PASS)], mine.results
+
+
 def test_a_lecture_gate_class_is_not_mytorchs(tmp_path: Path) -> None:
     """forward(x, y) / backward(dz) outside a mytorch package stays the lecture's gate class."""
     path = tmp_path / "gates.py"
