@@ -55,7 +55,7 @@ from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
 from .hints import fix, newer_syntax
 from .results import Unchecked, UncheckedKind
 from .staff import staff_fallback
-from .mytorch import AUTOGRAD_REASON, course_paths, is_autograd, is_stateful, mark_eras
+from .mytorch import AUTOGRAD_REASON, OLD_HANDOUT_REASON, course_paths, is_autograd, is_old_handout, is_stateful, mark_eras
 
 NAMESPACE = "the notebook's namespace"  # the source of what a kernel defined (no file)
 
@@ -447,6 +447,8 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
                 found.incomplete.append(Unchecked(name, source, NEEDLE_OP_REASON))
             elif (_static_pair(obj) or looks_like_scalar_engine(obj)) and is_autograd(obj, module):
                 found.incomplete.append(Unchecked(name, source, AUTOGRAD_REASON))
+            elif is_old_handout(obj, module):
+                found.incomplete.append(Unchecked(name, source, OLD_HANDOUT_REASON))
             elif _static_pair(obj):  # EECS 498's Linear: static forward -> (out, cache), backward(dout, cache)
                 add(Candidate(name, Convention.LAYER_PAIR, (obj.forward, obj.backward), name, source))
             elif callable(getattr(obj, "forward", None)) and callable(getattr(obj, "backward", None)):

@@ -39,6 +39,19 @@ def _params(fn: Callable[..., Any]) -> list[inspect.Parameter] | None:
 AUTOGRAD_REASON = "not checked: CMU 11-785's autograd MyTorch (a Tensor with Function.apply, forward(ctx, ...)) is a framework gradgate does not check"
 
 
+# The 2020 handouts before MyTorch's dLdZ names: activations with forward(x) and derivative(), a
+# Linear leaving self.dW and self.db (W of shape (in, out), averaged over the batch), a
+# SoftmaxCrossEntropy with derivative(). Found and said, never taken for a template left undone.
+OLD_HANDOUT = "CMU 11-785's 2020 handout (forward(x) and derivative(), gradients as self.dW and self.db) is a convention gradgate does not check yet"
+OLD_HANDOUT_REASON = f"not checked: {OLD_HANDOUT}"
+
+
+def is_old_handout(cls: type, module: Any) -> bool:
+    """A class of a `mytorch` package with forward and derivative() and no backward (2020's Tanh)."""
+    return in_package(module) and all(callable(getattr(cls, m, None)) for m in ("forward", "derivative")) \
+        and not callable(getattr(cls, "backward", None))
+
+
 def in_package(module: Any) -> bool:
     """Whether a module is part of a `mytorch` package: by its name, or by its file's folders (a
     `mytorch/` checked as the target itself has modules named without it)."""

@@ -16,6 +16,7 @@ import numpy as np
 
 from .adapters import PARAMETER_SHAPE, Adapter, as_array, describe
 from .conventions import Stateful, Upstream
+from .mytorch import OLD_HANDOUT
 from .guard import NotImplementedYet, OwnDesign, StudentError
 
 
@@ -88,6 +89,9 @@ class StatefulClass(Adapter):
         name = self.cls.__name__
         value = _reach(obj, attribute, name, missing=None)
         if value is None:
+            older = attribute.replace("dLd", "d")  # dLdW -> dW
+            if older != attribute and isinstance(_reach(obj, older, name, missing=None), np.ndarray):
+                raise OwnDesign(f"leaves self.{older} where the course now has self.{attribute}: {OLD_HANDOUT}")
             raise NotImplementedYet(f"not implemented: {name}.backward leaves no self.{attribute}")
         grad = as_array(value, f"{name}.{attribute}")
         shape = np.shape(_reach(obj, self.how.params[key], name, missing=None)) if key in self.how.params else ()

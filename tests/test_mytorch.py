@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from gradgate.checks.engine import run
+from gradgate.checks.mytorch import OLD_HANDOUT_REASON
 from gradgate.checks.results import RunReport, Status
 from gradgate.gates import REGISTRY
 from gradgate.gates.mytorch_cnn import MYTORCH_HW2
@@ -205,6 +206,55 @@ def test_later_templates_are_not_implemented_either(tmp_path: Path) -> None:
     messages = {r.implementation: r.message for r in report.results}
     assert messages["Flatten"].startswith("not implemented: Flatten.forward returns NotImplemented"), messages
     assert messages["Conv1d"].startswith("not implemented: Conv1d() leaves self.conv1d_stride1 None"), messages
+
+
+def test_the_2020_handout_is_listed_as_its_own_convention_not_as_undone(tmp_path: Path) -> None:
+    """2020's hw1p1: activations with forward(x) and derivative(), a Linear leaving self.dW and
+    self.db. It read as `not implemented: Linear.backward leaves no self.dLdW`, and its activations
+    were neither checked nor listed."""
+    (tmp_path / "mytorch").mkdir()
+    (tmp_path / "mytorch" / "activation.py").write_text(textwrap.dedent("""
+        import numpy as np
+
+        class Activation:
+            def __init__(self):
+                self.state = None
+
+            def __call__(self, x):
+                return self.forward(x)
+
+        class Tanh(Activation):
+            def forward(self, x):
+                self.state = np.tanh(x)
+                return self.state
+
+            def derivative(self):
+                return 1 - self.state ** 2
+    """))
+    (tmp_path / "mytorch" / "linear.py").write_text(textwrap.dedent("""
+        import numpy as np
+
+        class Linear:
+            def __init__(self, in_feature, out_feature, weight_init_fn, bias_init_fn):
+                self.W = weight_init_fn(in_feature, out_feature)
+                self.b = bias_init_fn(out_feature)
+                self.dW = np.zeros((in_feature, out_feature))
+                self.db = np.zeros((1, out_feature))
+
+            def forward(self, x):
+                self.x = x
+                return x @ self.W + self.b
+
+            def backward(self, delta):
+                self.dW = self.x.T @ delta / delta.shape[0]
+                self.db = delta.mean(axis=0, keepdims=True)
+                return delta @ self.W.T
+    """))
+    report = run(tmp_path, examples=EXAMPLES, seed=0, timeout=20)
+    assert not report.results, [(r.implementation, r.message) for r in report.results]
+    reasons = {u.name: u.reason for u in report.unchecked}
+    assert reasons.get("Tanh") == OLD_HANDOUT_REASON, reasons
+    assert reasons.get("Linear", "").startswith("not checked: it leaves self.dW where the course now has self.dLdW"), reasons
 
 
 FLATTEN = textwrap.dedent("""
