@@ -559,6 +559,7 @@ def _own_modules(roots: list[Path] | Path, tops: set[str]) -> Iterator[None]:
 
 def _load(target: Path, files: list[tuple[str, Path]], guard: Guard, found: Found, root: Path) -> None:
     """Import each of `files` (notebooks as their definitions) and collect its candidates."""
+    failed: dict[str, tuple[str, Path]] = {}  # package -> why its __init__.py cannot be imported, and the file that raised
     with staff_fallback(root) as fallback:
         for name, path in files:
             # a notebook is the student's even when named as a course module (CS231n's features.ipynb
@@ -568,18 +569,58 @@ def _load(target: Path, files: list[tuple[str, Path]], guard: Guard, found: Foun
             if path.suffix == ".ipynb":
                 _notebook(path, name, guard, found, target)
                 continue
+            package = next((p for p in failed if name.startswith(f"{p}.")), None) if path.name != "__init__.py" else None
             try:
                 module = guard.call(importlib.import_module, name)
             except (StudentError, StudentAbort) as exc:
-                _broken(exc, name, path, files, found)
-                continue
+                alone = _standalone(path, guard) if package is not None else None
+                if alone is None:
+                    if path.name == "__init__.py":
+                        failed[name] = (str(exc), Path(getattr(exc, "file", None) or path))
+                    _broken(exc, name, path, files, found)
+                    continue
+                module = alone
             _candidates(module, str(path), found)
+        _one_row_per_failing_package(failed, found, target)
         for name, (where, reason) in fallback.stand_ins.items():
             found.incomplete.append(
                 Unchecked(name, where, f"course-provided module, not checked: it {reason}", UncheckedKind.COURSE_FILE)
             )
         for name, (where, reason) in fallback.stale.items():
             found.incomplete.append(Unchecked(name, where, reason, UncheckedKind.MODULE))
+
+
+def _one_row_per_failing_package(failed: dict[str, tuple[str, Path]], found: Found, target: Path) -> None:
+    """A package __init__.py whose own code fails is one error row; the files that fail with the
+    very same error only because importing them runs it (the package above it, a models/ importing
+    it) are listed as not checked, pointing at that row."""
+    raised = {why: at for why, at in failed.values() if at.name == "__init__.py"}
+    kept = []
+    for where, why in found.broken:
+        at = raised.get(why)
+        if at is None or Path(where) == at:
+            kept.append((where, why))
+            continue
+        shown = at.relative_to(target) if at.is_relative_to(target) else at
+        reason = f"not checked: importing it runs {shown}, which cannot be imported (its own row says why)"
+        found.incomplete.append(Unchecked(Path(where).stem, where, reason, UncheckedKind.MODULE))
+    found.broken[:] = kept
+
+
+def _standalone(path: Path, guard: Guard) -> ModuleType | None:
+    """A module of a package whose __init__.py fails, imported by its file with its folder on
+    sys.path, as CMU 11-785's runner imports them (`sys.path.append('mytorch/nn')`, `from resampling
+    import *`); None where that fails too, or another module of its name is loaded."""
+    held = sys.modules.get(path.stem)
+    if held is not None and Path(getattr(held, "__file__", "") or "") != path:
+        return None
+    sys.path.insert(0, str(path.parent))
+    try:
+        return guard.call(importlib.import_module, path.stem)
+    except (StudentError, StudentAbort):
+        return None
+    finally:
+        sys.path.remove(str(path.parent))
 
 
 def in_namespace(namespace: dict[str, Any], module: str = "__main__", names: tuple[str, ...] = ()) -> Found:

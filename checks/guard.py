@@ -36,7 +36,10 @@ class StudentError(Exception):
 
 
 class StudentRaised(StudentError):
-    """The student's code itself raised (as opposed to returning what breaks the convention)."""
+    """The student's code itself raised (as opposed to returning what breaks the convention);
+    `file` is the student's file it was raised in, where known."""
+
+    file: str | None = None
 
 
 class StudentAbort(BaseException):
@@ -258,6 +261,9 @@ class Guard:
             staff = _staff_frame(exc, self.roots)
             if staff:
                 raise StaffUnavailable(f"course-provided code fails here ({staff}): {type(exc).__name__}: {exc}") from None
-            raise StudentRaised(describe(exc, self.roots)) from None
+            raised = StudentRaised(describe(exc, self.roots))
+            frame = student_frame(exc, self.roots)
+            raised.file = frame.filename if frame is not None else None
+            raise raised from None
         finally:
             sys.stdout.flush()

@@ -257,6 +257,38 @@ def test_the_2020_handout_is_listed_as_its_own_convention_not_as_undone(tmp_path
     assert reasons.get("Linear", "").startswith("not checked: it leaves self.dW where the course now has self.dLdW"), reasons
 
 
+def test_a_failing_package_init_is_one_row_and_its_modules_are_still_checked(tmp_path: Path) -> None:
+    """mytorch/nn/__init__.py importing a class its activation.py lacks: one error row, for that file;
+    the package above it, a models/ importing it, are not checked pointing at it; the modules of the
+    package are imported by their files as the course's runner does (`sys.path.append('mytorch/nn')`),
+    and checked. 19 error rows hid 17 passing classes in a public repository (adrita78/MyTorch-11785)."""
+    nn = tmp_path / "mytorch" / "nn"
+    nn.mkdir(parents=True)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "mytorch" / "__init__.py").write_text("from .nn import *\n")
+    (nn / "__init__.py").write_text("from .activation import Identity, Tanh\n")
+    (nn / "activation.py").write_text(textwrap.dedent("""
+        import numpy as np
+
+        class Tanh:
+            def forward(self, Z):
+                self.A = np.tanh(Z)
+                return self.A
+
+            def backward(self, dLdA):
+                return dLdA * (1 - self.A ** 2)
+    """))
+    (nn / "flatten.py").write_text(FLATTEN)
+    (tmp_path / "models" / "__init__.py").write_text("from .mlp import *\n")
+    (tmp_path / "models" / "mlp.py").write_text("from mytorch.nn import Tanh\n")
+    report = run(tmp_path, examples=EXAMPLES, seed=0, timeout=20)
+    rows = [(Path(r.source).relative_to(tmp_path).as_posix(), r.status) for r in report.results]
+    assert sorted(rows) == [("mytorch/nn/__init__.py", Status.ERROR), ("mytorch/nn/activation.py", Status.PASS),
+                            ("mytorch/nn/flatten.py", Status.PASS)], rows  # fmt: skip
+    pointed = {Path(u.source).relative_to(tmp_path).as_posix() for u in report.unchecked if "runs mytorch/nn/__init__.py" in u.reason}
+    assert pointed == {"mytorch/__init__.py", "models/__init__.py", "models/mlp.py"}, report.unchecked
+
+
 FLATTEN = textwrap.dedent("""
     class Flatten:
         def forward(self, A):
