@@ -19,7 +19,7 @@ import numpy as np
 from .conventions import Convention, Option, Steps
 from .guard import Guard, NotImplementedYet, OwnDesign, StudentError
 from .planned import Call
-from .tensor_calls import Mode, device_keyword, from_tensor, is_tensor, to_tensor
+from .tensor_calls import device_keyword, from_tensor, is_tensor, to_tensor
 
 
 def _kind(value: Any) -> str:
@@ -115,7 +115,6 @@ class Adapter:
     # parameter kept in another shape than the course's ("" about: a note on its own, the first one
     # kept). Plain tuples, to cross the sandbox's wire.
     notes: list[tuple[str, str, str]] = field(default_factory=list, init=False)
-    mode: Mode = field(default_factory=Mode, init=False, repr=False)  # torch code's calls (checks.tensor_calls)
 
     def forward(self, args: Mapping[str, Any], sizes: Mapping[str, Any]) -> tuple[np.ndarray, Any]:
         raise NotImplementedError
@@ -149,8 +148,7 @@ class Adapter:
             d.update({k: to_tensor(v) for k, v in d.items() if isinstance(v, np.ndarray)})
         try:
             args = tuple(to_tensor(a) for a in args)
-            with self.mode.around(fn):
-                return self.guard.call(fn, *args, **device_keyword(fn, len(args)))
+            return self.guard.call(fn, *args, **device_keyword(fn, len(args)))
         finally:
             for d in dicts:
                 d.update({k: v.detach().cpu().numpy() for k, v in d.items() if is_tensor(v)})
@@ -219,8 +217,7 @@ class LayerPair(Adapter):
         if self.tensors:
             douts = [to_tensor(d) for d in douts]
             extra = tuple(to_tensor(e) for e in state.extra)
-            with self.mode.around(self.backward_fn):
-                result = self.guard.call(self.backward_fn, *douts, state.cache, *extra)
+            result = self.guard.call(self.backward_fn, *douts, state.cache, *extra)
         else:
             result = self.guard.call(self.backward_fn, *douts, state.cache, *state.extra)
         grads = grads_tuple(result, len(state.names), name, state.names)

@@ -1,38 +1,24 @@
 """How torch-tensor code is called (UMich EECS 498/598): the engine's float64 arrays in as CPU
-tensors sharing their memory, the results back as arrays, a `device` parameter given the CPU, and
-the student's calls run under `torch.inference_mode` unless their module uses autograd.
+tensors sharing their memory, the results back as arrays, a `device` parameter given the CPU.
 
-Inference mode skips autograd's bookkeeping on every tensor call (about a third of the time of a
-student's small-tensor layer, measured by benchmarks/tensor_speed.py) and changes no value. It would
-break code that records a graph itself (`requires_grad=True` then `loss.backward()`), so a module
-whose code names any part of autograd runs as it is. Every call of one adapter into the student's
-code runs in the same mode, so that a tensor made in one (a cache) can be changed in place in the next.
+The student's calls run in torch's default mode. torch.inference_mode would take a fifth off a
+small-tensor conv, but whether code records a graph of its own (the course's FastConv, reached
+through a dict, a base class, or a tensor memoised by another layer) cannot be read from it
+reliably: each way of reading it failed correct code.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 import sys
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from types import CodeType, ModuleType
-from typing import Any, ContextManager
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from .conventions import TENSOR_DEVICE
 from .guard import StudentError
-
-# Names that show a module's code may use autograd: a tensor that records a graph, its gradient,
-# torch.autograd / torch.func, a parameter (it requires grad). nn's modules too (_makes_modules);
-# not nn itself: EECS 498's conv pads with torch.nn.functional.pad, which records nothing.
-AUTOGRAD_NAMES = frozenset({
-    "requires_grad", "requires_grad_", "autograd", "enable_grad", "set_grad_enabled", "grad_fn",
-    "retain_grad", "retain_graph", "create_graph", "grad", "func", "functorch", "Parameter",
-    "inference_mode",
-})  # fmt: skip
 
 
 def _torch() -> Any:
@@ -95,84 +81,3 @@ def _device_parameter(fn: Callable[..., Any]) -> tuple[int, bool, bool] | None:
         if p.name == "device" and p.kind is not p.VAR_POSITIONAL:
             return n, p.kind is p.POSITIONAL_ONLY, p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
     return None
-
-
-def _codes(code: CodeType) -> Iterator[CodeType]:
-    yield code
-    for const in code.co_consts:
-        if isinstance(const, CodeType):
-            yield from _codes(const)
-
-
-def _functions(value: Any) -> list[Any]:
-    """A function itself (a method's), or a class's own methods (static, class methods, properties)."""
-    value = getattr(value, "__func__", value)
-    found = [getattr(v, "__func__", getattr(v, "fget", v)) for v in vars(value).values()] if inspect.isclass(value) else [value]
-    return [f for f in found if isinstance(getattr(f, "__code__", None), CodeType)]
-
-
-def _makes_modules(names: tuple[str, ...]) -> bool:
-    """Code that says `nn` and names one of torch.nn's modules (nn.Linear: its weight requires grad)."""
-    torch = _torch()
-    if torch is None or "nn" not in names:
-        return False
-    module = torch.nn.Module
-    return any(isinstance(c := getattr(torch.nn, n, None), type) and issubclass(c, module) for n in names)
-
-
-def uses_autograd(fn: Callable[..., Any]) -> bool:
-    """Whether `fn`'s code, its class's, or the code of what they name in their module (what it
-    defines, or took from a file beside it: EECS 498's Conv_ReLU calls the course's FastConv, which
-    runs torch's autograd) names any part of autograd; True where that cannot be read. Read through
-    the functions' globals: discovery takes the student's modules out of sys.modules again."""
-    try:
-        own = _functions(fn)
-        if not own:
-            return True
-        scope = own[0].__globals__
-        folder = Path(own[0].__code__.co_filename).parent
-        outer = scope.get(getattr(fn, "__qualname__", "").partition(".")[0])  # a method's class, read whole
-        pending = [*own, *(_functions(outer) if inspect.isclass(outer) else [])]
-        seen: set[int] = set()
-        while pending:
-            function = pending.pop()
-            if id(function) in seen:
-                continue
-            seen.add(id(function))
-            for c in _codes(function.__code__):
-                keywords = {s for k in c.co_consts if isinstance(k, tuple) for s in k if isinstance(s, str)}
-                if not AUTOGRAD_NAMES.isdisjoint((*c.co_names, *keywords)) or _makes_modules(c.co_names):
-                    return True
-                for name in c.co_names:
-                    value = function.__globals__.get(name)
-                    if inspect.isfunction(value) or inspect.isclass(value):
-                        pending.extend(f for f in _functions(value) if Path(f.__code__.co_filename).parent == folder)
-    except Exception:  # code that cannot be read: run it as it is
-        return True
-    return False
-
-
-class Mode:
-    """Whether one adapter calls its student code under inference mode. Read from the first function
-    it calls (with its class and what they call: an implementation's functions share a module) and
-    kept, so that a cache made by one call can be changed in place by the next; a later function of
-    its own that uses autograd turns it off from there on."""
-
-    def __init__(self) -> None:
-        self._quiet: bool | None = None
-        self._read: dict[int, Any] = {}  # id -> function read (kept alive, so the id stays its own)
-        self._context: Any = None
-
-    def around(self, fn: Callable[..., Any]) -> ContextManager[Any]:
-        key = getattr(fn, "__func__", fn)  # a bound method is a new object on every access
-        if self._read.get(id(key)) is not key:
-            self._read[id(key)] = key
-            if self._quiet is None or self._quiet:
-                self._quiet = not uses_autograd(fn)
-        if not self._quiet:
-            return contextlib.nullcontext()
-        if self._context is None:
-            import torch
-
-            self._context = torch.inference_mode()  # one object, entered once at a time
-        return self._context
