@@ -197,6 +197,7 @@ def is_staff(module: str) -> bool:
 # features.py import scipy.misc's imread/imresize and scipy.ndimage's filters).
 STAND_IN_PACKAGES = {
     "matplotlib": "the course uses it only to plot",
+    "mpl_toolkits": "the course uses it only to plot (matplotlib's 3-D axes)",
     "scipy": "CS231n's image utilities use it to read, resize and filter images",
     "IPython": "a leftover debugging import (from IPython import embed)",
     # deeplearning.ai's helpers (reg_utils, dnn_app_utils_v3, init_utils) load their datasets with these

@@ -21,6 +21,7 @@ import linecache
 import re
 import sys
 import tokenize
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -67,7 +68,7 @@ _LINE_MAGIC = re.compile(r"^\s*([%!?]|\w[\w.]*\s*=\s*[%!])|\?\s*$")
 
 
 def _blank_magics(code: str) -> tuple[str, str | None]:
-    """The cell with magic and shell lines blanked (line numbers kept), or why it is not Python."""
+    """The cell with magic and shell lines as `pass` (line numbers kept), or why it is not Python."""
     lines = code.splitlines()
     if lines and lines[0].lstrip().startswith("%%"):
         magic = lines[0].lstrip()[2:].split()[0] if lines[0].lstrip()[2:].split() else ""
@@ -77,7 +78,8 @@ def _blank_magics(code: str) -> tuple[str, str | None]:
     kept: list[str] = []
     for line in lines:
         magic = _LINE_MAGIC.match(line) is not None and not _continues(kept)
-        kept.append("" if magic else line)
+        # a `pass` at the line's own indent: `!git clone ...` may be all of an if's block
+        kept.append(line[: len(line) - len(line.lstrip())] + "pass" if magic else line)
     return "\n".join(kept), None
 
 
@@ -100,7 +102,9 @@ def read(path: Path) -> Notebook:
     import nbformat  # a dependency, loaded only for notebooks
 
     try:
-        nb = nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
+        with warnings.catch_warnings():  # nbformat's own notices (a cell without an id) are not the student's
+            warnings.simplefilter("ignore")
+            nb = nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
     except Exception as exc:  # nbformat raises JSON, validation and key errors alike
         raise NotebookError(f"{path.name} is not a readable notebook: {type(exc).__name__}: {exc}") from None
     if nb.get("nbformat") != 4:

@@ -189,6 +189,12 @@ class _Missing:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise StaffUnavailable(f"calls {self._name} from {self._module}, which {self._why}")
 
+    def __getitem__(self, key: Any) -> Any:  # plt.rcParams["figure.figsize"]: a stand-in too
+        return _Missing(self._module, f"{self._name}[{key!r}]", self._why)
+
+    def __setitem__(self, key: Any, value: Any) -> None:  # plt.rcParams[...] = ...: a setting of what is not here
+        pass
+
     def __getattr__(self, attr: str) -> Any:
         if attr.startswith("__"):
             raise AttributeError(attr)

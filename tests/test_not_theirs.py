@@ -329,6 +329,29 @@ def test_a_failure_of_gradgates_own_is_not_checked_and_the_rest_still_judged(tmp
     assert ours.reason.startswith(OWN_FAILURE) and "TypeError: vars()" in ours.reason and str(OURS) not in ours.reason, ours.reason
 
 
+def test_plot_settings_and_3d_axes_at_the_top_of_a_students_file_are_not_theirs(tmp_path: Path) -> None:
+    """`plt.rcParams[...] = ...` at a file's top was an ERROR ('_Missing' object does not support
+    item assignment) and `from mpl_toolkits.mplot3d import Axes3D` left a whole two_layer_net.py
+    unchecked, where matplotlib is not installed (EECS 498 repositories)."""
+    folder = _write(tmp_path, {"layers.py": textwrap.dedent('''
+        import numpy as np
+        import matplotlib.pyplot as plt
+        from mpl_toolkits.mplot3d import Axes3D
+
+        plt.rcParams["figure.figsize"] = (10.0, 8.0)
+        plt.rcParams["image.interpolation"] = "nearest"
+        size = plt.rcParams["figure.figsize"]
+
+        def relu_forward(x):
+            return np.maximum(x, 0), x
+
+        def relu_backward(dout, cache):
+            return dout * (cache > 0)
+        ''')})
+    report = run(folder, examples=5, seed=0, timeout=30)
+    assert [(r.implementation, r.status) for r in report.results] == [("relu_forward", Status.PASS)], [r.message for r in report.results]
+
+
 def test_a_None_of_the_students_own_making_is_still_their_error(tmp_path: Path) -> None:
     """Only a name the function itself set to None reads as the template: other Nones are bugs."""
     folder = _write(tmp_path, {"layers.py": textwrap.dedent('''

@@ -94,6 +94,20 @@ def test_a_location_in_a_notebook_names_the_cell_as_jupyter_shows_it(tmp_path: P
     assert "gradgate" not in relu.message
 
 
+def test_a_shell_line_that_is_all_of_a_block_leaves_the_cell_python(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Colab's set-up cell: `if not os.path.isdir(...):` then an indented `!git clone`, valid IPython.
+    The line was blanked, the block left empty: a SyntaxError row against the student's notebook."""
+    nb = new_notebook()
+    setup = "import os\nif not os.path.isdir('/content/repo'):\n    !git clone https://example.org/repo\nelse:\n    %cd /content/repo\n"
+    code = "import numpy as np\n\ndef relu_forward(x):\n    return np.maximum(0, x), x\n\ndef relu_backward(dout, cache):\n    return dout * (cache > 0)\n"
+    nb.cells = [new_code_cell(setup), new_code_cell(code)]
+    del nb.cells[0]["id"]  # an older Jupyter's cell: nbformat's warning about it is not the student's
+    nbformat.write(nb, str(tmp_path / "relu.ipynb"))
+    report = run(tmp_path / "relu.ipynb", examples=5, seed=0)
+    assert [(r.implementation, r.status) for r in report.results] == [("relu_forward", Status.PASS)], [r.message for r in report.results]
+    assert "Warning" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("content", ["{not json", json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": []})])
 def test_a_file_that_is_not_a_notebook_gradgate_reads_is_a_clear_error(tmp_path: Path, content: str, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "broken.ipynb"
