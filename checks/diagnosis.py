@@ -144,6 +144,28 @@ def _pairs(failures: Sequence[tuple[Example, Outcome]], key: str) -> list[tuple[
     return out
 
 
+# Off by at most this fraction of the gradient's largest entry: float32's rounding (6e-8 an operation),
+# far above float64's, far below any wrong formula's.
+FLOAT32_ROUNDING = 1e-6
+
+
+def _precision(failures: Sequence[tuple[Example, Outcome]], keys: Sequence[str]) -> list[Finding]:
+    """Every failing gradient off only at float32's rounding of its largest entry (a `1. / N *
+    torch.ones((N, D))` in float32: a near-zero entry made by cancellation shows it)."""
+    findings = []
+    for key in keys:
+        pairs = _pairs(failures, key)
+        worst = [float(np.max(np.abs(a - e)) / np.max(np.abs(e))) for a, e, _ in pairs if a.shape == e.shape and np.max(np.abs(e)) > 0]
+        if not pairs or len(worst) < len(pairs) or not 0 < max(worst) <= FLOAT32_ROUNDING:
+            return []
+        message = (f"your {key} is off only by rounding, at most {max(worst):.1g} of its largest entry: float32's, not a wrong "
+                   f"formula's — a tensor or array made without a dtype (torch.ones((N, D)), np.float32) computes in float32; "
+                   f"give it the input's (dtype=x.dtype)")  # fmt: skip
+        evidence = f"max |{key} - expected| / max |expected| <= {max(worst):.2g} on {len(pairs)} failing example(s)"
+        findings.append(Finding(FindingKind.PRECISION, key, "float32 rounding", message, evidence))
+    return findings
+
+
 def _gradient_findings(failures: Sequence[tuple[Example, Outcome]], key: str) -> list[Finding]:
     pairs = _pairs(failures, key)
     if not pairs:
@@ -481,6 +503,9 @@ def _diagnose(
             drawn = _sample(spec, battery, lambda s, v, k=key[1:]: _square(v.get(k)), zlib.crc32(f"shape:{key}".encode()))
             failures = _distinct([*failures, *((e, o) for e, o in drawn if o is not None and o.failure is not None)])
         keys = [k for k in shaped if _pairs(failures, k)]
+    rounded = _precision(failures, keys)
+    if rounded:  # no formula is wrong: structural findings would only read meaning into rounding
+        return rounded
     # a declared mistake that reproduces every failing gradient names more than a generic finding
     findings: list[Finding] = _mistakes(spec, failures, keys, forward=False)
     for key in keys if not findings else ():

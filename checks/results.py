@@ -103,6 +103,7 @@ class FindingKind(enum.Enum):
     ONLY_WHEN = "only_when"  # right for common shapes, wrong only under a condition (stride > 1, N = 1)
     MISSING_TERM = "missing_term"  # a path of the graph left out (through the mean, the regularisation)
     FORWARD_WRONG = "forward_wrong"  # the forward is wrong; the backward is consistent with it
+    PRECISION = "precision"  # off only at float32's rounding of the values' size (a tensor made without dtype)
 
 
 @dataclass
