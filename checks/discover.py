@@ -390,10 +390,10 @@ def scalar_methods(cls: type) -> tuple[str, ...]:
 
 
 def _static_pair(cls: type) -> bool:
-    """A class whose `forward` and `backward` are static methods: a layer pair in a class (UMich
-    EECS 498's `Linear.forward(x, w, b) -> (out, cache)`, `Linear.backward(dout, cache)`)."""
+    """A class whose `forward` and `backward` are static (or class) methods: a layer pair in a class
+    (UMich EECS 498's `Linear.forward(x, w, b) -> (out, cache)`, `Linear.backward(dout, cache)`)."""
     try:
-        return all(isinstance(inspect.getattr_static(cls, m, None), staticmethod) for m in ("forward", "backward"))
+        return all(isinstance(inspect.getattr_static(cls, m, None), (staticmethod, classmethod)) for m in ("forward", "backward"))
     except Exception:  # a class whose attributes cannot be read: not one
         return False
 

@@ -308,8 +308,26 @@ IN_PLACE_CACHE_RELU = textwrap.dedent("""
 """)
 
 
+# Class methods where the course has static ones: the same layer pair (it read as torch code no
+# entry knows).
+CLASSMETHOD_RELU = textwrap.dedent("""
+    import torch
+
+
+    class ReLU(object):
+        @classmethod
+        def forward(cls, x):
+            return torch.clamp(x, min=0), x
+
+        @classmethod
+        def backward(cls, dout, cache):
+            return dout * (cache > 0)
+""")
+
+
 @pytest.mark.parametrize(
-    "code", [AUTOGRAD_RELU, HELPER_AUTOGRAD_RELU, IN_PLACE_CACHE_RELU], ids=["autograd_in_backward", "autograd_in_a_helper", "cache_changed_in_place"]
+    "code", [AUTOGRAD_RELU, HELPER_AUTOGRAD_RELU, IN_PLACE_CACHE_RELU, CLASSMETHOD_RELU],
+    ids=["autograd_in_backward", "autograd_in_a_helper", "cache_changed_in_place", "class_methods"],
 )
 def test_a_correct_layer_that_records_a_graph_or_changes_its_cache_passes(tmp_path: Path, code: str) -> None:
     (tmp_path / "fully_connected_networks.py").write_text(code)
