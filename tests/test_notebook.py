@@ -101,8 +101,8 @@ def test_a_shell_line_that_is_all_of_a_block_leaves_the_cell_python(tmp_path: Pa
     setup = "import os\nif not os.path.isdir('/content/repo'):\n    !git clone https://example.org/repo\nelse:\n    %cd /content/repo\n"
     code = "import numpy as np\n\ndef relu_forward(x):\n    return np.maximum(0, x), x\n\ndef relu_backward(dout, cache):\n    return dout * (cache > 0)\n"
     nb.cells = [new_code_cell(setup), new_code_cell(code)]
-    del nb.cells[0]["id"]  # an older Jupyter's cell: nbformat's warning about it is not the student's
-    nbformat.write(nb, str(tmp_path / "relu.ipynb"))
+    del nb.cells[0]["id"]  # a cell as an older Jupyter wrote it: nbformat's warning on it is not the student's
+    (tmp_path / "relu.ipynb").write_text(json.dumps(nb))
     report = run(tmp_path / "relu.ipynb", examples=5, seed=0)
     assert [(r.implementation, r.status) for r in report.results] == [("relu_forward", Status.PASS)], [r.message for r in report.results]
     assert "Warning" not in capsys.readouterr().err
