@@ -38,6 +38,10 @@ def as_array(value: Any, what: str) -> np.ndarray:
     CMU 11-785's later templates, is the template: not implemented)."""
     if value is NotImplemented:
         raise NotImplementedYet(f"not implemented: {what} returns NotImplemented")
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        if all(v is None for v in value.flat):  # DLS's `cost = None` ... `cost = np.squeeze(cost)`
+            raise NotImplementedYet(f"not implemented: {what} is an array of the template's None")
+        raise StudentError(f"{what} should be a numeric array, got an array of dtype object of shape {value.shape}")
     if isinstance(value, np.ndarray) and value.dtype.kind in "fiub":
         return value.astype(np.float64, copy=True)
     if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):

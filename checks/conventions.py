@@ -203,6 +203,7 @@ STAND_IN_PACKAGES = {
     # deeplearning.ai's helpers (reg_utils, dnn_app_utils_v3, init_utils) load their datasets with these
     "h5py": "the course uses it to load its datasets",
     "sklearn": "the course uses it to make its toy datasets",
+    "pandas": "the course uses it to load its datasets",  # DLS's 2021+ reg_utils.py: football.csv
     "PIL": "the course uses it to open images",
     # UMich EECS 498/598: its helper package (data, plots, its Solver) and the torchvision it loads CIFAR with
     "eecs598": "the course's helper package (data, plots, its Solver)",

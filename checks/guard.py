@@ -121,10 +121,17 @@ def _located(chosen: traceback.FrameSummary | None) -> str:
 def _still_none(exc: BaseException, roots: tuple[Path, ...]) -> str | None:
     """"out is still the template's None at `out = out.astype(...)` (layers.py:12 in ...)" when the
     student's code used an attribute of a variable its own function set to None and never assigned
-    (the 2022+ dropout template: `out = None` ... `out = out.astype(x.dtype, copy=False)`); else None."""
+    (the 2022+ dropout template: `out = None` ... `out = out.astype(x.dtype, copy=False)`), or
+    unpacked the template's None itself (DLS's `Z, linear_cache = None`); else None."""
+    frame = student_frame(exc, roots)
+    if isinstance(exc, TypeError) and "cannot unpack non-iterable NoneType" in str(exc) and frame is not None and frame.line:
+        if re.fullmatch(r"\(?\s*\w+(?:\s*,\s*\w+)+\s*,?\s*\)?\s*=\s*None\s*(?:#.*)?", frame.line.strip()):
+            return f"`{frame.line.strip().split('#')[0].strip()}` is still the template's ({Path(frame.filename).name}:{frame.lineno} in {frame.name})"
+        return None
+    if isinstance(exc, TypeError) and "NoneType" in str(exc):
+        return _none_operand(exc, frame)
     if not isinstance(exc, AttributeError) or getattr(exc, "obj", exc) is not None:
         return None
-    frame = student_frame(exc, roots)
     tb = exc.__traceback__
     while tb is not None and not (tb.tb_frame.f_code.co_filename == getattr(frame, "filename", None) and tb.tb_lineno == frame.lineno):
         tb = tb.tb_next
@@ -139,6 +146,27 @@ def _still_none(exc: BaseException, roots: tuple[Path, ...]) -> str | None:
     if not re.search(rf"^\s*(?:\w+\s*,\s*)*{used.group(1)}\s*(?:,\s*\w+\s*)*=\s*None\b", body, re.MULTILINE):
         return None
     return f"{used.group(1)} is still the template's None at `{frame.line.strip()}` ({Path(frame.filename).name}:{frame.lineno} in {frame.name})"
+
+
+def _none_operand(exc: BaseException, frame: traceback.FrameSummary | None) -> str | None:
+    """A None in arithmetic (`cost = cross_entropy_cost + L2_regularization_cost`) that is a name the
+    function's last assignment before that line left at the template's None (DLS's blanks)."""
+    tb = exc.__traceback__
+    while tb is not None and not (frame is not None and tb.tb_frame.f_code.co_filename == frame.filename and tb.tb_lineno == frame.lineno):
+        tb = tb.tb_next
+    if frame is None or tb is None or not frame.line:
+        return None
+    first = tb.tb_frame.f_code.co_firstlineno
+    lines = [linecache.getline(frame.filename, n) for n in range(first, frame.lineno)]
+    for name in dict.fromkeys(re.findall(r"\b[A-Za-z_]\w*\b", frame.line.split("=", 1)[-1])):
+        last = None
+        for line in lines:
+            found = re.match(rf"\s*{name}\s*=(?!=)\s*(.*?)\s*(?:#.*)?$", line)
+            if found:
+                last = found.group(1)
+        if last == "None":
+            return f"{name} is still the template's None at `{frame.line.strip()}` ({Path(frame.filename).name}:{frame.lineno} in {frame.name})"
+    return None
 
 
 def describe(exc: BaseException, roots: tuple[Path, ...] = ()) -> str:

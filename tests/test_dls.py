@@ -136,3 +136,64 @@ def test_a_course_folder_as_the_student_has_it_reports_only_their_notebooks(tmp_
     # the notebook imports testCases, and only testCases_v4a.py is here: that is said, nothing else
     assert "missing" in unchecked.pop(("testCases", "testCases"))
     assert not unchecked, unchecked
+
+
+# The course's blanks as it hands them out: a pair unpacked from None, a cost squeezed from None,
+# a term left None in a sum. Each read as a contract error of the student's ('cannot unpack',
+# 'should be a numpy array or a number, got array of shape ()', 'unsupported operand').
+BLANKS = '''
+import numpy as np
+
+
+def linear_forward(A, W, b):
+    Z = None
+    return Z, (A, W, b)
+
+
+def relu(Z):
+    return np.maximum(0, Z), Z
+
+
+def linear_activation_forward(A_prev, W, b, activation):
+    if activation == "sigmoid":
+        Z, linear_cache = None
+        A, activation_cache = None
+    elif activation == "relu":
+        Z, linear_cache = None
+        A, activation_cache = None
+    cache = (linear_cache, activation_cache)
+    return A, cache
+
+
+def linear_activation_backward(dA, cache, activation):
+    dA_prev, dW, db = None, None, None
+    return dA_prev, dW, db
+
+
+def compute_cost(AL, Y):
+    m = Y.shape[1]
+    cost = None
+    cost = np.squeeze(cost)
+    return cost
+
+
+def compute_cost_with_regularization(A3, Y, parameters, lambd):
+    m = Y.shape[1]
+    cross_entropy_cost = float(np.sum(Y))
+    L2_regularization_cost = None
+    cost = cross_entropy_cost + L2_regularization_cost
+    return cost
+'''
+
+
+def test_the_courses_blanks_are_not_implemented(tmp_path: Path) -> None:
+    (tmp_path / "step.py").write_text(BLANKS)
+    report = run(tmp_path, examples=5, seed=0, timeout=30)
+    messages = {r.implementation: r.message for r in report.results}
+    expected = {
+        "linear_activation_forward": "not implemented: `Z, linear_cache = None` is still the template's",
+        "compute_cost": "not implemented: compute_cost's cost is an array of the template's None",
+        "compute_cost_with_regularization": "not implemented: L2_regularization_cost is still the template's None at `cost = ",
+    }
+    for name, start in expected.items():
+        assert messages.get(name, "").startswith(start), (name, messages.get(name))
