@@ -252,6 +252,26 @@ DLS = (
         summary="DLS grads dA0, dW1, db1, ... of compute_cost(L_model_forward(X, parameters), Y) (X is A0)",
     ),
     GateSpec(
+        # the 2017 notebook keys each dA by its layer ("Outputs grads["dA" + str(l + 1)]" for layer
+        # l + 1's dA_prev): X's gradient is dA1 and there is no dA0
+        name="L_model_backward",
+        convention=Convention.FUNCTIONS,
+        inputs={"A0": Array(("n0", "m")), **_weights(), "Y": _LABELS},
+        sizes=_DEEP_SIZES,
+        derive=_deep_sizes,
+        reference=_l_model_cost,
+        gradient_scale=lambda s: {"A0": s["m"]},
+        steps=Steps(
+            forward=(Call("L_model_forward", ("A0", "parameters"), ("AL", "caches")), Call("compute_cost", ("AL", "Y"), ("cost",))),
+            output="cost",
+            backward=Call("", ("AL", "Y", "caches"), ("grads",)),
+            grads={"A0": "dA1"},
+            packs={"parameters": _PARAMETERS},
+        ),
+        variant="2017",
+        summary="DLS 2017 notebook: grads dA1 (X's), dW1, db1, ... keyed by each layer's own index",
+    ),
+    GateSpec(
         name="compute_cost_with_regularization",
         convention=Convention.FUNCTIONS,
         inputs={"A3": Fixed(_probabilities), "Y": _LABELS, "parameters": Fixed(_three_parameters), "lambd": Fixed(lambda s, rng: s["lambd"])},

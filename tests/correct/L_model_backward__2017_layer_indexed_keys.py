@@ -1,6 +1,9 @@
-# BUG: grads["dA" + str(l + 1)] stored for the layer below l + 1 (course: "dA" + str(l)); read back the same way, so only the keys move and dA0 is missing.
-import numpy as np
+# VARIANT: L_model_backward as the 2017 notebook keys it: each dA by its own layer's index, X's gradient as dA1 (no dA0)
+"""deeplearning.ai course 1 week 4, "Building your Deep Neural Network: Step by Step", written as a
+student would, with the course's dnn_utils activations (provided by the course, defined here so the
+file stands alone)."""
 
+import numpy as np
 
 # ---- dnn_utils (provided by the course)
 
@@ -102,21 +105,17 @@ def linear_activation_backward(dA, cache, activation):
 
 
 def L_model_backward(AL, Y, caches):
+    # the 2017 notebook's keys: grads["dA" + str(l)] is layer l's dA_prev, so X's gradient is dA1
     grads = {}
     L = len(caches)
     Y = Y.reshape(AL.shape)
     dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
-    current_cache = caches[L - 1]
-    dA_prev_temp, dW_temp, db_temp = linear_activation_backward(dAL, current_cache, "sigmoid")
-    grads["dA" + str(L)] = dA_prev_temp
-    grads["dW" + str(L)] = dW_temp
-    grads["db" + str(L)] = db_temp
+    grads["dA" + str(L)], grads["dW" + str(L)], grads["db" + str(L)] = linear_activation_backward(dAL, caches[L - 1], "sigmoid")
     for l in reversed(range(L - 1)):
-        current_cache = caches[l]
-        dA_prev_temp, dW_temp, db_temp = linear_activation_backward(grads["dA" + str(l + 2)], current_cache, "relu")
-        grads["dA" + str(l + 1)] = dA_prev_temp
-        grads["dW" + str(l + 1)] = dW_temp
-        grads["db" + str(l + 1)] = db_temp
+        dA_prev, dW, db = linear_activation_backward(grads["dA" + str(l + 2)], caches[l], "relu")
+        grads["dA" + str(l + 1)] = dA_prev
+        grads["dW" + str(l + 1)] = dW
+        grads["db" + str(l + 1)] = db
     return grads
 
 
