@@ -233,9 +233,10 @@ def _broken(exc: BaseException, name: str, path: Path, files: list[tuple[str, Pa
         found.incomplete.append(Unchecked(name, str(path), f"not checked: importing it {exc}", UncheckedKind.MODULE))
         return
     cause = exc.__context__
-    if isinstance(cause, SyntaxError) and newer_syntax(cause, path.read_text(errors="replace") if path.suffix == ".py" else ""):
-        why = (f"not checked: line {cause.lineno} is an f-string broken across lines inside its braces, which "
-               f"Python 3.12 accepts and the Python {sys.version_info.major}.{sys.version_info.minor} gradgate runs on here does not")
+    newer = newer_syntax(cause, path.read_text(errors="replace")) if isinstance(cause, SyntaxError) and path.suffix == ".py" else None
+    if newer:
+        why = (f"not checked: line {cause.lineno} is {newer}, which Python 3.12 accepts and the "
+               f"Python {sys.version_info.major}.{sys.version_info.minor} gradgate runs on here does not")
         found.incomplete.append(Unchecked(name, str(path), why, UncheckedKind.MODULE))
         return
     if isinstance(cause, FileNotFoundError):  # a script that loads its dataset on import: not here, not theirs
@@ -281,6 +282,8 @@ def _notebook(path: Path, name: str, guard: Guard, found: Found, target: Path) -
         return
     for at, why in loaded.broken:
         found.broken.append((str(path), why if at in why else f"{why} (at {at})"))
+    for at, why in loaded.newer:
+        found.incomplete.append(Unchecked(path.stem, str(path), why, UncheckedKind.MODULE))
     for module in loaded.missing:
         if is_staff(module):
             why = f"course helper {module!r} is not beside {path.name}: the definitions that call it are not checked"

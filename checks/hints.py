@@ -156,12 +156,53 @@ def _numpy_private(exc: ImportError) -> str | None:
     return f"numpy 2 made {module} private: use {where} (import numpy as np)"
 
 
-def newer_syntax(err: SyntaxError, source: str) -> bool:
-    """Whether the line a SyntaxError names is an f-string broken across lines inside its braces,
-    which Python 3.12 accepts (PEP 701; formatters write it) and this Python does not: the same file
-    with that line joined to the next ones parses past it. The student's code is then not wrong."""
-    if sys.version_info >= (3, 12) or not err.lineno or not re.search(r"(?<![\w])[rRbB]?[fF][rR]?['\"]", err.text or ""):
-        return False
+def newer_syntax(err: SyntaxError, source: str) -> str | None:
+    """What of Python 3.12's f-strings (PEP 701) the line a SyntaxError names uses, where this Python
+    does not have it: braces broken across lines (formatters write it: the same file with the line
+    joined to the next ones parses past it), or the string's own quote inside its braces
+    (`f"{d["Z"]}"`: it parses with the inner quotes swapped). None where the code is simply wrong."""
+    lines = source.splitlines()
+    at = (err.lineno or 0) - 1
+    # the line from the source itself: a notebook's err.text is read from its file, the JSON
+    if sys.version_info >= (3, 12) or not 0 <= at < len(lines) or not re.search(r"(?<![\w])[rRbB]?[fF][rR]?['\"]", lines[at]):
+        return None
+
+    def parses(tried: list[str], joined: int = 0) -> bool:
+        try:
+            compile("\n".join(tried), "<newer>", "exec", dont_inherit=True)
+            return True
+        except SyntaxError as again:
+            return (again.lineno or 0) > err.lineno + joined  # an error further on is another matter
+
+    swapped = _swap_inner_quotes(lines[at])
+    if swapped != lines[at] and parses([*lines[:at], swapped, *lines[at + 1 :]]):
+        return "an f-string with its own quotes inside its braces"
+    for joined in range(1, 6):  # the braces' contents rarely run over more than a few lines
+        if at + joined >= len(lines):
+            return None
+        tried = lines[:at] + [" ".join([lines[at].rstrip(), *(x.strip() for x in lines[at + 1 : at + joined + 1])])]
+        tried += [""] * joined + lines[at + joined + 1 :]  # (line numbers kept)
+        if parses(tried, joined):
+            return "an f-string broken across lines inside its braces"
+    return None
+
+
+def _swap_inner_quotes(line: str) -> str:
+    """The line with each quote inside an f-string's braces changed to the other kind."""
+    out, depth, quote = [], 0, ""
+    for n, ch in enumerate(line):
+        if not quote and ch in "'\"" and re.search(r"(?<![\w])[rRbB]?[fF][rR]?$", line[:n]):
+            quote = ch
+        elif quote and depth == 0 and ch == quote:
+            quote = ""
+        elif quote and ch == "{":
+            depth += 1
+        elif quote and ch == "}" and depth:
+            depth -= 1
+        elif quote and depth and ch == quote:
+            ch = "'" if quote == '"' else '"'
+        out.append(ch)
+    return "".join(out)
     lines = source.splitlines()
     at = err.lineno - 1
     for joined in range(1, 6):  # the braces' contents rarely run over more than a few lines

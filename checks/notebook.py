@@ -29,6 +29,7 @@ from typing import Any
 
 from .conventions import is_staff
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
+from .hints import newer_syntax
 
 
 class NotebookError(Exception):
@@ -200,6 +201,7 @@ class Loaded:
     missing: list[str]  # modules its imports needed that are not here
     broken: list[tuple[str, str]]  # (where, why) for cells that do not parse or definitions that raise
     lines: dict[str, int]  # top-level name -> line of its last definition in the virtual source
+    newer: list[tuple[str, str]] = field(default_factory=list)  # (where, why) for cells only a newer Python parses
 
 
 def load(path: Path, name: str, guard: Guard) -> Loaded:
@@ -217,13 +219,19 @@ def load(path: Path, name: str, guard: Guard) -> Loaded:
     missing: list[str] = []
     lines: dict[str, int] = {}
     broken: list[tuple[str, str]] = []
+    later: list[tuple[str, str]] = []
     for cell in nb.cells:
         text = "\n" * (cell.start - 1) + "\n".join(nb.source.splitlines()[cell.start - 1 : cell.start - 1 + cell.lines])
         try:
             tree = ast.parse(text, filename)
         except SyntaxError as exc:
             at = where(filename, exc.lineno or cell.start) or f"{path.name} {cell.label}"
-            broken.append((at, f"SyntaxError: {exc.msg} (at {at})"))
+            newer = newer_syntax(exc, text)
+            if newer:  # the student's Jupyter ran it: not their error, though its definitions go unchecked
+                later.append((at, f"not checked: {at} is {newer}, which Python 3.12 accepts and the Python "
+                                  f"{sys.version_info.major}.{sys.version_info.minor} gradgate runs on here does not"))  # fmt: skip
+            else:
+                broken.append((at, f"SyntaxError: {exc.msg} (at {at})"))
             continue
         for node in tree.body:
             if not _defines(node):
@@ -244,4 +252,4 @@ def load(path: Path, name: str, guard: Guard) -> Loaded:
                         module.__dict__[bound] = _Missing(target or "?", alias.name, path.name)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 lines[node.name] = node.lineno
-    return Loaded(module, sorted(set(missing)), broken, lines)
+    return Loaded(module, sorted(set(missing)), broken, lines, later)

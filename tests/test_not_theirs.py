@@ -550,3 +550,22 @@ def test_the_course_helper_package_loads_where_opencv_is_missing(tmp_path: Path)
     report = run(folder, examples=5, seed=0, timeout=30)
     assert [(r.gate, r.status) for r in report.results] == [("Linear", Status.PASS)], (report.results, report.unchecked)
     assert not [u for u in report.unchecked if "cv2" in u.reason], report.unchecked
+
+
+def test_an_f_string_with_its_own_quotes_inside_is_unchecked_in_a_file_and_a_notebook_cell(tmp_path: Path) -> None:
+    """`f"{shapes["Z"]}"` is Python 3.12's too (PEP 701): in a .py file the module, in a notebook the
+    cell, is not checked, never a SyntaxError row; the notebook's other cells still are. A wrong
+    quote that no Python parses stays the student's error."""
+    line = 'print(f"Z shape: {shapes["Z"]}")'
+    folder = _write(tmp_path, {"net.py": "shapes = {'Z': (1,)}\n" + line + "\n", "typo.py": 'def f(x):\n    return f"{x["a"}"\n'})
+    nb = new_notebook()
+    nb.cells = [
+        new_code_cell("import numpy as np\n\ndef relu_forward(x):\n    return np.maximum(0, x), x\n\ndef relu_backward(dout, cache):\n    return dout * (cache > 0)\n"),
+        new_code_cell("shapes = {'Z': (1,)}\n" + line),
+    ]
+    nbformat.write(nb, str(folder / "layers.ipynb"))
+    report = run(folder, examples=5, seed=0)
+    newer = {u.name: u.reason for u in report.unchecked if "own quotes inside its braces" in u.reason}
+    assert set(newer) == {"net", "layers"} and all("3.12" in r for r in newer.values()), report.unchecked
+    rows = {r.gate: r.status for r in report.results}
+    assert rows == {"relu": Status.PASS, "typo": Status.ERROR}, [(r.gate, r.message) for r in report.results]
