@@ -43,10 +43,17 @@ def as_array(value: Any, what: str) -> np.ndarray:
             raise NotImplementedYet(f"not implemented: {what} is an array of the template's None")
         raise StudentError(f"{what} should be a numeric array, got an array of dtype object of shape {value.shape}")
     if isinstance(value, np.ndarray) and value.dtype.kind in "fiub":
-        return value.astype(np.float64, copy=True)
+        return np.array(value, dtype=np.float64)  # a copy, and a plain array: np.matrix's * and ** are matrix products
     if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
         return np.asarray(value, dtype=np.float64)
     raise StudentError(f"{what} should be a numpy array or a number, got {_kind(value)}")
+
+
+def scaled(dout: np.ndarray, grads: Sequence[Any]) -> tuple[Any, ...]:
+    """A loss's gradients times the upstream gradient the battery gives its output: arrays and plain
+    numbers alike (DLS's 2017 template has a one-unit layer's db as a float); anything else is left
+    for the contract check to name."""
+    return tuple(dout * g if isinstance(g, (np.ndarray, int, float, np.number)) and not isinstance(g, bool) else g for g in grads)
 
 
 def grads_tuple(value: Any, count: int, what: str, names: Sequence[str] = ()) -> tuple[Any, ...]:
@@ -266,7 +273,7 @@ class LossFunction(Adapter):
         return as_array(self.result(result[0], f"{name}'s loss"), f"{name}'s loss"), grads
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
-        return tuple(dout * g if isinstance(g, np.ndarray) else g for g in state)
+        return scaled(dout, state)
 
 
 PARAMETER_SHAPE = "parameter_shape"  # results.AdvisoryKind.PARAMETER_SHAPE (results is not loaded in the sandbox)
@@ -394,7 +401,7 @@ class Model(Adapter):
         return have.shape
 
     def backward(self, dout: np.ndarray, state: Any) -> tuple[Any, ...]:
-        return tuple(dout * g if isinstance(g, np.ndarray) else g for g in state)
+        return scaled(dout, state)
 
 
 from .functions import Functions  # (imported here: they build on Adapter above)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .adapters import Adapter, as_array, describe
+from .adapters import Adapter, as_array, describe, scaled
 from .conventions import Call, Steps
 from .guard import NotImplementedYet, StudentError
 
@@ -115,4 +115,4 @@ class Functions(Adapter):
         if none:
             raise NotImplementedYet(f"not implemented: {label} returns None for {', '.join(none)}")
         returned = (self.result(grads[key], f"{label}'s grads[{key!r}]") for key in keys)
-        return tuple(dout * g if isinstance(g, np.ndarray) else g for g in returned)
+        return scaled(dout, tuple(returned))

@@ -197,3 +197,27 @@ def test_the_courses_blanks_are_not_implemented(tmp_path: Path) -> None:
     }
     for name, start in expected.items():
         assert messages.get(name, "").startswith(start), (name, messages.get(name))
+
+
+def test_a_float_db_and_an_np_matrix_db_are_the_gradients_they_hold(tmp_path: Path) -> None:
+    """2017-era answers: a one-unit layer's db as a Python float (the template asserted
+    isinstance(db, float)) was not scaled by the upstream gradient the loss gets, a false FAIL of
+    L_model_backward; a db made with np.matrix crashed gradgate's own comparison (its * is a
+    matrix product)."""
+    source = STUDENT.read_text()
+    floated = source.replace(
+        "def linear_backward(dZ, cache):\n",
+        "def linear_backward(dZ, cache):\n    dA_prev, dW, db = _linear_backward(dZ, cache)\n"
+        "    return dA_prev, dW, (float(db[0, 0]) if db.size == 1 else db)\n\n\ndef _linear_backward(dZ, cache):\n",
+    )
+    matrix = source.replace("def linear_backward(dZ, cache):\n", "def linear_backward(dZ, cache):\n"
+                            "    dA_prev, dW, db = _linear_backward(dZ, cache)\n    return dA_prev, dW, np.matrix(db)\n\n\n"
+                            "def _linear_backward(dZ, cache):\n")  # fmt: skip
+    assert floated != source and matrix != source
+    for name, code in (("floated", floated), ("matrix", matrix)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "step.py").write_text(code)
+        report = run(tmp_path / name, examples=30, seed=0, timeout=30)
+        assert not report.unchecked or all("gradgate itself" not in u.reason for u in report.unchecked), report.unchecked
+        rows = {r.implementation: r.status for r in report.results}
+        assert rows.get("L_model_backward") is Status.PASS and rows.get("linear_forward") is Status.PASS, (name, rows)
