@@ -261,15 +261,35 @@ class _EmptyLoader(importlib.abc.Loader):
         pass
 
 
+class _Shell:
+    """What `get_ipython()` gives a notebook exported with `jupyter nbconvert --to script` outside
+    Jupyter: its magics (`run_line_magic('matplotlib', 'inline')`, `system('pip ...')`) do nothing."""
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return lambda *args, **kwargs: None
+
+
+def _shell() -> _Shell:
+    return _Shell()
+
+
 @contextlib.contextmanager
 def staff_fallback(root: Path) -> Iterator[Fallback]:
-    """Stand-ins for missing or failing course-provided modules while importing from `root`."""
+    """Stand-ins for missing or failing course-provided modules while importing from `root`, and a
+    `get_ipython` for scripts exported from notebooks."""
     fallback = Fallback(root)
     finder = _Finder(fallback)
     sys.meta_path.insert(0, finder)
+    shell = not hasattr(builtins, "get_ipython")  # inside Jupyter (the %gradgate magic) the real one stays
+    if shell:
+        builtins.get_ipython = _shell  # type: ignore[attr-defined]
     try:
         yield fallback
     finally:
+        if shell and getattr(builtins, "get_ipython", None) is _shell:
+            del builtins.get_ipython  # type: ignore[attr-defined]
         sys.meta_path.remove(finder)
         for name in [*fallback.stand_ins, *fallback.stale]:
             sys.modules.pop(name, None)

@@ -569,3 +569,28 @@ def test_an_f_string_with_its_own_quotes_inside_is_unchecked_in_a_file_and_a_not
     assert set(newer) == {"net", "layers"} and all("3.12" in r for r in newer.values()), report.unchecked
     rows = {r.gate: r.status for r in report.results}
     assert rows == {"relu": Status.PASS, "typo": Status.ERROR}, [(r.gate, r.message) for r in report.results]
+
+
+def test_a_notebook_exported_as_a_script_imports_with_its_magics(tmp_path: Path) -> None:
+    """`jupyter nbconvert --to script` writes magics as get_ipython() calls: outside Jupyter that
+    was a NameError row against the student (5 rows in one DLS repository); they now do nothing."""
+    folder = _write(tmp_path, {"layers.py": textwrap.dedent('''
+        # coding: utf-8
+        import numpy as np
+
+        get_ipython().run_line_magic("matplotlib", "inline")
+        get_ipython().system("pip install -q numpy")
+
+
+        def relu_forward(x):
+            return np.maximum(x, 0), x
+
+
+        def relu_backward(dout, cache):
+            return dout * (cache > 0)
+        ''')})
+    report = run(folder, examples=5, seed=0, timeout=30)
+    assert [(r.implementation, r.status) for r in report.results] == [("relu_forward", Status.PASS)], [r.message for r in report.results]
+    import builtins
+
+    assert not hasattr(builtins, "get_ipython")  # nothing of it left in the user's process
