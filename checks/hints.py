@@ -203,17 +203,3 @@ def _swap_inner_quotes(line: str) -> str:
             ch = "'" if quote == '"' else '"'
         out.append(ch)
     return "".join(out)
-    lines = source.splitlines()
-    at = err.lineno - 1
-    for joined in range(1, 6):  # the braces' contents rarely run over more than a few lines
-        if at + joined >= len(lines):
-            return False
-        tried = lines[:at] + [" ".join([lines[at].rstrip(), *(x.strip() for x in lines[at + 1 : at + joined + 1])])]
-        tried += [""] * joined + lines[at + joined + 1 :]  # (line numbers kept)
-        try:
-            compile("\n".join(tried), "<joined>", "exec", dont_inherit=True)
-            return True
-        except SyntaxError as again:
-            if (again.lineno or 0) > err.lineno + joined:
-                return True  # an error further on is another matter: this line now parses
-    return False
