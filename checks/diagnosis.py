@@ -156,12 +156,13 @@ def _precision(failures: Sequence[tuple[Example, Outcome]], keys: Sequence[str])
     for key in keys:
         pairs = _pairs(failures, key)
         worst = [float(np.max(np.abs(a - e)) / np.max(np.abs(e))) for a, e, _ in pairs if a.shape == e.shape and np.max(np.abs(e)) > 0]
-        if not pairs or len(worst) < len(pairs) or not 0 < max(worst) <= FLOAT32_ROUNDING:
+        top = max(worst, default=0.0)
+        if not pairs or len(worst) < len(pairs) or not 0 < top <= FLOAT32_ROUNDING:
             return []
-        message = (f"your {key} is off only by rounding, at most {max(worst):.1g} of its largest entry: float32's, not a wrong "
+        message = (f"your {key} is off only by rounding, at most {top:.1g} of its largest entry: float32's, not a wrong "
                    f"formula's — a tensor or array made without a dtype (torch.ones((N, D)), np.float32) computes in float32; "
                    f"give it the input's (dtype=x.dtype)")  # fmt: skip
-        evidence = f"max |{key} - expected| / max |expected| <= {max(worst):.2g} on {len(pairs)} failing example(s)"
+        evidence = f"max |{key} - expected| / max |expected| <= {top:.2g} on {len(pairs)} failing example(s)"
         findings.append(Finding(FindingKind.PRECISION, key, "float32 rounding", message, evidence))
     return findings
 

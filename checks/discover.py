@@ -572,11 +572,11 @@ def _load(target: Path, files: list[tuple[str, Path]], guard: Guard, found: Foun
             if path.suffix == ".ipynb":
                 _notebook(path, name, guard, found, target)
                 continue
-            package = next((p for p in failed if name.startswith(f"{p}.")), None) if path.name != "__init__.py" else None
             try:
                 module = guard.call(importlib.import_module, name)
             except (StudentError, StudentAbort) as exc:
-                alone = _standalone(path, guard) if package is not None else None
+                in_failed = path.name != "__init__.py" and any(name.startswith(f"{p}.") for p in failed)
+                alone = _standalone(path, guard) if in_failed else None
                 if alone is None:
                     if path.name == "__init__.py":
                         failed[name] = (str(exc), Path(getattr(exc, "file", None) or path))

@@ -121,52 +121,57 @@ def _located(chosen: traceback.FrameSummary | None) -> str:
 def _still_none(exc: BaseException, roots: tuple[Path, ...]) -> str | None:
     """"out is still the template's None at `out = out.astype(...)` (layers.py:12 in ...)" when the
     student's code used an attribute of a variable its own function set to None and never assigned
-    (the 2022+ dropout template: `out = None` ... `out = out.astype(x.dtype, copy=False)`), or
-    unpacked the template's None itself (DLS's `Z, linear_cache = None`); else None."""
+    (the 2022+ dropout template: `out = None` ... `out = out.astype(x.dtype, copy=False)`), used such
+    a name in arithmetic (DLS's `cost = cross_entropy_cost + L2_regularization_cost`), or unpacked the
+    template's None itself (DLS's `Z, linear_cache = None`); else None."""
     frame = student_frame(exc, roots)
-    if isinstance(exc, TypeError) and "cannot unpack non-iterable NoneType" in str(exc) and frame is not None and frame.line:
+    if frame is None or not frame.line:
+        return None
+    at = f"({Path(frame.filename).name}:{frame.lineno} in {frame.name})"
+    if isinstance(exc, TypeError) and "cannot unpack non-iterable NoneType" in str(exc):
         if re.fullmatch(r"\(?\s*\w+(?:\s*,\s*\w+)+\s*,?\s*\)?\s*=\s*None\s*(?:#.*)?", frame.line.strip()):
-            return f"`{frame.line.strip().split('#')[0].strip()}` is still the template's ({Path(frame.filename).name}:{frame.lineno} in {frame.name})"
+            return f"`{frame.line.strip().split('#')[0].strip()}` is still the template's {at}"
         return None
-    if isinstance(exc, TypeError) and "NoneType" in str(exc):
-        return _none_operand(exc, frame)
-    if not isinstance(exc, AttributeError) or getattr(exc, "obj", exc) is not None:
+    arithmetic = isinstance(exc, TypeError) and "NoneType" in str(exc)
+    if arithmetic:  # a name whose last assignment before the line is the template's None
+        names = re.findall(r"\b[A-Za-z_]\w*\b", frame.line.split("=", 1)[-1])
+    elif isinstance(exc, AttributeError) and getattr(exc, "obj", exc) is None:  # one the function set to None
+        names = re.findall(rf"(\w+)\.{re.escape(exc.name or '')}\b", frame.line)[:1]
+    else:
         return None
-    tb = exc.__traceback__
-    while tb is not None and not (tb.tb_frame.f_code.co_filename == getattr(frame, "filename", None) and tb.tb_lineno == frame.lineno):
-        tb = tb.tb_next
-    if frame is None or tb is None or not frame.line:
+    body = _body_before(exc, frame)
+    if body is None:
         return None
-    used = re.search(rf"(\w+)\.{re.escape(exc.name or '')}\b", frame.line)
-    if used is None:
-        return None
-    first = tb.tb_frame.f_code.co_firstlineno
-    body = "\n".join(linecache.getline(frame.filename, n) for n in range(first, frame.lineno))
-    # `out = None`, or the name among `dx, dw, db = None, None, None`
-    if not re.search(rf"^\s*(?:\w+\s*,\s*)*{used.group(1)}\s*(?:,\s*\w+\s*)*=\s*None\b", body, re.MULTILINE):
-        return None
-    return f"{used.group(1)} is still the template's None at `{frame.line.strip()}` ({Path(frame.filename).name}:{frame.lineno} in {frame.name})"
-
-
-def _none_operand(exc: BaseException, frame: traceback.FrameSummary | None) -> str | None:
-    """A None in arithmetic (`cost = cross_entropy_cost + L2_regularization_cost`) that is a name the
-    function's last assignment before that line left at the template's None (DLS's blanks)."""
-    tb = exc.__traceback__
-    while tb is not None and not (frame is not None and tb.tb_frame.f_code.co_filename == frame.filename and tb.tb_lineno == frame.lineno):
-        tb = tb.tb_next
-    if frame is None or tb is None or not frame.line:
-        return None
-    first = tb.tb_frame.f_code.co_firstlineno
-    lines = [linecache.getline(frame.filename, n) for n in range(first, frame.lineno)]
-    for name in dict.fromkeys(re.findall(r"\b[A-Za-z_]\w*\b", frame.line.split("=", 1)[-1])):
-        last = None
-        for line in lines:
-            found = re.match(rf"\s*{name}\s*=(?!=)\s*(.*?)\s*(?:#.*)?$", line)
-            if found:
-                last = found.group(1)
-        if last == "None":
-            return f"{name} is still the template's None at `{frame.line.strip()}` ({Path(frame.filename).name}:{frame.lineno} in {frame.name})"
+    for name in dict.fromkeys(names):
+        if (_last_assigned(name, body) == "None") if arithmetic else _set_to_none(name, body):
+            return f"{name} is still the template's None at `{frame.line.strip()}` {at}"
     return None
+
+
+def _body_before(exc: BaseException, frame: traceback.FrameSummary) -> list[str] | None:
+    """The lines of the function `frame` is in, from its first up to the failing one."""
+    tb = exc.__traceback__
+    while tb is not None and not (tb.tb_frame.f_code.co_filename == frame.filename and tb.tb_lineno == frame.lineno):
+        tb = tb.tb_next
+    if tb is None or frame.lineno is None:
+        return None
+    return [linecache.getline(frame.filename, n) for n in range(tb.tb_frame.f_code.co_firstlineno, frame.lineno)]
+
+
+def _last_assigned(name: str, lines: list[str]) -> str | None:
+    """What the last of `lines` assigning `name` alone gives it, as written; None where none does."""
+    last = None
+    for line in lines:
+        found = re.match(rf"\s*{name}\s*=(?!=)\s*(.*?)\s*(?:#.*)?$", line)
+        if found:
+            last = found.group(1)
+    return last
+
+
+def _set_to_none(name: str, lines: list[str]) -> bool:
+    """Whether one of `lines` sets `name` to None: `out = None`, or `dx` among `dx, dw, db = None,
+    None, None`."""
+    return any(re.match(rf"\s*(?:\w+\s*,\s*)*{name}\s*(?:,\s*\w+\s*)*=\s*None\b", line) for line in lines)
 
 
 def describe(exc: BaseException, roots: tuple[Path, ...] = ()) -> str:

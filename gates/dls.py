@@ -14,6 +14,7 @@ backward gives dW and db of the mean cost but dA of the summed loss (its dAL is 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -169,6 +170,30 @@ _KEEP = st.sampled_from([0.8, 0.5, 1.0, 0.25])
 _STEPS_N = Steps(forward=(Call("", ("X", "Y", "parameters"), ("cost", "cache")),), output="cost", packs={"parameters": _PARAMETERS[:6]})
 _DROPOUT_FORWARD = Call("forward_propagation_with_dropout", ("X", "parameters", "keep_prob"), ("A3", "cache"))
 
+_L_MODEL_BACKWARD = GateSpec(
+    name="L_model_backward",
+    convention=Convention.FUNCTIONS,
+    inputs={"A0": Array(("n0", "m")), **_weights(), "Y": _LABELS},
+    sizes=_DEEP_SIZES,
+    derive=_deep_sizes,
+    reference=_l_model_cost,
+    gradient_scale=lambda s: {"A0": s["m"]},
+    steps=Steps(
+        forward=(Call("L_model_forward", ("A0", "parameters"), ("AL", "caches")), Call("compute_cost", ("AL", "Y"), ("cost",))),
+        output="cost",
+        backward=Call("", ("AL", "Y", "caches"), ("grads",)),
+        packs={"parameters": _PARAMETERS},
+    ),
+    summary="DLS grads dA0, dW1, db1, ... of compute_cost(L_model_forward(X, parameters), Y) (X is A0)",
+)
+# the 2017 notebook keys each dA by its layer ("Outputs grads["dA" + str(l + 1)]" for layer l + 1's
+# dA_prev), as its dnn_app_utils_v2.py does: X's gradient is dA1 and there is no dA0
+_L_MODEL_BACKWARD_2017 = replace(
+    _L_MODEL_BACKWARD, steps=replace(_L_MODEL_BACKWARD.steps, grads={"A0": "dA1"}), variant="2017",
+    summary="DLS 2017 notebook: grads dA1 (X's), dW1, db1, ... keyed by each layer's own index",
+)
+
+
 DLS = (
     GateSpec(
         name="linear",
@@ -235,42 +260,8 @@ DLS = (
         backward_on=_NEVER,
         summary="DLS [LINEAR->RELU]*(L-1) -> LINEAR->SIGMOID on parameters W1, b1, ... -> (AL, caches), forward only",
     ),
-    GateSpec(
-        name="L_model_backward",
-        convention=Convention.FUNCTIONS,
-        inputs={"A0": Array(("n0", "m")), **_weights(), "Y": _LABELS},
-        sizes=_DEEP_SIZES,
-        derive=_deep_sizes,
-        reference=_l_model_cost,
-        gradient_scale=lambda s: {"A0": s["m"]},
-        steps=Steps(
-            forward=(Call("L_model_forward", ("A0", "parameters"), ("AL", "caches")), Call("compute_cost", ("AL", "Y"), ("cost",))),
-            output="cost",
-            backward=Call("", ("AL", "Y", "caches"), ("grads",)),
-            packs={"parameters": _PARAMETERS},
-        ),
-        summary="DLS grads dA0, dW1, db1, ... of compute_cost(L_model_forward(X, parameters), Y) (X is A0)",
-    ),
-    GateSpec(
-        # the 2017 notebook keys each dA by its layer ("Outputs grads["dA" + str(l + 1)]" for layer
-        # l + 1's dA_prev): X's gradient is dA1 and there is no dA0
-        name="L_model_backward",
-        convention=Convention.FUNCTIONS,
-        inputs={"A0": Array(("n0", "m")), **_weights(), "Y": _LABELS},
-        sizes=_DEEP_SIZES,
-        derive=_deep_sizes,
-        reference=_l_model_cost,
-        gradient_scale=lambda s: {"A0": s["m"]},
-        steps=Steps(
-            forward=(Call("L_model_forward", ("A0", "parameters"), ("AL", "caches")), Call("compute_cost", ("AL", "Y"), ("cost",))),
-            output="cost",
-            backward=Call("", ("AL", "Y", "caches"), ("grads",)),
-            grads={"A0": "dA1"},
-            packs={"parameters": _PARAMETERS},
-        ),
-        variant="2017",
-        summary="DLS 2017 notebook: grads dA1 (X's), dW1, db1, ... keyed by each layer's own index",
-    ),
+    _L_MODEL_BACKWARD,
+    _L_MODEL_BACKWARD_2017,
     GateSpec(
         name="compute_cost_with_regularization",
         convention=Convention.FUNCTIONS,
