@@ -30,10 +30,11 @@ class Convention(enum.Enum):
 EXPRESSION = "expression"
 
 # The operations a scalar engine may define: discovery records which of them a class has, and an
-# entry that calls one the class lacks is listed as not checked, saying which.
+# entry that calls one the class lacks is listed as not checked, saying which. A named operation is
+# found in any case (nanograd's `reLU` is its relu); the student's spelling is what is called.
 SCALAR_METHODS = (
     "__add__", "__radd__", "__mul__", "__rmul__", "__sub__", "__rsub__", "__truediv__", "__rtruediv__",
-    "__neg__", "__pow__", "relu", "tanh", "exp", "backward",
+    "__neg__", "__pow__", "relu", "tanh", "exp", "sigmoid", "log", "backward",
 )  # fmt: skip
 
 
@@ -46,10 +47,13 @@ TENSOR_DEVICE = "cpu"
 @dataclass(frozen=True)
 class Ops:
     """What a scalar-engine entry calls of the student's class: `methods` (of SCALAR_METHODS) its
-    expressions use, and `label`, how its result is named after the class (`__mul__`: Value.__mul__)."""
+    expressions use, and `label`, how its result is named after the class (`__mul__`: Value.__mul__).
+    An `optional` entry checks an operation beyond the lecture's (sigmoid, log), which most classes
+    do not have: a class without it is not listed for it."""
 
     methods: tuple[str, ...]
     label: str
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,7 @@ STAND_IN_PACKAGES = {
     "eecs598": "the course's helper package (data, plots, its Solver)",
     "torchvision": "the course uses it to load its datasets",
     "cv2": "the course's helper package uses it to draw and resize images",  # eecs598/utils.py imports it
+    "graphviz": "micrograd uses it only to draw the graph (draw_dot)",
 }
 
 # The names students import from staff modules with `from .fast_layers import *`, for a stand-in when

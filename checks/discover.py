@@ -46,7 +46,7 @@ from typing import Any
 from gradgate.defaults import Timeout
 
 from . import notebook
-from .conventions import SCALAR_METHODS, Convention, Era, is_staff
+from .conventions import Convention, Era, is_staff
 from .foreign import (
     NDARRAY_BACKEND, NDARRAY_REASON, NEEDLE, NEEDLE_OP_REASON, NEEDLE_REASON, NO_TENSOR_REASON, TORCH_REASON, imports_torch,
     is_needle_core, is_nn_module, is_needle_op, is_tensor_op, numpy_backend, tensor_class, written_for,
@@ -54,6 +54,7 @@ from .foreign import (
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
 from .hints import fix, newer_syntax
 from .results import Unchecked, UncheckedKind
+from .value_class import inherits_engine, looks_like_scalar_engine, scalar_methods
 from .staff import staff_fallback
 from .mytorch import AUTOGRAD_REASON, OLD_HANDOUT_REASON, course_paths, is_autograd, is_old_handout, is_stateful, mark_eras
 
@@ -88,8 +89,9 @@ class Candidate:
     # (fewest, most) positional arguments the forward function takes, most None for *args; fewest >
     # most when it cannot be called positionally at all (a required keyword-only parameter).
     arity: tuple[int, int | None] | None = None
-    # a scalar engine's class: which of conventions.SCALAR_METHODS it defines (read at discovery, so
-    # that an entry calling one it lacks is listed as not checked, also from the sandbox)
+    # a scalar engine's class: which of conventions.SCALAR_METHODS it defines, as it spells them, and
+    # the other operations it builds a graph node in (read at discovery, so that an entry calling one
+    # it lacks, and an operation no entry checks, are listed as not checked, also from the sandbox)
     methods: tuple[str, ...] | None = None
     # written for torch tensors (checks.foreign): matched only to entries of the tensor convention
     # (GateSpec.tensors), listed as not checked where there is none
@@ -364,34 +366,6 @@ def _pairs(objs: dict[str, Any]) -> Iterator[tuple[str, str, str | None, str]]:
             yield gate, name, backward, name if backward else f"no {own} or {plain} next to it"
 
 
-def _attributes(cls: type) -> set[str]:
-    """Attribute names a class (or a base of its own) sets or declares: its __init__'s attribute
-    names, class attributes, annotations (a dataclass's fields), slots."""
-    names: set[str] = set()
-    for klass in cls.__mro__[:-1]:
-        names |= set(vars(klass)) | set(getattr(klass, "__annotations__", {}) or {})
-        slots = getattr(klass, "__slots__", ())
-        names |= {slots} if isinstance(slots, str) else set(slots or ())
-        code = getattr(vars(klass).get("__init__"), "__code__", None)
-        if code is not None:
-            names |= set(code.co_names)
-    return names
-
-
-def looks_like_scalar_engine(cls: type) -> bool:
-    """A scalar autograd engine: `data` and `grad`, `backward()`, and `+` and `*` of its own."""
-    try:
-        ops = all(callable(getattr(cls, m, None)) for m in ("backward", "__add__", "__mul__"))
-        return ops and {"data", "grad"} <= _attributes(cls)
-    except Exception:  # a class whose attributes cannot be read: not one
-        return False
-
-
-def scalar_methods(cls: type) -> tuple[str, ...]:
-    """Which of SCALAR_METHODS the class defines."""
-    return tuple(m for m in SCALAR_METHODS if callable(getattr(cls, m, None)))
-
-
 def _static_pair(cls: type) -> bool:
     """A class whose `forward` and `backward` are static (or class) methods: a layer pair in a class
     (UMich EECS 498's `Linear.forward(x, w, b) -> (out, cache)`, `Linear.backward(dout, cache)`)."""
@@ -459,7 +433,7 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
                 add(Candidate(name, kind, (obj,), name, source))
             elif callable(getattr(obj, "loss", None)):
                 add(Candidate(name, Convention.MODEL, (obj,), name, source))
-            elif looks_like_scalar_engine(obj):
+            elif looks_like_scalar_engine(obj) and not inherits_engine(obj):
                 add(Candidate(name, Convention.SCALAR_ENGINE, (obj,), name, source, methods=scalar_methods(obj)))
         elif name in pairs:
             for gate, backward, label in pairs[name]:

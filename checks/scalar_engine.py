@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import operator
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -30,9 +31,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .adapters import Adapter, describe
-from .conventions import EXPRESSION
+from .conventions import EXPRESSION, SCALAR_METHODS
 from .expression import evaluate
 from .guard import NotImplementedYet, StudentError
+from .value_class import spelling
 
 if TYPE_CHECKING:
     from gradgate.gates.spec import GateSpec
@@ -41,17 +43,30 @@ if TYPE_CHECKING:
 
 # ---- one implementation per entry
 
+_CHECKED = "the arithmetic operators, " + ", ".join(m for m in SCALAR_METHODS if not m.startswith("_") and m != "backward")
+
 
 def split(candidate: Candidate, specs: Sequence[GateSpec]) -> list[tuple[Candidate, tuple[GateSpec, ...] | str]]:
-    """One implementation per scalar-engine entry, named after the class and the entry's label
-    (Value.__mul__), or why it is not checked (the class has no tanh)."""
-    have = set(candidate.methods or ())
+    """One implementation per scalar-engine entry, named after the class and the entry's label as
+    the class spells it (Value.__mul__, Value.reLU), or why it is not checked (the class has no tanh);
+    an optional entry's operation the class lacks is not listed. Then each operation of the class's
+    own that no entry checks (Value.softplus), as not checked."""
+    have = {m.lower(): m for m in candidate.methods or ()}
     out: list[tuple[Candidate, tuple[GateSpec, ...] | str]] = []
+    checked: set[str] = set()
     for spec in specs:
         assert spec.ops is not None, f"{spec.name}: a scalar-engine entry declares its ops"
-        one = replace(candidate, name=spec.name, label=f"{candidate.label}.{spec.ops.label}")
-        missing = [m for m in spec.ops.methods if m not in have]
+        checked.update(spec.ops.methods)
+        missing = [m for m in spec.ops.methods if m.lower() not in have]
+        if missing and spec.ops.optional:
+            continue
+        op, bracket, rest = spec.ops.label.partition("[")
+        one = replace(candidate, name=spec.name, label=f"{candidate.label}.{have.get(op.lower(), op)}{bracket}{rest}")
         out.append((one, f"not checked: {candidate.label} has no {', '.join(missing)}" if missing else (spec,)))
+    known = {m.lower() for m in checked} | {m.lower() for m in SCALAR_METHODS}
+    for method in (m for m in candidate.methods or () if m.lower() not in known):
+        one = replace(candidate, label=f"{candidate.label}.{method}")
+        out.append((one, f"not checked: gradgate has no entry for a {candidate.label}.{method} operation (it checks {_CHECKED})"))
     return out
 
 
@@ -111,6 +126,9 @@ class ScalarEngine(Adapter):
         return env, evaluate(args[EXPRESSION], env, self._call)
 
     def _call(self, fn: Callable[..., Any], args: tuple[Any, ...], what: str) -> Any:
+        spelled = spelling(self.cls, what) or what
+        if spelled != what:  # the class's own spelling of a named operation (nanograd's reLU)
+            fn, what = operator.methodcaller(spelled), spelled
         result = fn(*args)
         name = f"{self.cls.__name__}.{what}"
         if result is None:

@@ -3,7 +3,8 @@ whose `backward()` fills every node's `grad` (the repository's engine.py and the
 spelled-out intro to neural networks and backpropagation"). Student code: gates/student/micrograd.py.
 
 One entry per operation, with a Value on both sides, a plain number on either side (`a * k` calls
-`__mul__` with a number, `k * a` `__rmul__`) and unary ops; entries where one value is used twice
+`__mul__` with a number, `k * a` `__rmul__`) and unary ops (sigmoid and log optional: a class
+without them is not listed for them); entries where one value is used twice
 or more, where `self.grad = ...` instead of `+=` loses a contribution and a backward without
 topological order runs a node before all its consumers; and random expression graphs of a few
 leaves and 2-12 operations with shared subexpressions. The expression of each entry is its input
@@ -44,7 +45,7 @@ def _expression(program: tuple[str, ...]) -> Fixed:
 
 def _entry(name: str, label: str, program: tuple[str, ...], summary: str, inputs: Mapping[str, Input],
            sizes: Mapping[str, st.SearchStrategy[Any]] | None = None, methods: tuple[str, ...] | None = None,
-           expression: Fixed | None = None) -> GateSpec:  # fmt: skip
+           expression: Fixed | None = None, optional: bool = False) -> GateSpec:  # fmt: skip
     """An entry whose expression is `program` (or drawn by `expression`); the methods it calls are
     read from the program, with the non-differentiable inputs as plain numbers."""
     everything = {**inputs, EXPRESSION: expression or _expression(program)}
@@ -52,12 +53,12 @@ def _entry(name: str, label: str, program: tuple[str, ...], summary: str, inputs
     used = methods if methods is not None else methods_used(program, numbers)
     return GateSpec(
         name, Convention.SCALAR_ENGINE, everything, dict(sizes or {}), _reference(tuple(everything)), summary,
-        ops=Ops(used, label),
+        ops=Ops(used, label, optional),
     )
 
 
-def _op(name: str, label: str, line: str, summary: str, **inputs: Input) -> GateSpec:
-    return _entry(name, label, (f"out = {line}",), summary, inputs)
+def _op(name: str, label: str, line: str, summary: str, optional: bool = False, **inputs: Input) -> GateSpec:
+    return _entry(name, label, (f"out = {line}",), summary, inputs, optional=optional)
 
 
 _INT_POWERS = st.sampled_from([2, 3, 1, -1, -2, 0])
@@ -84,6 +85,9 @@ OPS: tuple[GateSpec, ...] = (
     _op("value_relu", "relu", "a.relu()", "relu(a), a off the kink at 0", a=_OFF_ZERO),
     _op("value_tanh", "tanh", "a.tanh()", "tanh(a)", a=_LEAF),
     _op("value_exp", "exp", "a.exp()", "exp(a)", a=_LEAF),
+    # beyond the lecture's: operations students add for their own nets (a logistic output, a log loss)
+    _op("value_sigmoid", "sigmoid", "a.sigmoid()", "sigmoid(a)", optional=True, a=_LEAF),
+    _op("value_log", "log", "a.log()", "log(a), a > 0", optional=True, a=_POSITIVE),
 )
 
 # A value used twice or more: each use adds to its grad (`+=`), and the backward of a node runs

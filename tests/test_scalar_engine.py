@@ -105,11 +105,56 @@ def test_an_engine_with_only_add_and_mul_is_checked_for_those_and_lists_the_rest
                        "value_shared", "value_diamond"}, checked  # fmt: skip
     assert all(r.status is Status.PASS for r in report.results), [(r.implementation, r.message) for r in report.results]
     reasons = {u.name: u.reason for u in report.unchecked}
-    assert set(reasons) == {f"Value.{s.ops.label}" for s in MICROGRAD if s.name not in checked}  # type: ignore[union-attr]
+    # (sigmoid and log, beyond the lecture's operations, are not listed for a class without them)
+    assert set(reasons) == {f"Value.{s.ops.label}" for s in MICROGRAD if s.name not in checked and not s.ops.optional}  # type: ignore[union-attr]
+    assert "Value.sigmoid" not in reasons and "Value.log" not in reasons
     assert reasons["Value.tanh"] == "not checked: Value has no tanh"
     assert reasons["Value.__rmul__"] == "not checked: Value has no __rmul__"
     assert "__neg__" in reasons["Value.backward[graph]"] and "__truediv__" in reasons["Value.backward[graph]"]
     assert all(u.kind.value == "implementation" for u in report.unchecked)
+
+
+# nanograd's spelling of relu, an operation no entry checks, and a subclass that only tells
+# parameters apart (its operations are its base's)
+OWN_WAYS = PARTIAL + '''
+    def reLU(self):
+        out = Value(0 if self.data < 0 else self.data, (self,), 'ReLU')
+        def _backward():
+            self.grad += (out.data > 0) * out.grad
+        out._backward = _backward
+        return out
+
+    def softplus(self):
+        out = Value(math.log1p(math.exp(self.data)), (self,), 'softplus')
+        def _backward():
+            self.grad += out.grad / (1 + math.exp(-self.data))
+        out._backward = _backward
+        return out
+
+    def __repr__(self):
+        return f"Value(data={self.data})"
+
+
+class Weight(Value):
+    def __init__(self, data, _children=(), _op=''):
+        super().__init__(data, _children, _op)
+        self.decay = 0.0
+'''
+
+
+def test_an_operation_is_found_as_the_class_spells_it_and_one_no_entry_checks_is_listed(tmp_path: Path) -> None:
+    path = tmp_path / "engine.py"
+    path.write_text(OWN_WAYS)
+    report = run(path, examples=10, seed=0, timeout=20, registry=_only("value_relu", "value_mul", "value_sigmoid"))
+    assert report.error is None
+    assert [(r.implementation, r.status.value) for r in report.results] == [("Value.__mul__", "pass"), ("Value.reLU", "pass")]
+    reasons = {u.name: u.reason for u in report.unchecked}
+    assert set(reasons) == {"Value.softplus"}, reasons  # no Weight rows, no sigmoid row, no __repr__ row
+    assert reasons["Value.softplus"].startswith("not checked: gradgate has no entry for a Value.softplus operation")
+    # a class that lacks relu in every spelling is still told so
+    (tmp_path / "engine.py").write_text(PARTIAL)
+    assert {u.name: u.reason for u in run(path, examples=5, seed=0, timeout=20, registry=_only("value_relu")).unchecked} == {
+        "Value.relu": "not checked: Value has no relu"}  # fmt: skip
 
 
 def test_discovery_goes_by_shape_not_by_name(tmp_path: Path) -> None:
