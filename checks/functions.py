@@ -6,9 +6,10 @@ The implementation is the function discovery found (the one the spec is named af
 functions of its steps are looked up by name in its module, where a course helper imported from
 `dnn_utils` or `reg_utils` counts as well (a missing helper of a notebook is a stand-in that makes
 the implementation not checked). The checked output is the pool value the steps name (the cost);
-the backward's gradients, read by key from its dict (its last result: EECS 498's
-nn_forward_backward returns (loss, grads), and is called again for them), are scaled by the
-upstream gradient. Torch code (a tensors spec) gets tensors and its results are read back as arrays.
+the backward's gradients, read by key from its dict (the result that is not the checked output:
+EECS 498's nn_forward_backward returns (loss, grads), DLS's propagate (grads, cost), and each is
+called again for them), or returned as they are where its results name them (dtheta), are scaled
+by the upstream gradient. Torch code (a tensors spec) gets tensors and its results are read back as arrays.
 """
 
 from __future__ import annotations
@@ -103,10 +104,16 @@ class Functions(Adapter):
         pool = dict(state.pool)
         self._call(steps.backward, pool)
         label = self._label(steps.backward)
-        grads = pool[steps.backward.results[-1]]
+        keys = [steps.grads.get(k, f"d{k}") for k in state.present]
+        if all(key in steps.backward.results for key in keys):  # the gradients themselves (-> dtheta)
+            none = [key for key in keys if pool[key] is None]
+            if none:
+                raise NotImplementedYet(f"not implemented: {label} returns None for {', '.join(none)}")
+            return scaled(dout, tuple(self.result(pool[key], f"{label}'s {key}") for key in keys))
+        # a dict of them: the result that is not the checked output (DLS's propagate -> (grads, cost))
+        grads = pool[next((r for r in reversed(steps.backward.results) if r != steps.output), steps.backward.results[-1])]
         if not isinstance(grads, dict):
             raise StudentError(f"{label} should return a dict of gradients, got {describe(grads)}")
-        keys = [steps.grads.get(k, f"d{k}") for k in state.present]
         absent = [key for key in keys if key not in grads]
         if absent:
             has = ", ".join(map(str, grads)) or "nothing"

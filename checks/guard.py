@@ -135,6 +135,10 @@ def _still_none(exc: BaseException, roots: tuple[Path, ...]) -> str | None:
     arithmetic = isinstance(exc, TypeError) and "NoneType" in str(exc)
     if arithmetic:  # a name whose last assignment before the line is the template's None
         names = re.findall(r"\b[A-Za-z_]\w*\b", frame.line.split("=", 1)[-1])
+    elif isinstance(exc, AssertionError) and frame.line.lstrip().startswith("assert"):
+        # the template's own check of a blank (DLS's `cost = None`, `cost = np.squeeze(cost)`, then
+        # `assert(isinstance(cost, float))`)
+        arithmetic, names = True, re.findall(r"\b[A-Za-z_]\w*\b", frame.line)
     elif isinstance(exc, AttributeError) and getattr(exc, "obj", exc) is None:  # one the function set to None
         names = re.findall(rf"(\w+)\.{re.escape(exc.name or '')}\b", frame.line)[:1]
     else:
@@ -143,7 +147,7 @@ def _still_none(exc: BaseException, roots: tuple[Path, ...]) -> str | None:
     if body is None:
         return None
     for name in dict.fromkeys(names):
-        if (_last_assigned(name, body) == "None") if arithmetic else _set_to_none(name, body):
+        if _template_none(name, body) if arithmetic else _set_to_none(name, body):
             return f"{name} is still the template's None at `{frame.line.strip()}` {at}"
     return None
 
@@ -158,14 +162,16 @@ def _body_before(exc: BaseException, frame: traceback.FrameSummary) -> list[str]
     return [linecache.getline(frame.filename, n) for n in range(tb.tb_frame.f_code.co_firstlineno, frame.lineno)]
 
 
-def _last_assigned(name: str, lines: list[str]) -> str | None:
-    """What the last of `lines` assigning `name` alone gives it, as written; None where none does."""
-    last = None
+def _template_none(name: str, lines: list[str]) -> bool:
+    """Whether `name` still holds the template's None after `lines`: its last assignment alone is
+    `= None`, or only recomputes it from itself since (`cost = np.squeeze(cost)`)."""
+    none = False
     for line in lines:
         found = re.match(rf"\s*{name}\s*=(?!=)\s*(.*?)\s*(?:#.*)?$", line)
         if found:
-            last = found.group(1)
-    return last
+            value = found.group(1)
+            none = value == "None" or (none and re.search(rf"\b{name}\b", value) is not None)
+    return none
 
 
 def _set_to_none(name: str, lines: list[str]) -> bool:

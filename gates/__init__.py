@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .assignment1 import ASSIGNMENT1
 from .dls import DLS
+from .dls_shallow import DLS_SHALLOW
 from .eecs498 import EECS498, EECS498_A2_NET, EECS498_A3_CONV, EECS498_A3_SANDWICH
 from .eecs498_models import EECS498_MODELS
 from .layer_utils import LAYER_UTILS
@@ -31,7 +32,7 @@ COURSES: tuple[tuple[str, tuple[GateSpec, ...]], ...] = (
     ("CS231n assignment 1", ASSIGNMENT1),
     ("CS231n assignment 2", LAYERS + NORMALIZATION + LAYER_UTILS + LOSSES + MODELS + NETWORKS),
     ("CS231n assignment 3", RNN_LAYERS),
-    ("deeplearning.ai DLS (course 1 week 4, course 2 week 1)", DLS),
+    ("deeplearning.ai DLS (course 1 weeks 2-4, course 2 week 1)", DLS_SHALLOW + DLS),
     ("micrograd (a scalar autograd engine: Value, its ops and backward)", MICROGRAD),
     ("UMich EECS 498-007/598-005 (torch tensors: A2 linear classifiers, A3 layers and models)",
      EECS498 + EECS498_A2_NET + EECS498_A3_CONV + EECS498_A3_SANDWICH + EECS498_MODELS),
@@ -40,7 +41,7 @@ COURSES: tuple[tuple[str, tuple[GateSpec, ...]], ...] = (
 )
 
 REGISTRY: tuple[GateSpec, ...] = (
-    LECTURE + LAYERS + NORMALIZATION + LAYER_UTILS + LOSSES + MODELS + NETWORKS + ASSIGNMENT1 + RNN_LAYERS + DLS + MICROGRAD + EECS498 + EECS498_A2_NET + EECS498_A3_CONV + EECS498_A3_SANDWICH
+    LECTURE + LAYERS + NORMALIZATION + LAYER_UTILS + LOSSES + MODELS + NETWORKS + ASSIGNMENT1 + RNN_LAYERS + DLS_SHALLOW + DLS + MICROGRAD + EECS498 + EECS498_A2_NET + EECS498_A3_CONV + EECS498_A3_SANDWICH
     + EECS498_MODELS + NEEDLE + MYTORCH_HW1 + MYTORCH_HW2
 )
 

@@ -324,6 +324,36 @@ DLS = (
         ),
         summary="DLS gradients dW1 .. db3 through dropout: dA * D / keep_prob with the forward's own masks",
     ),
+    # reg_utils's and gc_utils's own 3-layer net, where a notebook defines it (the course hands it
+    # out): another forward_propagation(X, parameters) than week 3's planar one, an alternative to it
+    GateSpec(
+        name="forward_propagation",
+        convention=Convention.FUNCTIONS,
+        inputs={"X": Array(("n0", "m"), differentiable=False), **_three(differentiable=False)},
+        sizes=_THREE,
+        reference=_l_model_forward,
+        signature=("X", "parameters"),
+        steps=Steps(forward=(Call("", ("X", "parameters"), ("A3", "cache")),), output="A3", packs={"parameters": _PARAMETERS[:6]}),
+        backward_on=_NEVER,
+        variant="3-layer",
+        summary="DLS course 2 reg_utils: forward_propagation(X, parameters) -> (A3, cache), LINEAR->RELU x2 -> LINEAR->SIGMOID, forward only",
+    ),
+    GateSpec(
+        name="backward_propagation",
+        convention=Convention.FUNCTIONS,
+        inputs={"X": Array(("n0", "m"), differentiable=False), "Y": _LABELS, **_three()},
+        sizes=_THREE,
+        derive=_BINARY,
+        reference=_n_cost,
+        signature=("X", "Y", "cache"),
+        steps=Steps(
+            forward=(Call("forward_propagation", ("X", "parameters"), ("A3", "cache")), Call("compute_cost", ("A3", "Y"), ("cost",))),
+            output="cost",
+            backward=Call("", ("X", "Y", "cache"), ("gradients",)),
+            packs={"parameters": _PARAMETERS[:6]},
+        ),
+        summary="DLS course 2 reg_utils: backward_propagation(X, Y, cache) -> gradients dW1 .. db3 of the 3-layer net's cost",
+    ),
     GateSpec(
         name="forward_propagation_n",
         convention=Convention.FUNCTIONS,

@@ -200,7 +200,7 @@ EECS498_A2_NET = (
         steps=Steps(
             forward=(Call("", ("params", "X", "y", "reg"), ("loss", "grads")),),
             output="loss",
-            # one function gives both: called again for the gradients, read from its last result
+            # one function gives both: called again for the gradients, read from the result not the loss
             backward=Call("", ("params", "X", "y", "reg"), ("loss", "grads")),
             grads={k: k for k in _NET},
             packs={"params": _NET},

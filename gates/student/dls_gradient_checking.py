@@ -72,3 +72,16 @@ def backward_propagation_n(X, Y, cache):
                  "dA2": dA2, "dZ2": dZ2, "dW2": dW2, "db2": db2,
                  "dA1": dA1, "dZ1": dZ1, "dW1": dW1, "db1": db1}
     return gradients
+
+
+# ---- the one-dimensional warm-up: J(theta) = theta * x
+
+
+def forward_propagation(x, theta):
+    J = theta * x
+    return J
+
+
+def backward_propagation(x, theta):
+    dtheta = x
+    return dtheta
