@@ -188,12 +188,17 @@ STAFF_MODULES = frozenset({
 _RELEASE = re.compile(r"_v\d+[a-z]?$")
 
 
+def release(module: str) -> str:
+    """A course module's name without its package or its release suffix (dnn_utils_v2: dnn_utils)."""
+    return _RELEASE.sub("", module.rpartition(".")[2])
+
+
 def is_staff(module: str) -> bool:
     """Whether a module name (dotted or not) is a course-provided module's. Inside CMU 11-785's
     `mytorch` package every module is the student's (its `optim` is their SGD, not CS231n's optim.py)."""
     if any(part.startswith("mytorch") for part in module.split(".")[:-1]):
         return False
-    return _RELEASE.sub("", module.rpartition(".")[2]) in STAFF_MODULES
+    return release(module) in STAFF_MODULES
 
 # Packages the course's files import for what gradgate does not check, and what for: where one is
 # not installed, a stand-in lets the module load, and only a call into it makes an implementation

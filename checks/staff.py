@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from . import course_layers
-from .conventions import STAFF_API, STAND_IN_PACKAGES, is_staff
+from . import course_layers, dls_helpers
+from .conventions import STAFF_API, STAND_IN_PACKAGES, is_staff, release
 from .guard import StaffUnavailable, describe
 
 # What the `future` package's past.builtins gives old course code, in Python 3 terms.
@@ -107,6 +107,10 @@ class _Loader(importlib.abc.Loader):
             if name.rpartition(".")[2] == "im2col_cython":
                 reason += " (compile it: python setup.py build_ext --inplace)"
         where = real.origin if real is not None and real.origin else str(self.fallback.root / name.replace(".", "/"))
+        working = dls_helpers.HELPERS.get(release(name), {})
+        if working:  # deeplearning.ai's helpers: gradgate's own of the functions graded code calls
+            module.__dict__.update(working)
+            reason += f"; gradgate's own {', '.join(working)} stand in for the course's"
         self.fallback.stand_ins[name] = (str(where), reason)
         for attr in _names(real.origin if real else None, name):
             module.__dict__.setdefault(attr, _placeholder(name, attr, reason))

@@ -68,12 +68,18 @@ def test_a_step_by_step_notebook_with_dnn_utils_beside_it_is_checked_whole(tmp_p
     assert cells["L_model_backward"] is not None and cells["L_model_backward"]["execution_count"] == GRADED.index("L_model_backward") + 2
 
 
-def test_without_dnn_utils_what_needs_it_is_not_checked_and_says_so(tmp_path: Path) -> None:
+def test_without_dnn_utils_gradgates_own_helpers_stand_in_and_say_so(tmp_path: Path) -> None:
+    # many public copies commit only the notebook: what calls dnn_utils' relu and sigmoid is still
+    # checked, with gradgate's versions of them, and a wrong dAL still fails
     report = run(_step_by_step(tmp_path, helpers=False), examples=20, seed=0, timeout=20)
-    assert _verdicts(report) == {"linear": "pass", "compute_cost": "pass"}
+    expected = {"linear", "linear_activation", "L_model_forward", "compute_cost", "L_model_backward"}
+    assert _verdicts(report) == dict.fromkeys(expected, "pass"), [(r.gate, r.message) for r in report.results]
     reasons = {u.name: u.reason for u in report.unchecked}
-    for name in ("linear_activation_forward", "L_model_forward", "L_model_backward"):
-        assert "dnn_utils" in reasons[name], reasons
+    assert reasons["dnn_utils"] == ("course-provided module, not checked: it is missing here; gradgate's own sigmoid, relu, "
+                                    "relu_backward, sigmoid_backward stand in for the course's")  # fmt: skip
+    (tmp_path / "wrong").mkdir()
+    wrong = run(_step_by_step(tmp_path / "wrong", helpers=False, wrong_dAL=True), examples=20, seed=0, timeout=20)
+    assert _verdicts(wrong)["L_model_backward"] == "fail"
 
 
 def test_a_wrong_dAL_in_a_notebook_fails_naming_the_key_and_the_sandbox_agrees(tmp_path: Path) -> None:
