@@ -18,6 +18,7 @@ import numpy as np
 
 from .conventions import Convention, Option, Steps
 from .guard import Guard, NotImplementedYet, OwnDesign, StudentError
+from .param_names import renamed
 from .planned import Call
 from .tensor_calls import device_keyword, from_tensor, is_tensor, to_tensor
 
@@ -279,8 +280,17 @@ class LossFunction(Adapter):
 PARAMETER_SHAPE = "parameter_shape"  # results.AdvisoryKind.PARAMETER_SHAPE (results is not loaded in the sandbox)
 
 
+PARAMETER_NAME = "parameter_name"  # results.AdvisoryKind.PARAMETER_NAME
+
+
 def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(d for d in shape if d != 1)
+
+
+def _fits(have: Any, value: np.ndarray) -> bool:
+    """Whether a parameter of the student's can hold the course's value (its shape, or a reshape of it)."""
+    shape = tuple(getattr(have, "shape", ()))
+    return shape == value.shape or (int(np.prod(shape)) == value.size and _squeezed(shape) == _squeezed(value.shape))
 
 
 @dataclass
@@ -317,6 +327,12 @@ class Model(Adapter):
         if not params and diff:
             raise NotImplementedYet(f"not implemented: {name}() leaves self.params empty")
         missing = [k for k in diff if k not in params]
+        names = {k: k for k in diff}  # the course's key -> the student's
+        mapping = renamed(params, diff, lambda theirs, course: _fits(params[theirs], args[course])) if missing else None
+        if mapping is not None:  # W0 .. W{L-1}, or Conv1.w, BN2.gamma, Linear3.w: the same parameters, numbered their way
+            names, missing = dict(mapping), []
+            pairs = ", ".join(f"{s} as {c}" for c, s in list(mapping.items())[:6])
+            self.note(PARAMETER_NAME, "", f"{name}().params names its parameters its own way: read by their order ({pairs}{', ...' if len(mapping) > 6 else ''})")
         if missing and len(missing) == len(diff) and not any(isinstance(k, str) and k in self.spec.differentiable for k in params):
             # A naming of the student's own ({('W', 0): ...}): which is the course's W1 cannot be known.
             raise OwnDesign(
@@ -339,7 +355,7 @@ class Model(Adapter):
                     f"{', '.join(missing)}): which is which cannot be told"
                 )
             raise StudentError(f"{name}().params has no {', '.join(missing)} (it has {', '.join(map(str, params))})")
-        shapes = {key: self._place(params, key, args[key], kwargs) for key in diff}
+        shapes = {key: self._place(params, names[key], args[key], kwargs) for key in diff}
         data = [v for k, v in args.items() if k not in self.spec.differentiable]
         result = self.call(model.loss, *data)  # X and y as tensors for a torch model
         if result is None:
@@ -351,19 +367,19 @@ class Model(Adapter):
         grads = result[1]
         if not grads and diff:
             raise NotImplementedYet(f"not implemented: {name}.loss returns no gradients (grads is empty)")
-        absent = [k for k in diff if k not in grads]
+        absent = [names[k] for k in diff if names[k] not in grads]
         if absent:
             raise StudentError(f"{name}.loss's grads has no {', '.join(absent)}")
-        returned = grads_tuple(tuple(grads[k] for k in diff), len(diff), f"{name}.loss", diff)
+        returned = grads_tuple(tuple(grads[names[k]] for k in diff), len(diff), f"{name}.loss", [names[k] for k in diff])
         shaped = []
         for key, g in zip(diff, returned, strict=True):
-            g = self.result(g, f"{name}.loss's grads[{key!r}]")
+            g = self.result(g, f"{name}.loss's grads[{names[key]!r}]")
             course = np.shape(args[key])
             if shapes[key] != course and isinstance(g, np.ndarray):
                 # The student's own shape: a gradient has its parameter's, then compared as the course's.
                 if g.shape != shapes[key]:
                     raise StudentError(
-                        f"grads[{key!r}] has shape {g.shape} but params[{key!r}] has shape {shapes[key]}: "
+                        f"grads[{names[key]!r}] has shape {g.shape} but params[{names[key]!r}] has shape {shapes[key]}: "
                         "a gradient has the shape of its parameter"
                     )
                 g = g.reshape(course)

@@ -79,6 +79,7 @@ class AdvisoryKind(enum.Enum):
     RUNNING_STATISTICS = "running_statistics"  # running mean/var off by a harmless eps-level offset
     TIES = "ties"  # a max tie routed to every maximal entry
     PARAMETER_SHAPE = "parameter_shape"  # a model parameter kept in another shape (or dtype) than the course's
+    PARAMETER_NAME = "parameter_name"  # a model's parameters numbered another way (W0 for W1), read by their order
     CONFIGURATION_IGNORED = "configuration_ignored"  # a model option (dropout, normalization) that changes nothing
 
 

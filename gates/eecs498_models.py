@@ -109,8 +109,9 @@ def _deep_sizes(s: Sizes) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _deep_convnet(W1, b1, gamma1, beta1, W2, b2, gamma2, beta2, W3, b3, X, y, **c: Any) -> torch.Tensor:  # type: ignore[no-untyped-def]
-    """{conv 3x3 pad 1 - [spatial batchnorm, train mode] - relu - [2x2 pool]} x (L - 1) - linear - softmax + reg ΣW²."""
+def _deep_convnet(W1, b1, gamma1, beta1, W2, b2, gamma2, beta2, W3, b3, X, y, reg_gamma: bool = False, **c: Any) -> torch.Tensor:  # type: ignore[no-untyped-def]
+    """{conv 3x3 pad 1 - [spatial batchnorm, train mode] - relu - [2x2 pool]} x (L - 1) - linear - softmax + reg ΣW²
+    (`reg_gamma`: + reg Σγ² too, a mistake the constructor's docstring rules out)."""
     convs = [(W1, b1, gamma1, beta1), (W2, b2, gamma2, beta2)][: len(c["num_filters"])]
     h = X
     for i, (W, b, gamma, beta) in enumerate(convs):
@@ -123,7 +124,18 @@ def _deep_convnet(W1, b1, gamma1, beta1, W2, b2, gamma2, beta2, W3, b3, X, y, **
     W, b = (W3, b3) if len(convs) == 2 else (W2, b2)
     scores = h.reshape(X.shape[0], -1) @ W + b
     weights = [conv[0] for conv in convs] + [W]
+    if reg_gamma and c["batchnorm"]:
+        weights += [conv[2] for conv in convs]
     return F.cross_entropy(scores, y) + c["reg"] * sum(torch.sum(w * w) for w in weights)
+
+
+_DEEP_MISTAKES = Diagnoses(mistakes=(
+    _half_reg(lambda *a, **c: _deep_convnet(*a, **{**c, "reg": 0.5 * c["reg"]})),
+    Mistake(FindingKind.FORWARD_WRONG, "reg on gamma",
+            "the loss regularizes the batchnorm scales gamma too (reg·Σγ², and 2·reg·γ in dgamma): the constructor's "
+            "docstring says L2 regularization \"should not be applied to biases or to batchnorm scale and shifts\"",
+            lambda *a, **c: _deep_convnet(*a, reg_gamma=True, **c)),
+))  # fmt: skip
 
 
 EECS498_MODELS = (
@@ -206,7 +218,7 @@ EECS498_MODELS = (
                              "weight_scale": 1e-3, "reg": s["reg"], **_float64_cpu()},  # fmt: skip
         signature=("input_dims", "num_filters", "max_pools", "batchnorm", "num_classes"),
         reference=_deep_convnet,
-        diagnoses=Diagnoses(mistakes=(_half_reg(lambda *a, **c: _deep_convnet(*a, **{**c, "reg": 0.5 * c["reg"]})),)),
+        diagnoses=_DEEP_MISTAKES,
         configurations={
             "plain": Configuration({"batchnorm": False}),
             "batchnorm": Configuration({"batchnorm": True}, baseline="plain"),

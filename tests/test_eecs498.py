@@ -367,3 +367,16 @@ def test_the_course_has_its_heading() -> None:
     (entries,) = [specs for course, specs in COURSES if course.startswith("UMich EECS 498")]
     assert {s.name for s in entries} == EECS and all(s.tensors for s in entries)
     assert MODELS <= EECS
+
+
+def test_parameters_numbered_their_own_way_are_read_by_kind_and_order_only_where_every_one_fits() -> None:
+    from gradgate.checks.param_names import renamed
+
+    course = ["W1", "b1", "gamma1", "beta1", "W2", "b2"]
+    fits = lambda theirs, ours: True  # noqa: E731
+    assert renamed(["W0", "b0", "gamma0", "beta0", "W1", "b1"], course, fits) == {
+        "W1": "W0", "W2": "W1", "b1": "b0", "b2": "b1", "gamma1": "gamma0", "beta1": "beta0"}  # fmt: skip
+    assert renamed(["Conv1.w", "Conv1.b", "BN2.weight", "BN2.bias", "Linear3.w", "Linear3.b"], course, fits)["gamma1"] == "BN2.weight"
+    assert renamed(["W0", "b0", "W1", "b1"], course, fits) is None  # no gamma, beta: not the same parameters
+    assert renamed(["W0", "b0", "gamma0", "beta0", "W1", "b1", "W_final"], course, fits) is None  # a key of no number
+    assert renamed(["W0", "b0", "gamma0", "beta0", "W1", "b1"], course, lambda theirs, ours: theirs != "W1") is None  # a shape that does not fit
