@@ -37,7 +37,7 @@ import inspect
 import re
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -229,12 +229,19 @@ def _notebook_module(path: Path, package: list[str]) -> str:
     return ".".join([*package, f"{stem}_ipynb" if not stem[:1].isdigit() else f"nb_{stem}_ipynb"])
 
 
-def _broken(exc: BaseException, name: str, path: Path, files: list[tuple[str, Path]], found: Found) -> None:
-    """Sort a module that did not import: the student's failure (broken), or not theirs (not checked)."""
+def _broken(exc: BaseException, name: str, path: Path, files: list[tuple[str, Path]], found: Found, missing: Collection[str] = ()) -> None:
+    """Sort a module that did not import: the student's failure (broken), or not theirs (not checked).
+    `missing`: the course-provided modules that are stand-ins here."""
     if isinstance(exc, StaffUnavailable):
         found.incomplete.append(Unchecked(name, str(path), f"not checked: importing it {exc}", UncheckedKind.MODULE))
         return
     cause = exc.__context__
+    starred = [m for m in re.findall(r"^\s*from\s+([\w.]+)\s+import\s+\*", path.read_text(errors="replace"), re.MULTILINE) if m in missing]
+    if isinstance(cause, NameError) and starred:  # a script exported from a notebook runs the course's test cases on import
+        why = (f"not checked: importing it uses {cause.name!r}, which it takes from course-provided "
+               f"{', '.join(starred)} by `import *`, and {'that is' if len(starred) == 1 else 'those are'} missing here")  # fmt: skip
+        found.incomplete.append(Unchecked(name, str(path), why, UncheckedKind.MODULE))
+        return
     newer = newer_syntax(cause, path.read_text(errors="replace")) if isinstance(cause, SyntaxError) and path.suffix == ".py" else None
     if newer:
         why = (f"not checked: line {cause.lineno} is {newer}, which Python 3.12 accepts and the "
@@ -554,7 +561,7 @@ def _load(target: Path, files: list[tuple[str, Path]], guard: Guard, found: Foun
                 if alone is None:
                     if path.name == "__init__.py":
                         failed[name] = (str(exc), Path(getattr(exc, "file", None) or path))
-                    _broken(exc, name, path, files, found)
+                    _broken(exc, name, path, files, found, fallback.stand_ins)
                     continue
                 module = alone
             _candidates(module, str(path), found)

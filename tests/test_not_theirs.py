@@ -492,6 +492,26 @@ def test_a_script_that_loads_its_dataset_on_import_is_unchecked_not_broken(tmp_p
     assert entry.kind is UncheckedKind.MODULE
 
 
+@pytest.mark.parametrize("executor", [IN_PROCESS, Sandbox(timeout=30)], ids=["in_process", "sandbox"])
+def test_a_script_that_runs_the_courses_missing_test_cases_on_import_is_unchecked_not_broken(tmp_path: Path, executor: object) -> None:
+    """A notebook exported as a script calls the test cases it star-imports from the course's
+    testCases.py, which the folder lacks: the NameError is the missing file's, not the student's."""
+    script = ("import numpy as np\nfrom testCases import *\n\n\ndef relu_forward(x):\n    return np.maximum(0, x), x\n\n\n"
+              "x = relu_forward_test_case()\n")  # fmt: skip
+    relu = "import numpy as np\n\n\ndef relu_forward(x):\n    return np.maximum(0, x), x\n\n\ndef relu_backward(dout, cache):\n    return dout * (cache > 0)\n"
+    folder = _write(tmp_path, {"Step_by_Step.py": script, "layers.py": relu})
+    report = run(folder, examples=5, seed=0, timeout=30, executor=executor)  # type: ignore[arg-type]
+    assert report.error is None, report.error
+    assert [(r.gate, r.status) for r in report.results] == [("relu", Status.PASS)], report.results
+    (entry,) = [u for u in report.unchecked if u.name == "Step_by_Step"]
+    assert entry.reason == ("not checked: importing it uses 'relu_forward_test_case', which it takes from course-provided "
+                            "testCases by `import *`, and that is missing here"), entry.reason  # fmt: skip
+    # a name the student's own code misspells is still their error
+    (folder / "Step_by_Step.py").write_text("import numpy as np\n\n\nx = np.zeros(3)\ny = xx + 1\n")
+    broken = run(folder, examples=5, seed=0, timeout=30, executor=executor)  # type: ignore[arg-type]
+    assert any("NameError: name 'xx' is not defined" in r.message for r in broken.results if r.status is Status.ERROR), broken.results
+
+
 def test_a_notebook_line_that_goes_on_with_percent_formatting_is_code_not_a_magic(tmp_path: Path) -> None:
     """`print('... %d'` then `% (i, n))` on the next line: string formatting, not a line magic; the
     cell parses and its function is checked (a real %matplotlib line is still left out)."""
