@@ -211,8 +211,9 @@ def durations(report: RunReport, count: int) -> list[str]:
 
 LOOKED_FOR = (
     "layer pairs NAME_forward with NAME_backward, classes with forward and backward (gates) or with "
-    "params and loss (models), functions whose name contains loss, scalar autograd engines (a class with data, "
-    "grad, backward and arithmetic operators)"
+    "params and loss (models), functions whose name contains loss, functions the registry names (deeplearning.ai's "
+    "propagate, L_model_backward, backward_propagation; EECS 498's nn_forward_backward; `gradgate list`), "
+    "scalar autograd engines (a class with data, grad, backward and arithmetic operators), needle TensorOps"
 )
 
 
