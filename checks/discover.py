@@ -34,10 +34,8 @@ from __future__ import annotations
 import contextlib
 import importlib
 import inspect
-import re
 import sys
-import traceback
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -48,28 +46,18 @@ from gradgate.defaults import Timeout
 from . import notebook
 from .conventions import Convention, Era, is_staff
 from .foreign import (
-    NDARRAY_BACKEND, NDARRAY_REASON, NEEDLE, NEEDLE_OP_REASON, NEEDLE_REASON, NO_TENSOR_REASON, TORCH_REASON, imports_torch,
+    NEEDLE, NEEDLE_OP_REASON, NO_TENSOR_REASON, TORCH_REASON, imports_torch,
     is_needle_core, is_nn_module, is_needle_op, is_tensor_op, numpy_backend, tensor_class, written_for,
 )
-from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
-from .hints import fix, newer_syntax
+from .guard import Guard, StudentAbort, StudentError
+from .import_failures import broken, one_row_per_failing_package, standalone
+from .module_files import course_parent, module_files
 from .results import Unchecked, UncheckedKind
 from .value_class import inherits_engine, looks_like_scalar_engine, scalar_methods
 from .staff import staff_fallback
 from .mytorch import AUTOGRAD_REASON, OLD_HANDOUT_REASON, course_paths, is_autograd, is_old_handout, is_stateful, mark_eras
 
 NAMESPACE = "the notebook's namespace"  # the source of what a kernel defined (no file)
-
-# (`autograder`: CMU 11-785's course-provided tests beside mytorch, which run the student's code on import)
-SKIP_DIRS = {"__pycache__", "tests", "test", ".git", ".venv", "venv", "build", "dist", "node_modules", "autograder"}
-
-
-def _course_sandbox(target: Path, rel: Path) -> bool:
-    """A file in CMU 11-785's `sandbox/` beside `mytorch/`: the course's scratch scripts (HW2P1's
-    conv1d_sandbox.py), which run the student's classes when imported, as its autograder does."""
-    parts = rel.parts[:-1]
-    return any(p == "sandbox" and target.joinpath(*parts[:n], "mytorch").is_dir() for n, p in enumerate(parts))
-
 
 class LoadError(Exception):
     """The target as a whole cannot be loaded (missing path, or its only file does not import)."""
@@ -109,175 +97,6 @@ class Found:
     broken: list[tuple[str, str]] = field(default_factory=list)  # (file, why it did not import)
     incomplete: list[Unchecked] = field(default_factory=list)  # found, or in the way, and not checked
     roots: tuple[Path, ...] = ()
-
-
-def _package_root(folder: Path) -> tuple[Path, list[str]]:
-    """The folder to put on sys.path, and the package names from it down to `folder` (none unless
-    `folder` holds an __init__.py): relative imports work only inside the package."""
-    folder = folder.resolve()
-    prefix: list[str] = []
-    # A folder with only a stale __init__.pyc (Python 2's, its .py never committed) is a package too,
-    # and so is one without any __init__ whose own files import it by name or relatively (a namespace
-    # package, as Python 3 imports a cs231n/ committed without its __init__.py, or a micrograd copy
-    # whose nn.py has `from .engine import Value`).
-    # A needle package is the top of its name (the course puts its `python/` folder on sys.path), even
-    # where a student's file also imports it as `python.needle`: that name is `_course_parent`'s.
-    while folder.name.isidentifier() and folder.parent != folder and prefix[:1] != [NEEDLE] and not _holds_needle(folder) and (
-        any((folder / f"__init__.{ext}").is_file() for ext in ("py", "pyc")) or _imported_as_package(folder)
-    ):
-        prefix.insert(0, folder.name)
-        folder = folder.parent
-    return folder, prefix
-
-
-def _holds_needle(folder: Path) -> bool:
-    return (folder / NEEDLE / "__init__.py").is_file() and not (folder / "__init__.py").is_file()
-
-
-def _course_parent(root: Path) -> list[Path]:
-    """The folder above `root` as well, where `root` holds a needle package its files also import
-    through `root`'s name (`from python.needle.init import randb`, which works from the homework's
-    folder, where the course's tests run)."""
-    return [root.parent] if _holds_needle(root) and _imports_itself(root) else []
-
-
-def _texts(folder: Path, limit: int = 200) -> Iterator[tuple[Path, str]]:
-    """The first `limit` .py files below `folder`, with their text (unreadable ones left out)."""
-    for n, path in enumerate(folder.rglob("*.py")):
-        if n >= limit:
-            break
-        try:
-            yield path, path.read_text(errors="replace")
-        except OSError:
-            continue
-
-
-def _by_name(folder: Path) -> re.Pattern[str]:
-    """An absolute import of `folder`'s name (`from cs231n.layers import *`)."""
-    return re.compile(rf"^\s*(?:from|import)\s+{re.escape(folder.name)}(?:\.|\s)", re.MULTILINE)
-
-
-def _imports_itself(folder: Path) -> bool:
-    """Whether a module in `folder` imports `folder.name` absolutely."""
-    pattern = _by_name(folder)
-    return any(pattern.search(text) for _, text in _texts(folder))
-
-
-_RELATIVE = re.compile(r"^\s*from\s+(\.+)", re.MULTILINE)
-
-
-def _imported_as_package(folder: Path) -> bool:
-    """Whether a module below `folder` imports it by name, or relatively up to `folder` itself
-    (`from .engine import Value` in folder/nn.py, `from ..layers import *` in folder/classifiers/):
-    either works only with the folder imported as a package. One pass over the files."""
-    pattern = _by_name(folder)
-    return any(
-        pattern.search(text) or any(len(dots) > len(path.relative_to(folder).parts) - 1 for dots in _RELATIVE.findall(text))
-        for path, text in _texts(folder)
-    )  # a file's depth below folder is its parts less one: 0 directly in it
-
-
-def _needle_root(target: Path, rel: Path) -> Path | None:
-    """The folder above a needle package that holds the file `target/rel` (CMU 10-714's
-    `hw1/python/needle/...`), where the package lies below the target: it is imported as `needle`
-    from that folder, as the course's own tests and apps import it."""
-    for i, part in enumerate(rel.parts[:-1]):
-        if part == NEEDLE and (target / Path(*rel.parts[: i + 1]) / "__init__.py").is_file():
-            return target / Path(*rel.parts[:i]) if i else None  # at the top: the target's own root
-    return None
-
-
-def _module_files(target: Path, needles: dict[Path, Path] | None = None) -> tuple[Path, list[tuple[str, Path]]]:
-    """The folder to put on sys.path and (module name, file) for every module to load; `needles`
-    gets the root of each file of a needle package below the target (imported as `needle`)."""
-    if target.is_file() and target.suffix == ".ipynb":
-        root, prefix = _package_root(target.parent)
-        return root, [(_notebook_module(target, prefix), target)]
-    if target.is_file():
-        root, prefix = _package_root(target.parent)
-        parts = prefix if target.stem == "__init__" and prefix else [*prefix, target.stem]
-        return root, [(".".join(parts), target)]
-    root, prefix = _package_root(target)
-    files = []
-    for path in sorted([*target.rglob("*.py"), *target.rglob("*.ipynb")]):
-        rel = path.relative_to(target)
-        if any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts[:-1]) or _course_sandbox(target, rel):
-            continue
-        if path.name in {"setup.py", "conftest.py"} or path.name.startswith("test_"):
-            continue
-        if path.suffix == ".ipynb":
-            files.append((_notebook_module(path, [*prefix, *rel.parts[:-1]]), path))
-            continue
-        parts = [*prefix, *rel.with_suffix("").parts]
-        below = _needle_root(target, rel)
-        if below is not None and needles is not None:
-            needles[path] = below
-            parts = list(path.relative_to(below).with_suffix("").parts)
-        if parts[-1] == "__init__":
-            parts = parts[:-1]
-            if not parts:
-                continue
-        if all(p.isidentifier() for p in parts):
-            files.append((".".join(parts), path))
-    return root, files
-
-
-def _notebook_module(path: Path, package: list[str]) -> str:
-    """A module name for a notebook ("Step by Step.ipynb" -> Step_by_Step_ipynb): never a name a
-    .py beside it has, so both are checked."""
-    stem = re.sub(r"\W", "_", path.stem)
-    return ".".join([*package, f"{stem}_ipynb" if not stem[:1].isdigit() else f"nb_{stem}_ipynb"])
-
-
-def _broken(exc: BaseException, name: str, path: Path, files: list[tuple[str, Path]], found: Found, missing: Collection[str] = ()) -> None:
-    """Sort a module that did not import: the student's failure (broken), or not theirs (not checked).
-    `missing`: the course-provided modules that are stand-ins here."""
-    if isinstance(exc, StaffUnavailable):
-        found.incomplete.append(Unchecked(name, str(path), f"not checked: importing it {exc}", UncheckedKind.MODULE))
-        return
-    cause = exc.__context__
-    starred = [m for m in re.findall(r"^\s*from\s+([\w.]+)\s+import\s+\*", path.read_text(errors="replace"), re.MULTILINE) if m in missing]
-    if isinstance(cause, NameError) and starred:  # a script exported from a notebook runs the course's test cases on import
-        why = (f"not checked: importing it uses {cause.name!r}, which it takes from course-provided "
-               f"{', '.join(starred)} by `import *`, and {'that is' if len(starred) == 1 else 'those are'} missing here")  # fmt: skip
-        found.incomplete.append(Unchecked(name, str(path), why, UncheckedKind.MODULE))
-        return
-    newer = newer_syntax(cause, path.read_text(errors="replace")) if isinstance(cause, SyntaxError) and path.suffix == ".py" else None
-    if newer:
-        why = (f"not checked: line {cause.lineno} is {newer}, which Python 3.12 accepts and the "
-               f"Python {sys.version_info.major}.{sys.version_info.minor} gradgate runs on here does not")
-        found.incomplete.append(Unchecked(name, str(path), why, UncheckedKind.MODULE))
-        return
-    if isinstance(cause, FileNotFoundError):  # a script that loads its dataset on import: not here, not theirs
-        missing = cause.filename or str(cause)
-        why = f"not checked: importing it reads {missing}, which is not here (a dataset or a saved file)"
-        found.incomplete.append(Unchecked(name, str(path), why, UncheckedKind.MODULE))
-        return
-    if isinstance(cause, ImportError) and NDARRAY_BACKEND.search(str(cause)):  # needle hw3+: its C++/CUDA backend, built by `make`
-        found.incomplete.append(Unchecked(name, str(path), NDARRAY_REASON, UncheckedKind.MODULE))
-        return
-    if isinstance(cause, PermissionError) and any(
-        "/torch/" in frame.filename for frame in traceback.extract_tb(cause.__traceback__)
-    ):  # the grading sandbox cannot load torch's compiled libraries
-        why = "not checked: it imports torch, which the grading sandbox does not load (gradgate checks numpy code)"
-        found.incomplete.append(Unchecked(name, str(path), why, UncheckedKind.MODULE))
-        return
-    if isinstance(cause, ModuleNotFoundError) and cause.name and not fix(cause):
-        top = cause.name.split(".")[0]
-        ours = {p.stem for _, p in files} | {n.split(".")[0] for n, _ in files}
-        if top == "needle":  # CMU 10-714's own framework, imported from its python/ folder
-            found.incomplete.append(Unchecked(name, str(path), NEEDLE_REASON, UncheckedKind.MODULE))
-            return
-        if top not in ours:
-            why = f"not checked: it needs the module {cause.name!r}, which is not installed here"
-            found.incomplete.append(Unchecked(name, str(path), why, UncheckedKind.MODULE))
-            return
-        if "." in name and (path.parent / f"{top}.py").exists():
-            package = name.rsplit(".", 1)[0]
-            fixed = f"`from .{top} import ...` (or `from {package}.{top} import ...`)"
-            found.broken.append((str(path), f"{exc} — Python 3 has no implicit relative imports: write {fixed}"))
-            return
-    found.broken.append((str(path), str(exc)))
 
 
 def _notebook(path: Path, name: str, guard: Guard, found: Found, target: Path) -> None:
@@ -470,11 +289,11 @@ def discover(target: Path, timeout: Timeout = None) -> Found:
     if target.is_file() and target.suffix not in (".py", ".ipynb"):
         raise LoadError(f"{target} is not a .py file, a notebook (.ipynb) or a folder")
     needles: dict[Path, Path] = {}
-    root, files = _module_files(target, needles)
+    root, files = module_files(target, needles)
     below = sorted(set(needles.values()))
     # each folder's own parent where its files import needle through the folder's name (read once:
     # it scans the folder's files)
-    parents = {place: _course_parent(place) for place in (root, *below)}
+    parents = {place: course_parent(place) for place in (root, *below)}
     above = list(dict.fromkeys(p for place in (root, *below) for p in parents[place] if p != root))
     found = Found(roots=(root.resolve(), *(b.resolve() for b in below), *(a.resolve() for a in above)))
     guard = Guard(timeout, found.roots)
@@ -557,54 +376,21 @@ def _load(target: Path, files: list[tuple[str, Path]], guard: Guard, found: Foun
                 module = guard.call(importlib.import_module, name)
             except (StudentError, StudentAbort) as exc:
                 in_failed = path.name != "__init__.py" and any(name.startswith(f"{p}.") for p in failed)
-                alone = _standalone(path, guard) if in_failed else None
+                alone = standalone(path, guard) if in_failed else None
                 if alone is None:
                     if path.name == "__init__.py":
                         failed[name] = (str(exc), Path(getattr(exc, "file", None) or path))
-                    _broken(exc, name, path, files, found, fallback.stand_ins)
+                    broken(exc, name, path, files, found, fallback.stand_ins)
                     continue
                 module = alone
             _candidates(module, str(path), found)
-        _one_row_per_failing_package(failed, found, target)
+        one_row_per_failing_package(failed, found, target)
         for name, (where, reason) in fallback.stand_ins.items():
             found.incomplete.append(
                 Unchecked(name, where, f"course-provided module, not checked: it {reason}", UncheckedKind.COURSE_FILE)
             )
         for name, (where, reason) in fallback.stale.items():
             found.incomplete.append(Unchecked(name, where, reason, UncheckedKind.MODULE))
-
-
-def _one_row_per_failing_package(failed: dict[str, tuple[str, Path]], found: Found, target: Path) -> None:
-    """A package __init__.py whose own code fails is one error row; the files that fail with the
-    very same error only because importing them runs it (the package above it, a models/ importing
-    it) are listed as not checked, pointing at that row."""
-    raised = {why: at for why, at in failed.values() if at.name == "__init__.py"}
-    kept = []
-    for where, why in found.broken:
-        at = raised.get(why)
-        if at is None or Path(where) == at:
-            kept.append((where, why))
-            continue
-        shown = at.relative_to(target) if at.is_relative_to(target) else at
-        reason = f"not checked: importing it runs {shown}, which cannot be imported (its own row says why)"
-        found.incomplete.append(Unchecked(Path(where).stem, where, reason, UncheckedKind.MODULE))
-    found.broken[:] = kept
-
-
-def _standalone(path: Path, guard: Guard) -> ModuleType | None:
-    """A module of a package whose __init__.py fails, imported by its file with its folder on
-    sys.path, as CMU 11-785's runner imports them (`sys.path.append('mytorch/nn')`, `from resampling
-    import *`); None where that fails too, or another module of its name is loaded."""
-    held = sys.modules.get(path.stem)
-    if held is not None and Path(getattr(held, "__file__", "") or "") != path:
-        return None
-    sys.path.insert(0, str(path.parent))
-    try:
-        return guard.call(importlib.import_module, path.stem)
-    except (StudentError, StudentAbort):
-        return None
-    finally:
-        sys.path.remove(str(path.parent))
 
 
 def in_namespace(namespace: dict[str, Any], module: str = "__main__", names: tuple[str, ...] = ()) -> Found:

@@ -48,7 +48,6 @@ from .results import (
     Finding,
     GraphNode,
     ImplementationResult,
-    AdvisoryKind,
     RunReport,
     Status,
     Unchecked,
