@@ -244,7 +244,8 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
         if inspect.isfunction(obj):
             foreign = written_for(module, (obj,))
             if not foreign or foreign == TORCH_REASON:  # torch code: checked if a tensor entry names it
-                found.candidates.append(Candidate(name, Convention.FUNCTIONS, (obj,), name, source, tensors=bool(foreign)))
+                found.candidates.append(Candidate(name, Convention.FUNCTIONS, (obj,), name, source, tensors=bool(foreign),
+                                                  torch_module=not foreign and imports_torch(module)))  # fmt: skip
         if inspect.isclass(obj):
             if is_needle_op(obj):
                 found.incomplete.append(Unchecked(name, source, NEEDLE_OP_REASON))

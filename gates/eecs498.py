@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .assignment1 import _REG, _SOFTMAX, _SVM, _reg_gradient_missing, _two_layer_net
+from .assignment1 import ASSIGNMENT1 as _ASSIGNMENT1, _REG, _SOFTMAX, _SVM, _reg_gradient_missing, _two_layer_net
 from .layer_utils import _CONV_INPUTS, _CONV_SIZES, LAYER_UTILS, _conv, _conv_relu_pool_sizes, _pool
 from .layers import LAYERS, RUNNING_VAR_FLOOR, DROP_PS, _affine, _conv_sizes, dropout_mask, _train_only
 from .normalization import NORMALIZATION, _spatial_batchnorm
@@ -179,6 +179,12 @@ EECS498_A3_SANDWICH = (
 )  # fmt: skip
 
 
+def _float64() -> Any:
+    import torch as real  # the registry's `torch` is lazy; a dtype must be torch's own
+
+    return real.float64
+
+
 # A2's two_layer_net.py: nn_forward_backward(params, X, y, reg) -> (loss, grads), grads keyed as params
 _NET = ("W1", "b1", "W2", "b2")
 
@@ -206,6 +212,33 @@ EECS498_A2_NET = (
             packs={"params": _NET},
         ),
         summary="A2 two_layer_net.py, torch: nn_forward_backward(params, X, y, reg) -> (loss, grads), relu net, softmax, reg ΣW²",
+        tensors=True,
+    ),
+    GateSpec(
+        name="nn_forward_pass",
+        convention=Convention.FUNCTIONS,
+        inputs={
+            "W1": Array(("D", "H"), differentiable=False),
+            "b1": Array(("H",), differentiable=False),
+            "W2": Array(("H", "C"), differentiable=False),
+            "b2": Array(("C",), differentiable=False),
+            "X": Array(("N", "D"), differentiable=False),
+        },
+        sizes={"N": st.integers(1, 4), "D": st.integers(1, 4), "H": st.integers(1, 4), "C": st.integers(2, 4)},
+        reference=lambda W1, b1, W2, b2, X: torch.relu(X @ W1 + b1) @ W2 + b2,
+        steps=Steps(forward=(Call("", ("params", "X"), ("scores", "hidden")),), output="scores", packs={"params": _NET}),
+        backward_on=lambda s: False,  # its backward is nn_forward_backward's
+        summary="A2 two_layer_net.py, torch: nn_forward_pass(params, X) -> (scores, hidden), linear - relu - linear, forward only",
+        tensors=True,
+    ),
+    # the course's own wrapper class around nn_forward_backward (its loss calls it): the student's
+    # maths through the model's params, as the notebook trains it
+    replace(
+        next(s for s in _ASSIGNMENT1 if s.name == "TwoLayerNet"),
+        construct=lambda s: {"input_size": s["D"], "hidden_size": s["H"], "output_size": s["C"], "std": 1e-4,
+                             "dtype": _float64(), "device": "cpu"},  # fmt: skip
+        reference=_two_layer_net(1.0),
+        summary="A2 two_layer_net.py, torch: the course's TwoLayerNet(input_size, ...).loss(X, y, reg), through nn_forward_backward",
         tensors=True,
     ),
 )
