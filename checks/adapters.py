@@ -264,6 +264,9 @@ class LossFunction(Adapter):
         result = self.call(self.fn, *args.values())
         if result is None:
             raise NotImplementedYet(f"not implemented: {name} returns None")
+        if isinstance(result, (int, float, np.number)) or (isinstance(result, np.ndarray) and result.ndim == 0):
+            # a loss alone, as CMU 10-714 hw0's softmax_loss(Z, y) is meant to be: no gradient to check
+            raise OwnDesign(f"returns the loss alone ({_kind(result)}), with no gradient to check (gradgate's {name} entries return (loss, gradient))")
         if not (isinstance(result, tuple) and len(result) == 2):
             raise StudentError(f"{name} should return (loss, gradient), got {_kind(result)}")
         if result[0] is None:

@@ -117,7 +117,12 @@ def _notebook(path: Path, name: str, guard: Guard, found: Found, target: Path) -
             why = f"course helper {module!r} is not beside {path.name}: the definitions that call it are not checked"
             found.incomplete.append(Unchecked(module, str(path), why, UncheckedKind.COURSE_FILE))
         else:
-            why = f"the module {module!r} is not installed here: the definitions that call it are not checked"
+            own = next(iter(sorted(path.parent.rglob(f"{module.replace('.', '/')}.py"))), None)
+            if own is not None:  # a folder of its own the notebook puts on sys.path (10-714's `sys.path.append("./src")`)
+                why = (f"the module {module!r} is {own.relative_to(path.parent)} here, not beside the notebook: that file is "
+                       "checked on its own, and the notebook's definitions that call it are not checked")  # fmt: skip
+            else:
+                why = f"the module {module!r} is not installed here: the definitions that call it are not checked"
             found.incomplete.append(Unchecked(module, str(path), why, UncheckedKind.MODULE))
     start = len(found.candidates)
     _candidates(loaded.module, str(path), found)

@@ -99,6 +99,10 @@ class _Tally:
             cell = self.worst.setdefault(key, CheckResult(m.check, m.input))
             if m.error is not None and (cell.max_rel_error is None or m.error > cell.max_rel_error):
                 cell.max_rel_error = m.error
+            if m.status is not Status.PASS and cell.status is Status.PASS:
+                # an example that failed this check, though the search ended on another failure
+                # (a smaller example that raises): its error is shown, so is that it failed
+                cell.status = m.status
             if m.check in (Check.BACKWARD_TORCH, Check.BACKWARD_FD) and m.error is not None:
                 gradient_errors.append(m.error)
         if gradient_errors:
@@ -212,8 +216,8 @@ def _check_configuration(
     handout = result.status is Status.ERROR and failing_handout(result.message, candidate.source, candidate.name, specs[0].shipped)
     if handout:
         return Unchecked(named(result.implementation, label), result.source, (
-            f"not checked: {handout} is the code the course hands out with the homework, unchanged, and the "
-            f"error is raised inside it, not in the student's code ({result.message})"
+            f"not checked: {handout} raises inside the code the course hands out with the homework (unchanged up "
+            f"to the line that raises), not in the student's code ({result.message})"
         ))
     result.implementation = named(result.implementation, label)
     result.configuration = label

@@ -131,6 +131,9 @@ NDARRAY_REASON = ("not checked: it needs needle's compiled NDArray backend (ndar
                   "course's `make`), which is not built here; gradgate runs needle on its numpy backend (hw1, hw2)")
 NDARRAY_METHODS = frozenset({"compact", "permute", "as_strided", "is_compact", "broadcast_to", "pad", "flip",
                              "undilate", "dilate", "make", "fill", "device", "to"})
+# methods hw3's NDArray has and numpy arrays lack, which hw1 code has no business calling (numpy has
+# them as functions): needle's own backend only where the student's package holds it (backend_ndarray/)
+NDARRAY_MATH = frozenset({"maximum", "log", "exp", "tanh"})
 NO_TENSOR_REASON = ("not checked: a needle TensorOp, but its autograd defines no Tensor class to build the op's "
                     "inputs from (needle's autograd.py has one)")
 

@@ -167,3 +167,39 @@ def test_a_loss_left_where_large_terms_cancel_is_compared_at_their_rounding() ->
     assert correct.failure is None, correct.failure.message
     wrong = Battery(spec, bind(spec, spec.convention, Guard(10.0), (softmax_loss_plus_1e_9,))).examine(example)
     assert wrong.failure is not None and "forward differs from the torch reference" in wrong.failure.message
+
+
+# A relu whose backward doubles dx on three entries or more and raises on exactly two: the search
+# meets the wrong gradient first, and shrinking ends on the smaller example that raises.
+_WRONG_THEN_RAISES = '''
+import numpy as np
+
+
+def relu_forward(x):
+    return np.maximum(0, x), x
+
+
+def relu_backward(dout, cache):
+    x = cache
+    if x.size == 2:
+        raise ValueError("two entries")
+    dx = dout * (x > 0)
+    return dx * 2 if x.size > 2 else dx
+'''
+
+
+def test_a_check_that_failed_stays_failed_when_the_search_ends_on_another_failure(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from gradgate.checks.engine import run
+    from gradgate.checks.tolerances import FAIL_ABOVE
+
+    path = tmp_path / "layers.py"
+    path.write_text(_WRONG_THEN_RAISES)
+    seen_both = 0
+    for seed in range(3):
+        (result,) = run(path, examples=100, seed=seed, registry=[s for s in REGISTRY if s.name == "relu"]).results
+        assert result.status is Status.ERROR, result.message
+        for check in result.checks:  # an error past its check's limit is never shown as a pass
+            if check.max_rel_error is not None and check.max_rel_error > FAIL_ABOVE[check.check]:
+                assert check.status is Status.FAIL, (seed, check)
+        seen_both += any(c.status is Status.FAIL for c in result.checks)
+    assert seen_both, "no seed met the wrong gradient before the error: the case proves nothing"

@@ -284,6 +284,32 @@ def test_hw3_code_for_needles_own_backend_is_not_checked_here(tmp_path: Path) ->
     assert reasons["needle"][0] is UncheckedKind.MODULE and "compiled NDArray backend" in reasons["needle"][1], reasons
 
 
+def test_an_ndarray_method_numpy_lacks_is_hw3_code_only_where_the_package_holds_its_backend(tmp_path: Path) -> None:
+    """`a.maximum(0)` is hw3's NDArray API: in a package with backend_ndarray/ it is code for that
+    backend (not checked here); in hw1's, where NDArray is numpy's, it is the student's error. Code
+    naming the NDArray backend's API at import (`array_api.SparseMatrix`) is hw3's too."""
+    for name, backend in (("hw1", False), ("hw4", True)):
+        hw = _homework(tmp_path, name)
+        needle = hw / "python" / "needle"
+        ops = needle / "ops" / "ops_mathematic.py"
+        ops.write_text(ops.read_text().replace("        return array_api.maximum(a, 0)\n", "        return a.maximum(0)\n"))
+        if backend:
+            (needle / "backend_ndarray").mkdir()
+            (needle / "backend_ndarray" / "__init__.py").write_text("")
+        report = run(hw, examples=5, seed=0, timeout=30, registry=_only("ReLU", "Negate"))
+        statuses = {r.implementation: r.status for r in report.results}
+        unchecked = {u.name: u.reason for u in report.unchecked}
+        assert statuses.get("Negate") is Status.PASS, statuses
+        if backend:
+            assert "ReLU" not in statuses and unchecked["ReLU"].startswith("not checked: it is written for needle's NDArray backend (it calls .maximum()")
+        else:
+            assert statuses["ReLU"] is Status.ERROR and "has no attribute 'maximum'" in report.results[0].message + "".join(r.message for r in report.results)
+    ops.write_text(ops.read_text() + "\n\nclass SparseMatrixMultiply(TensorOp):\n    def __init__(self, m: array_api.SparseMatrix):\n        self.m = m\n")
+    report = run(hw, examples=5, seed=0, timeout=30, registry=_only("Negate"))
+    assert not [r for r in report.results if r.status is Status.ERROR], [(r.implementation, r.message) for r in report.results]
+    assert any("compiled NDArray backend" in u.reason for u in report.unchecked if u.name.startswith("needle")), report.unchecked
+
+
 def test_hw2_modules_are_checked_through_needles_autograd(tmp_path: Path) -> None:
     """hw2's nn modules in the course's layout (python/needle/nn/nn_basic.py), in process and in the
     sandbox alike; a module whose op gradient is wrong fails with it; a gradient that leaves the
@@ -346,13 +372,17 @@ _HANDOUT = '''    def gradient(self, out_grad, node):
     (_HANDOUT, "unchecked"),
     # the other year's handout, annotated by the student: still the course's code
     (_HANDOUT.replace("array_api.log(a.data)", "log(a)").replace("(self, out_grad, node)", "(self, out_grad: Tensor, node: Tensor)"), "unchecked"),
+    # the handout's guard kept, the lines after it rewritten (Ymriri's `a, b = node.inputs`): it raises in the guard
+    (_HANDOUT.replace("a, b = node.inputs[0], node.inputs[1]", "a, b = node.inputs"), "unchecked"),
     # the student's own guard: their error
     (_HANDOUT.replace("Both inputs must be tensors (NDArray).", "inputs must be arrays"), "error"),
 ])  # fmt: skip
 def test_the_gradient_the_course_hands_out_is_not_the_students_error(tmp_path: Path, handout: str, verdict: str) -> None:
     # the registry's fingerprints are the handout's own (checks.shipped, as an entry's are made)
     pow_spec = next(s for s in REGISTRY if s.name == "EWisePow")
-    assert (source_fingerprint(textwrap.dedent(handout)) in pow_spec.shipped) is (verdict == "unchecked")
+    # (of the whole function, or of the guard it raises in)
+    shipped = {source_fingerprint(textwrap.dedent(handout)), source_fingerprint(textwrap.dedent(handout), upto=1)}
+    assert bool(shipped & pow_spec.shipped) is (verdict == "unchecked")
     hw = _homework(tmp_path, "hw2")
     ops = hw / "python" / "needle" / "ops" / "ops_mathematic.py"
     text = ops.read_text()
@@ -366,7 +396,7 @@ def test_the_gradient_the_course_hands_out_is_not_the_students_error(tmp_path: P
         assert statuses.get("EWiseAdd") == "pass", statuses
         if verdict == "unchecked":
             assert "EWisePow" not in statuses, statuses
-            assert unchecked["EWisePow"].startswith("not checked: EWisePow.gradient is the code the course hands out"), unchecked
+            assert unchecked["EWisePow"].startswith("not checked: EWisePow.gradient raises inside the code the course hands out"), unchecked
             assert "Both inputs must be tensors" in unchecked["EWisePow"], unchecked
         else:
             assert statuses["EWisePow"] == "error" and "inputs must be arrays" in report.results[0].message + "".join(r.message for r in report.results), statuses

@@ -614,3 +614,29 @@ def test_a_notebook_exported_as_a_script_imports_with_its_magics(tmp_path: Path)
     import builtins
 
     assert not hasattr(builtins, "get_ipython")  # nothing of it left in the user's process
+
+
+def test_a_loss_function_that_returns_the_loss_alone_is_unchecked_not_an_error(tmp_path: Path) -> None:
+    """CMU 10-714 hw0's softmax_loss(Z, y) returns the average loss only, as its docstring asks: no
+    gradient to check, which is no error of the student's."""
+    source = ("import numpy as np\n\n\ndef softmax_loss(Z, y):\n"
+              "    return np.mean(np.log(np.exp(Z).sum(axis=1)) - Z[np.arange(Z.shape[0]), y])\n")  # fmt: skip
+    path = _write(tmp_path, {"simple_ml.py": source}) / "simple_ml.py"
+    report = run(path, examples=5, seed=0)
+    assert not report.results, [(r.gate, r.status, r.message) for r in report.results]
+    (entry,) = [u for u in report.unchecked if u.name == "softmax_loss"]
+    assert entry.reason.startswith("not checked: it returns the loss alone (float64), with no gradient to check"), entry.reason
+
+
+def test_a_module_a_notebook_imports_from_a_folder_of_the_target_is_not_called_uninstalled(tmp_path: Path) -> None:
+    """10-714 hw0.ipynb: `sys.path.append("./src")` then `import simple_ml`; that file is here, and
+    checked on its own."""
+    relu = "import numpy as np\n\n\ndef relu_forward(x):\n    return np.maximum(0, x), x\n\n\ndef relu_backward(dout, cache):\n    return dout * (cache > 0)\n"
+    folder = _write(tmp_path, {"src/simple_ml.py": relu})
+    nb = new_notebook()
+    nb.cells = [new_code_cell('import sys\nsys.path.append("./src")\nimport simple_ml\n\n\ndef add(x, y):\n    return simple_ml.relu_forward(x)[0] + y\n')]
+    nbformat.write(nb, str(folder / "hw0.ipynb"))
+    report = run(folder, examples=5, seed=0, timeout=30)
+    assert [(r.gate, r.status) for r in report.results] == [("relu", Status.PASS)], report.results
+    (entry,) = [u for u in report.unchecked if u.name == "simple_ml"]
+    assert entry.reason.startswith("the module 'simple_ml' is src/simple_ml.py here, not beside the notebook"), entry.reason
