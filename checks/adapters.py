@@ -380,6 +380,11 @@ class Model(Adapter):
             course = np.shape(args[key])
             if shapes[key] != course and isinstance(g, np.ndarray):
                 # The student's own shape: a gradient has its parameter's, then compared as the course's.
+                if g.shape != shapes[key] and _fits(g, np.empty(shapes[key])):
+                    # (F,) for a (1, F) parameter: the course's own conv layers give such a db, and its
+                    # Solver's updates broadcast it; compared as the parameter's
+                    self.note(PARAMETER_SHAPE, f"d{key}", f"grads[{names[key]!r}] has shape {g.shape} where params[{names[key]!r}] has {shapes[key]}")
+                    g = g.reshape(shapes[key])
                 if g.shape != shapes[key]:
                     raise StudentError(
                         f"grads[{names[key]!r}] has shape {g.shape} but params[{names[key]!r}] has shape {shapes[key]}: "

@@ -330,8 +330,16 @@ def _fuzz(spec: GateSpec, candidate: Candidate, options: Options, adapter: Adapt
         if key in cleared:
             return  # passed already: shrinking replays a test case's examples before the failing one
         outcome = battery.examine(example, shared=True)
-        if outcome.raised and spec.assumes is not None and not spec.assumes(example.sizes):
-            reject()  # outside what the course lets students assume: their exception there is no error (nor its batch's test case)
+        if outcome.failure is not None and spec.assumes is not None and not spec.assumes(example.sizes):
+            # outside what the course lets students assume: whatever their code does there is no verdict
+            # (nor its batch's test case); a wrong result is said beside it
+            if not outcome.raised and AdvisoryKind.ASSUMED_AWAY not in noted:
+                sizes = ", ".join(f"{k}={v}" for k, v in example.sizes.items() if not isinstance(v, (list, tuple, dict)))
+                noted[AdvisoryKind.ASSUMED_AWAY] = Advisory(AdvisoryKind.ASSUMED_AWAY, (
+                    f"on sizes the course's docstring lets you assume never come ({sizes}): "
+                    f"{outcome.failure.message}; not part of the verdict"
+                ), {k: _jsonable(v) for k, v in example.values.items()})  # fmt: skip
+            reject()
         tally.add(outcome)
         if outcome.failure is None and len(passed) < PASSES_KEPT:
             passed.append(example)

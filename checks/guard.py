@@ -302,7 +302,8 @@ class Guard:
                 raise StaffUnavailable(f"course-provided code fails here ({staff}): {type(exc).__name__}: {exc}") from None
             raised = StudentRaised(describe(exc, self.roots))
             frame = student_frame(exc, self.roots)
-            raised.file = frame.filename if frame is not None else None
+            # a SyntaxError's file is its own (linear_classifier.py, imported by the package's __init__.py)
+            raised.file = exc.filename if isinstance(exc, SyntaxError) and exc.filename else frame.filename if frame is not None else None
             raise raised from None
         finally:
             sys.stdout.flush()

@@ -92,14 +92,18 @@ def one_row_per_failing_package(failed: dict[str, tuple[str, Path]], found: Foun
     """A package __init__.py whose own code fails is one error row; the files that fail with the
     very same error only because importing them runs it (the package above it, a models/ importing
     it) are listed as not checked, pointing at that row."""
-    raised = {why: at for why, at in failed.values() if at.name == "__init__.py"}
+    rows = {Path(where).resolve() for where, _ in found.broken}
+    # the file whose own code raised: the package's __init__.py, or a module it imports (a SyntaxError
+    # in linear_classifier.py, which classifiers/__init__.py imports), where that has a row of its own
+    raised = {why: at.resolve() for why, at in failed.values() if at.name == "__init__.py" or at.resolve() in rows}
     kept = []
     for where, why in found.broken:
         at = raised.get(why)
-        if at is None or Path(where) == at:
+        if at is None or Path(where).resolve() == at:
             kept.append((where, why))
             continue
-        shown = at.relative_to(target) if at.is_relative_to(target) else at
+        base = target.resolve()
+        shown = at.relative_to(base) if at.is_relative_to(base) else at
         reason = f"not checked: importing it runs {shown}, which cannot be imported (its own row says why)"
         found.incomplete.append(Unchecked(Path(where).stem, where, reason, UncheckedKind.MODULE))
     found.broken[:] = kept

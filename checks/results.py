@@ -81,6 +81,7 @@ class AdvisoryKind(enum.Enum):
     PARAMETER_SHAPE = "parameter_shape"  # a model parameter kept in another shape (or dtype) than the course's
     PARAMETER_NAME = "parameter_name"  # a model's parameters numbered another way (W0 for W1), read by their order
     CONFIGURATION_IGNORED = "configuration_ignored"  # a model option (dropout, normalization) that changes nothing
+    ASSUMED_AWAY = "assumed_away"  # a wrong result on sizes the course's docstring lets students assume never come
 
 
 @dataclass

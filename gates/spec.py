@@ -389,8 +389,9 @@ class GateSpec:
     backward_on: the examples whose backward the course defines, None for all. batchnorm's backward
       is the train-mode one (a test-mode forward keeps no cache): test mode is checked forward-only.
     assumes: what the course's docstring lets students assume of the sizes, None for nothing (max
-      pool's "you can assume (H - pool_height) % stride == 0"). On an example outside it, the
-      student's code raising (an assert of it) discards the example; a wrong result there still fails.
+      pool's "you can assume (H - pool_height) % stride == 0"). An example outside it is no part of
+      the verdict: the student's code raising there (an assert of it) discards it, and a wrong
+      result there is an advisory (assumed_away).
     reference_on: the examples the reference can judge, None for all. A model's dropout mask is the
       student's own draw: with dropout on, the backward is checked against finite differences of the
       student's own seeded forward only, and the forward against torch where dropout is off.

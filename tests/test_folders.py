@@ -271,7 +271,7 @@ PLANTED = [
     ("assignment2", "cs231n/layers.py", "layernorm__batch_axis.py"),
     ("assignment2", "cs231n/layers.py", "spatial_batchnorm__reshape_without_transpose.py"),
     ("assignment2", "cs231n/layers.py", "spatial_groupnorm__strided_groups.py"),
-    ("assignment2", "cs231n/layers.py", "max_pool__partial_windows.py"),
+    ("assignment2", "cs231n/layers.py", "max_pool__out_size_floor.py"),
     ("assignment2", "cs231n/classifiers/fc_net.py", "FullyConnectedNet__no_regularization.py"),
     ("assignment1", "cs231n/classifiers/linear_svm.py", "svm_loss_naive__no_regularization.py"),
     ("assignment3", "cs231n/rnn_layers.py", "lstm_step__gate_order_ifgo.py"),

@@ -203,3 +203,19 @@ def test_a_check_that_failed_stays_failed_when_the_search_ends_on_another_failur
                 assert check.status is Status.FAIL, (seed, check)
         seen_both += any(c.status is Status.FAIL for c in result.checks)
     assert seen_both, "no seed met the wrong gradient before the error: the case proves nothing"
+
+
+def test_a_wrong_result_on_sizes_the_course_lets_students_assume_away_is_an_advisory_not_the_verdict() -> None:
+    """Max pool's docstring: "you can assume (H - pool_height) % stride == 0". An output size that
+    rounds up is exact wherever that holds; where it does not, its different shape is said beside
+    a pass, never made the verdict."""
+    from gradgate.checks.engine import run
+    from gradgate.checks.results import AdvisoryKind
+
+    from .conftest import CORRECT
+
+    (result,) = run(CORRECT / "max_pool__partial_windows_outside_the_assumption.py", examples=100, seed=0,
+                    registry=[s for s in REGISTRY if s.name == "max_pool"]).results  # fmt: skip
+    assert result.status is Status.PASS, result.message
+    (advisory,) = [a for a in result.advisories if a.kind is AdvisoryKind.ASSUMED_AWAY]
+    assert advisory.message.startswith("on sizes the course's docstring lets you assume never come (") and "not part of the verdict" in advisory.message

