@@ -113,7 +113,7 @@ A3_HELPER = textwrap.dedent('''
         return -log_probs[torch.arange(N), y].sum() / N, dx / N
 ''')
 EECS = {s.name for s in REGISTRY if s.tensors}
-A2 = {"svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive", "softmax_loss_vectorized", "nn_forward_backward"}
+A2 = {"svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive", "softmax_loss_vectorized", "nn_forward_backward", "nn_forward_pass"}
 MODELS = {"TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet", "DeepConvNet"}
 
 

