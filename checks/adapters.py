@@ -281,8 +281,6 @@ class LossFunction(Adapter):
 
 
 PARAMETER_SHAPE = "parameter_shape"  # results.AdvisoryKind.PARAMETER_SHAPE (results is not loaded in the sandbox)
-
-
 PARAMETER_NAME = "parameter_name"  # results.AdvisoryKind.PARAMETER_NAME
 
 
@@ -290,10 +288,11 @@ def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(d for d in shape if d != 1)
 
 
-def _fits(have: Any, value: np.ndarray) -> bool:
-    """Whether a parameter of the student's can hold the course's value (its shape, or a reshape of it)."""
-    shape = tuple(getattr(have, "shape", ()))
-    return shape == value.shape or (int(np.prod(shape)) == value.size and _squeezed(shape) == _squeezed(value.shape))
+def _fits(shape: Sequence[int], course: Sequence[int]) -> bool:
+    """Whether an array of `shape` holds what the course keeps as `course`: the same, or a reshape
+    that only adds or drops axes of size 1 ((1, D) for (D,))."""
+    shape, course = tuple(shape), tuple(course)
+    return shape == course or (int(np.prod(shape)) == int(np.prod(course)) and _squeezed(shape) == _squeezed(course))
 
 
 @dataclass
@@ -331,7 +330,7 @@ class Model(Adapter):
             raise NotImplementedYet(f"not implemented: {name}() leaves self.params empty")
         missing = [k for k in diff if k not in params]
         names = {k: k for k in diff}  # the course's key -> the student's
-        mapping = renamed(params, diff, lambda theirs, course: _fits(params[theirs], args[course])) if missing else None
+        mapping = renamed(params, diff, lambda theirs, course: _fits(getattr(params[theirs], "shape", ()), np.shape(args[course]))) if missing else None
         if mapping is not None:  # W0 .. W{L-1}, or Conv1.w, BN2.gamma, Linear3.w: the same parameters, numbered their way
             names, missing = dict(mapping), []
             pairs = ", ".join(f"{s} as {c}" for c, s in list(mapping.items())[:6])
@@ -380,7 +379,7 @@ class Model(Adapter):
             course = np.shape(args[key])
             if shapes[key] != course and isinstance(g, np.ndarray):
                 # The student's own shape: a gradient has its parameter's, then compared as the course's.
-                if g.shape != shapes[key] and _fits(g, np.empty(shapes[key])):
+                if g.shape != shapes[key] and _fits(g.shape, shapes[key]):
                     # (F,) for a (1, F) parameter: the course's own conv layers give such a db, and its
                     # Solver's updates broadcast it; compared as the parameter's
                     self.note(PARAMETER_SHAPE, f"d{key}", f"grads[{names[key]!r}] has shape {g.shape} where params[{names[key]!r}] has {shapes[key]}")
@@ -402,7 +401,7 @@ class Model(Adapter):
             if not is_tensor(have):
                 raise StudentError(f"{name}().params[{key!r}] should be a torch tensor, got {_kind(have)}")
             shape = tuple(have.shape)
-            if shape != value.shape and (have.numel() != value.size or _squeezed(shape) != _squeezed(value.shape)):
+            if not _fits(shape, value.shape):
                 raise StudentError(f"{name}().params[{key!r}] has shape {shape} where the course has {value.shape}")
             params[key] = to_tensor(value.reshape(shape))
             return shape
@@ -415,7 +414,7 @@ class Model(Adapter):
         if have.shape == value.shape:
             params[key] = value  # the argument itself: a loss that changes it in place shows as such
             return value.shape
-        if have.size != value.size or _squeezed(have.shape) != _squeezed(value.shape):
+        if not _fits(have.shape, value.shape):
             raise StudentError(f"{name}().params[{key!r}] has shape {have.shape} where the course has {value.shape}")
         params[key] = value.reshape(have.shape)  # a view: an in-place change still shows
         # the largest example says it best: (1, 3) for (3,), not (1, 1) for (1,)
