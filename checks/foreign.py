@@ -16,7 +16,9 @@ import inspect
 import os
 import re
 import sys
+import traceback
 from collections.abc import Iterator
+from pathlib import Path
 from types import CodeType, ModuleType
 from typing import Any
 
@@ -134,6 +136,15 @@ NDARRAY_METHODS = frozenset({"compact", "permute", "as_strided", "is_compact", "
 # methods hw3's NDArray has and numpy arrays lack, which hw1 code has no business calling (numpy has
 # them as functions): needle's own backend only where the student's package holds it (backend_ndarray/)
 NDARRAY_MATH = frozenset({"maximum", "log", "exp", "tanh"})
+
+
+def raised_in_ndarray_needle(exc: BaseException) -> bool:
+    """Whether code that raised `exc` is in a needle package holding the course's NDArray backend
+    (`needle/backend_ndarray/`, hw3 on): code written for that backend, run on numpy here."""
+    return any(
+        (folder / "backend_ndarray").is_dir()
+        for frame in traceback.extract_tb(exc.__traceback__) for folder in Path(frame.filename).parents if folder.name == NEEDLE
+    )  # fmt: skip
 NO_TENSOR_REASON = ("not checked: a needle TensorOp, but its autograd defines no Tensor class to build the op's "
                     "inputs from (needle's autograd.py has one)")
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .foreign import NDARRAY_BACKEND, NDARRAY_REASON, NEEDLE_REASON
+from .foreign import NDARRAY_BACKEND, NDARRAY_REASON, NEEDLE_REASON, raised_in_ndarray_needle
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
 from .hints import fix, newer_syntax
 from .results import Unchecked, UncheckedKind
@@ -49,7 +49,7 @@ def broken(exc: BaseException, name: str, path: Path, files: list[tuple[str, Pat
         why = f"not checked: importing it reads {missing}, which is not here (a dataset or a saved file)"
         found.incomplete.append(Unchecked(name, str(path), why, UncheckedKind.MODULE))
         return
-    if isinstance(cause, AttributeError) and getattr(cause, "obj", None) is np and _in_ndarray_needle(cause):
+    if isinstance(cause, AttributeError) and getattr(cause, "obj", None) is np and raised_in_ndarray_needle(cause):
         # needle hw3+ code naming its NDArray backend's API (`array_api.SparseMatrix`), run on numpy here
         found.incomplete.append(Unchecked(name, str(path), NDARRAY_REASON, UncheckedKind.MODULE))
         return
@@ -78,14 +78,6 @@ def broken(exc: BaseException, name: str, path: Path, files: list[tuple[str, Pat
             found.broken.append((str(path), f"{exc} — Python 3 has no implicit relative imports: write {fixed}"))
             return
     found.broken.append((str(path), str(exc)))
-
-
-def _in_ndarray_needle(exc: BaseException) -> bool:
-    """Whether the code that raised is in a needle package holding the course's NDArray backend (hw3 on)."""
-    return any(
-        (folder / "backend_ndarray").is_dir()
-        for frame in traceback.extract_tb(exc.__traceback__) for folder in Path(frame.filename).parents if folder.name == "needle"
-    )  # fmt: skip
 
 
 def one_row_per_failing_package(failed: dict[str, tuple[str, Path]], found: Found, target: Path) -> None:

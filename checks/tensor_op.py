@@ -23,16 +23,14 @@ from __future__ import annotations
 
 import functools
 import inspect
-import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .adapters import Adapter, as_array, describe
-from .foreign import NDARRAY_MATH, NDARRAY_METHODS, tensor_class
+from .foreign import NDARRAY_MATH, NDARRAY_METHODS, raised_in_ndarray_needle, tensor_class
 from .guard import NotImplementedYet, StaffUnavailable, StudentError
 
 
@@ -61,22 +59,13 @@ def _on_numpy(fn: Any, *args: Any) -> Any:
     try:
         return fn(*args)
     except AttributeError as exc:
-        ndarray = exc.name in NDARRAY_METHODS or (exc.name in NDARRAY_MATH and _has_ndarray_backend(exc))
+        ndarray = exc.name in NDARRAY_METHODS or (exc.name in NDARRAY_MATH and raised_in_ndarray_needle(exc))
         if isinstance(getattr(exc, "obj", None), np.ndarray) and ndarray:
             raise StaffUnavailable(
                 f"is written for needle's NDArray backend (it calls .{exc.name}(), which numpy arrays lack); "
                 "gradgate runs needle on its numpy backend (hw1, hw2)"
             ) from None
         raise
-
-
-def _has_ndarray_backend(exc: BaseException) -> bool:
-    """Whether the needle package whose file raised holds the course's NDArray backend (hw3 on)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    if not frames:
-        return False
-    path = Path(frames[-1].filename)
-    return any((folder / "backend_ndarray").is_dir() for folder in path.parents if folder.name == "needle")
 
 
 @dataclass
