@@ -187,6 +187,12 @@ def newer_syntax(err: SyntaxError, source: str) -> str | None:
     return None
 
 
+def newer_reason(where: str, newer: str) -> str:
+    """Why code that only a newer Python parses is not checked: "line 12 is an f-string ..."."""
+    return (f"not checked: {where} is {newer}, which Python 3.12 accepts and the Python "
+            f"{sys.version_info.major}.{sys.version_info.minor} gradgate runs on here does not")  # fmt: skip
+
+
 def _swap_inner_quotes(line: str) -> str:
     """The line with each quote inside an f-string's braces changed to the other kind."""
     out, depth, quote = [], 0, ""

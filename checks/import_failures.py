@@ -18,7 +18,7 @@ import numpy as np
 
 from .foreign import NDARRAY_BACKEND, NDARRAY_REASON, NEEDLE_REASON, raised_in_ndarray_needle
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
-from .hints import fix, newer_syntax
+from .hints import fix, newer_reason, newer_syntax
 from .results import Unchecked, UncheckedKind
 
 if TYPE_CHECKING:
@@ -40,9 +40,7 @@ def broken(exc: BaseException, name: str, path: Path, files: list[tuple[str, Pat
         return
     newer = newer_syntax(cause, path.read_text(errors="replace")) if isinstance(cause, SyntaxError) and path.suffix == ".py" else None
     if newer:
-        why = (f"not checked: line {cause.lineno} is {newer}, which Python 3.12 accepts and the "
-               f"Python {sys.version_info.major}.{sys.version_info.minor} gradgate runs on here does not")
-        found.incomplete.append(Unchecked(name, str(path), why, UncheckedKind.MODULE))
+        found.incomplete.append(Unchecked(name, str(path), newer_reason(f"line {cause.lineno}", newer), UncheckedKind.MODULE))
         return
     if isinstance(cause, FileNotFoundError):  # a script that loads its dataset on import: not here, not theirs
         missing = cause.filename or str(cause)

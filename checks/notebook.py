@@ -29,7 +29,7 @@ from typing import Any
 
 from .conventions import is_staff
 from .guard import Guard, StaffUnavailable, StudentAbort, StudentError
-from .hints import newer_syntax
+from .hints import newer_reason, newer_syntax
 
 
 class NotebookError(Exception):
@@ -228,8 +228,7 @@ def load(path: Path, name: str, guard: Guard) -> Loaded:
             at = where(filename, exc.lineno or cell.start) or f"{path.name} {cell.label}"
             newer = newer_syntax(exc, text)
             if newer:  # the student's Jupyter ran it: not their error, though its definitions go unchecked
-                later.append((at, f"not checked: {at} is {newer}, which Python 3.12 accepts and the Python "
-                                  f"{sys.version_info.major}.{sys.version_info.minor} gradgate runs on here does not"))  # fmt: skip
+                later.append((at, newer_reason(at, newer)))
             else:
                 broken.append((at, f"SyntaxError: {exc.msg} (at {at})"))
             continue
