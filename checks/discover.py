@@ -265,8 +265,8 @@ def _candidates(module: ModuleType, source: str, found: Found) -> None:
                 add(Candidate(name, kind, (obj,), name, source))
             elif callable(getattr(obj, "loss", None)):
                 add(Candidate(name, Convention.MODEL, (obj,), name, source))
-            elif looks_like_scalar_engine(obj) and not inherits_engine(obj):
-                add(Candidate(name, Convention.SCALAR_ENGINE, (obj,), name, source, methods=scalar_methods(obj)))
+            elif looks_like_scalar_engine(obj) and not inherits_engine(obj, methods := scalar_methods(obj)):
+                add(Candidate(name, Convention.SCALAR_ENGINE, (obj,), name, source, methods=methods))
         elif name in pairs:
             for gate, backward, label in pairs[name]:
                 if backward is None:

@@ -23,7 +23,6 @@ import ast
 import functools
 import inspect
 import operator
-import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -34,7 +33,7 @@ from .adapters import Adapter, describe
 from .conventions import EXPRESSION, SCALAR_METHODS
 from .expression import evaluate
 from .guard import NotImplementedYet, StudentError
-from .value_class import spelling
+from .value_class import method_tree, spelling
 
 if TYPE_CHECKING:
     from gradgate.gates.spec import GateSpec
@@ -76,11 +75,10 @@ def split(candidate: Candidate, specs: Sequence[GateSpec]) -> list[tuple[Candida
 def _stub(method: Any) -> bool:
     """Whether a method's body is only a docstring, `pass`, `...` or a raise (a template's), or
     cannot be read; a body that computes something and returns None forgot its return."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(method)))
-    except (OSError, TypeError, SyntaxError):
+    fn = method_tree(method)
+    if fn is None:
         return True
-    body = tree.body[0].body if tree.body and isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)) else []
+    body = fn.body
     trivial = (ast.Pass, ast.Raise)
     return all(isinstance(n, trivial) or (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)) for n in body)
 

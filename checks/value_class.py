@@ -8,6 +8,7 @@ import ast
 import functools
 import inspect
 import textwrap
+from collections.abc import Sequence
 
 from .conventions import SCALAR_METHODS
 
@@ -47,15 +48,21 @@ def spelling(cls: type, method: str) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def _makes_node(method: object) -> bool:
-    """Whether a method builds a graph node: it sets the `_backward` of an object other than its own
-    (`out._backward = _backward`; __init__'s `self._backward = lambda: None` does not count)."""
+def method_tree(method: object) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """A method's syntax tree, read from its source; None where that cannot be read."""
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(method)))  # type: ignore[arg-type]
     except (OSError, TypeError, SyntaxError):
-        return False
+        return None
     fn = tree.body[0] if tree.body else None
-    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or not fn.args.args:
+    return fn if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+
+
+def _makes_node(method: object) -> bool:
+    """Whether a method builds a graph node: it sets the `_backward` of an object other than its own
+    (`out._backward = _backward`; __init__'s `self._backward = lambda: None` does not count)."""
+    fn = method_tree(method)
+    if fn is None or not fn.args.args:
         return False
     own = fn.args.args[0].arg
     return any(
@@ -82,8 +89,8 @@ def scalar_methods(cls: type) -> tuple[str, ...]:
     return tuple(known + others)
 
 
-def inherits_engine(cls: type) -> bool:
-    """A subclass of a scalar engine that defines none of its operations (micrograd-style `Weight(Value)`,
-    to tell parameters apart): the same operations as the class it derives from, checked there."""
-    own = set(vars(cls))
-    return any(looks_like_scalar_engine(b) for b in cls.__mro__[1:-1]) and not own & set(scalar_methods(cls))
+def inherits_engine(cls: type, methods: Sequence[str]) -> bool:
+    """A subclass of a scalar engine that defines none of its operations, `methods` (micrograd-style
+    `Weight(Value)`, to tell parameters apart): the same operations as the class it derives from,
+    checked there."""
+    return any(looks_like_scalar_engine(b) for b in cls.__mro__[1:-1]) and not set(vars(cls)) & set(methods)
