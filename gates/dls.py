@@ -116,14 +116,26 @@ _CACHE = ("Z1", "A1", "W1", "b1", "Z2", "A2", "W2", "b2", "Z3", "A3", "W3", "b3"
 _DROPOUT_CACHE = ("Z1", "D1", "A1", "W1", "b1", "Z2", "D2", "A2", "W2", "b2", "Z3", "A3", "W3", "b3")
 
 
-def _three(differentiable: bool = True) -> dict[str, Array]:
-    shapes: dict[str, tuple[str | int, ...]] = {"W1": ("n1", "n0"), "b1": ("n1", 1), "W2": ("n2", "n1"), "b2": ("n2", 1), "W3": (1, "n2"), "b3": (1, 1)}
+Shapes = Mapping[str, tuple[str | int, ...]]  # a net's parameters by name: sizes by name, or ints
+_THREE_SHAPES: Shapes = {"W1": ("n1", "n0"), "b1": ("n1", 1), "W2": ("n2", "n1"), "b2": ("n2", 1), "W3": (1, "n2"), "b3": (1, 1)}
+
+
+def arrays(shapes: Shapes, differentiable: bool = True) -> dict[str, Array]:
+    """A net's parameters as inputs, of the course's scale."""
     return {k: Array(v, scales=_W, differentiable=differentiable) for k, v in shapes.items()}
 
 
+def drawn(shapes: Shapes, s: Sizes, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """A net's parameters as one dict argument (the cost's `parameters`), drawn as `arrays` are."""
+    return {k: rng.standard_normal(tuple(s[d] if isinstance(d, str) else d for d in v)) * _W[0] for k, v in shapes.items()}
+
+
+def _three(differentiable: bool = True) -> dict[str, Array]:
+    return arrays(_THREE_SHAPES, differentiable)
+
+
 def _three_parameters(s: Sizes, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    shapes = {"W1": (s["n1"], s["n0"]), "b1": (s["n1"], 1), "W2": (s["n2"], s["n1"]), "b2": (s["n2"], 1), "W3": (1, s["n2"]), "b3": (1, 1)}
-    return {k: rng.standard_normal(v) * _W[0] for k, v in shapes.items()}
+    return drawn(_THREE_SHAPES, s, rng)
 
 
 def _l2(ws: Mapping[str, Any] | tuple[torch.Tensor, ...], lambd: float, m: int) -> torch.Tensor:

@@ -15,24 +15,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dls import _BINARY, _DIM, _LABELS, _NEVER, _W, _cross_entropy, _probabilities
+from .dls import _BINARY, _DIM, _LABELS, _NEVER, _W, Shapes, _cross_entropy, _probabilities, arrays, drawn
 from .spec import Array, Call, Convention, Fixed, GateSpec, Sizes, Steps, torch
 
-_PLANAR = ("W1", "b1", "W2", "b2")
-
-
-def _planar_shapes(s: Sizes) -> dict[str, tuple[int, ...]]:
-    return {"W1": (s["n_h"], s["n_x"]), "b1": (s["n_h"], 1), "W2": (1, s["n_h"]), "b2": (1, 1)}
+_PLANAR_SHAPES: Shapes = {"W1": ("n_h", "n_x"), "b1": ("n_h", 1), "W2": (1, "n_h"), "b2": (1, 1)}
+_PLANAR = tuple(_PLANAR_SHAPES)
 
 
 def _planar(differentiable: bool = True) -> dict[str, Array]:
-    shapes: dict[str, tuple[str | int, ...]] = {"W1": ("n_h", "n_x"), "b1": ("n_h", 1), "W2": (1, "n_h"), "b2": (1, 1)}
-    return {k: Array(v, scales=_W, differentiable=differentiable) for k, v in shapes.items()}
+    return arrays(_PLANAR_SHAPES, differentiable)
 
 
 def _planar_parameters(s: Sizes, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """compute_cost's unused `parameters` argument (2017-2020), as the notebook passes it."""
-    return {k: rng.standard_normal(v) * _W[0] for k, v in _planar_shapes(s).items()}
+    return drawn(_PLANAR_SHAPES, s, rng)
 
 
 def _planar_net(x: torch.Tensor, w1: torch.Tensor, b1: torch.Tensor, w2: torch.Tensor, b2: torch.Tensor) -> torch.Tensor:

@@ -21,19 +21,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from .eecs498 import _float64_cpu
 from .models import MODELS, _two_layer
 from .networks import NETWORKS, _FC_INPUTS, _norm, _three_layer_convnet
 from .spec import torch, F, st, Array, Configuration, Convention, Diagnoses, FindingKind, GateSpec, Labels, Mistake, Node, Sizes
 from .spec import Variants, graph_reference
 
 _REG = st.sampled_from([0.1, 0.5, 1.3])
-
-
-def _float64_cpu() -> dict[str, Any]:
-    """The constructor's dtype and device as the course's gradient checks give them."""
-    import torch as real  # the registry's `torch` is lazy; a dtype must be torch's own
-
-    return {"dtype": real.float64, "device": "cpu"}
 
 
 def _half_reg(reference) -> Mistake:  # type: ignore[no-untyped-def]
