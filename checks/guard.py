@@ -132,22 +132,22 @@ def _still_none(exc: BaseException, roots: tuple[Path, ...]) -> str | None:
         if re.fullmatch(r"\(?\s*\w+(?:\s*,\s*\w+)+\s*,?\s*\)?\s*=\s*None\s*(?:#.*)?", frame.line.strip()):
             return f"`{frame.line.strip().split('#')[0].strip()}` is still the template's {at}"
         return None
-    arithmetic = isinstance(exc, TypeError) and "NoneType" in str(exc)
-    if arithmetic:  # a name whose last assignment before the line is the template's None
-        names = re.findall(r"\b[A-Za-z_]\w*\b", frame.line.split("=", 1)[-1])
+    # A name whose value the line reads (in arithmetic, in the template's own assert of a blank:
+    # DLS's `cost = None`, `cost = np.squeeze(cost)`, `assert(isinstance(cost, float))`) is judged
+    # by its last assignments; one whose attribute it reads, by whether the function set it to None.
+    if isinstance(exc, TypeError) and "NoneType" in str(exc):
+        by_value, names = True, re.findall(r"\b[A-Za-z_]\w*\b", frame.line.split("=", 1)[-1])
     elif isinstance(exc, AssertionError) and frame.line.lstrip().startswith("assert"):
-        # the template's own check of a blank (DLS's `cost = None`, `cost = np.squeeze(cost)`, then
-        # `assert(isinstance(cost, float))`)
-        arithmetic, names = True, re.findall(r"\b[A-Za-z_]\w*\b", frame.line)
-    elif isinstance(exc, AttributeError) and getattr(exc, "obj", exc) is None:  # one the function set to None
-        names = re.findall(rf"(\w+)\.{re.escape(exc.name or '')}\b", frame.line)[:1]
+        by_value, names = True, re.findall(r"\b[A-Za-z_]\w*\b", frame.line)
+    elif isinstance(exc, AttributeError) and getattr(exc, "obj", exc) is None:
+        by_value, names = False, re.findall(rf"(\w+)\.{re.escape(exc.name or '')}\b", frame.line)[:1]
     else:
         return None
     body = _body_before(exc, frame)
     if body is None:
         return None
     for name in dict.fromkeys(names):
-        if _template_none(name, body) if arithmetic else _set_to_none(name, body):
+        if _template_none(name, body) if by_value else _set_to_none(name, body):
             return f"{name} is still the template's None at `{frame.line.strip()}` {at}"
     return None
 
